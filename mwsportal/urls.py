@@ -1,0 +1,18 @@
+"""Top-level URL configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from mwsportal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("mwsportal.accounts.urls")),
+    path("sellers/", include("sellers.urls")),
+    path("reports/", include("reports.urls")),
+    path("feeds/", include("feeds.urls")),
+    path("gateway/", include("mwsportal.gateway.urls")),
+    path("api/", include(("mwsportal.api.urls", "api"))),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,141 @@
+"""Settings start with nothing configured, and production refuses to start without its secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from mwsportal.env import Env
+
+ROOT = Path(__file__).resolve().parents[3]
+
+PRODUCTION_SECRETS = {
+    "SECRET_KEY": "x" * 60,
+    "FIELD_ENCRYPTION_KEYS": "UWx7uXb8QHqWjNwB1o0y3d4pTGm7sY0oXGQ1bqTgIQk=",
+    "MWS_ACCESS_KEY_ID": "AKIAPRODUCTION00001",
+    "MWS_SECRET_KEY": "production-secret",
+    "MWS_DEVELOPER_ID": "1111-2222-3333",
+}
+
+
+def load_settings(environ: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Import the settings in a fresh interpreter with exactly ``environ`` (plus PATH)."""
+    code = (
+        "import django, json\n"
+        "from django.conf import settings\n"
+        "django.setup()\n"
+        "print(json.dumps({'debug': settings.DEBUG, 'db': settings.DATABASES['default']['ENGINE'],"
+        " 'broker': settings.CELERY_BROKER_URL, 'endpoint': settings.MWS_ENDPOINT,"
+        " 'keys': len(settings.FIELD_ENCRYPTION_KEYS)}))\n"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "mwsportal.settings",
+        "MWSPORTAL_DATA_DIR": str(tmp_path / "data"),
+        **environ,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_empty_environment_runs_on_sqlite_with_the_sandbox(tmp_path):
+    result = load_settings({}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"debug": true' in result.stdout
+    assert '"db": "django.db.backends.sqlite3"' in result.stdout
+    assert "sqla+sqlite:///" in result.stdout
+    assert '"endpoint": "http://127.0.0.1:8765"' in result.stdout
+    # The development keys were created once and are kept for the next start.
+    assert (tmp_path / "data" / "dev-secret-key").exists()
+    key_file = tmp_path / "data" / "dev-field-encryption-key"
+    first_key = key_file.read_text()
+    assert load_settings({}, tmp_path).returncode == 0
+    assert key_file.read_text() == first_key
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_SECRETS))
+def test_production_without_a_secret_fails_naming_the_variable(tmp_path, missing):
+    environ = {k: v for k, v in PRODUCTION_SECRETS.items() if k != missing}
+    result = load_settings({"DEBUG": "false", **environ}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} (or {missing}_FILE) must be set when DEBUG is off" in result.stderr
+
+
+def test_production_with_all_secrets_starts(tmp_path):
+    result = load_settings({"DEBUG": "false", **PRODUCTION_SECRETS}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"debug": false' in result.stdout
+    assert '"endpoint": ""' in result.stdout, "production talks to the real MWS hosts by default"
+
+
+def test_secret_read_from_file_variant(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-a-file\n")
+    assert Env({"MWS_SECRET_KEY_FILE": str(secret_file)}).secret("MWS_SECRET_KEY") == "from-a-file"
+
+
+def test_secret_file_that_cannot_be_read_is_named(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="MWS_SECRET_KEY_FILE points at"):
+        Env({"MWS_SECRET_KEY_FILE": str(tmp_path / "nope")}).secret("MWS_SECRET_KEY")
+
+
+def test_secret_and_file_variant_together_are_refused(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="either SECRET_KEY or SECRET_KEY_FILE"):
+        Env({"SECRET_KEY": "a", "SECRET_KEY_FILE": "/etc/hostname"}).secret("SECRET_KEY")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("Yes", True), ("off", False)])
+def test_booleans(raw, expected):
+    assert Env({"FLAG": raw}).bool("FLAG") is expected
+
+
+def test_a_word_that_is_not_a_boolean_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="DEBUG must be true or false"):
+        Env({"DEBUG": "maybe"}).bool("DEBUG")
+
+
+def test_a_number_that_is_not_a_number_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="MWS_REQUEST_TIMEOUT must be a whole number"):
+        Env({"MWS_REQUEST_TIMEOUT": "soon"}).int("MWS_REQUEST_TIMEOUT", 60)
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    result = load_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/test"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"db": "django.db.backends.postgresql"' in result.stdout
+
+
+def test_unknown_storage_backend_is_refused(tmp_path):
+    result = load_settings({"STORAGE_BACKEND": "ftp"}, tmp_path)
+    assert result.returncode != 0
+    assert "STORAGE_BACKEND must be local or s3" in result.stderr
+
+
+def test_s3_storage_without_a_bucket_is_refused(tmp_path):
+    result = load_settings({"STORAGE_BACKEND": "s3"}, tmp_path)
+    assert result.returncode != 0
+    assert "S3_BUCKET must name the bucket" in result.stderr
+
+
+def test_developer_account_ids_can_come_from_files(tmp_path):
+    key_file = tmp_path / "key-id"
+    key_file.write_text("AKIAFROMAFILE0000001\n")
+    code = "from django.conf import settings; print(settings.MWS_ACCESS_KEY_ID)"
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "mwsportal.settings",
+        "MWSPORTAL_DATA_DIR": str(tmp_path / "data"),
+        "MWS_ACCESS_KEY_ID_FILE": str(key_file),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "AKIAFROMAFILE0000001"
