@@ -1,0 +1,948 @@
+"""The one catalog of MWS operations this product uses, and the enumerations they take.
+
+Everything a caller needs to know about an operation is data here: section, version, path, the
+account parameter, whether it returns XML, takes an upload or returns a download, its
+parameters (type, required, list encoding, limits, enumeration), its throttle group and how it
+pages. The client, the sandbox documentation page and the UI's choice lists read this module;
+nothing else restates these facts. Sources are the tags of ``mws-reference.md``.
+
+Choices made where sources differ (reference section 1.1 and 1.3):
+
+- Path: Reports and Feeds are sent to ``/Reports/2009-01-01`` and ``/Feeds/2009-01-01``, the
+  paths of the documentation's examples and of real 2018-2020 traffic; the official libraries'
+  ``/`` is equally accepted by MWS. Sellers only answers on ``/Sellers/2011-07-01``.
+- Account parameter: Reports and Feeds send ``Merchant``, as the official Java/PHP libraries,
+  boto and python-amazon-mws do (``SellerId`` was accepted too); Sellers sends ``SellerId``.
+- Throttling: each operation has its own bucket except where MWS shares one
+  (ListMarketplaceParticipations with its ByNextToken twin). Hourly quotas are the single
+  marketplace numbers; MWS multiplies them for EU accounts selling in several marketplaces,
+  so the ``x-mws-quota-max`` header of a response is authoritative for that seller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+from typing import Literal
+
+Section = Literal["Reports", "Feeds", "Sellers"]
+Kind = Literal["xml", "upload", "download"]
+AccountParam = Literal["Merchant", "SellerId"]
+# The guide's three ways of telling that another page exists.
+PagingStyle = Literal["none", "has_next", "more_results", "next_token"]
+ParamType = Literal["string", "integer", "boolean", "datetime", "enum", "list", "options"]
+FeedFormat = Literal["xml", "flat_file", "binary"]
+ReportFormat = Literal["flat_file", "xml"]
+
+REPORTS_VERSION = "2009-01-01"
+FEEDS_VERSION = "2009-01-01"
+SELLERS_VERSION = "2011-07-01"
+
+MAX_IDS = 100
+# SubmitFeed bodies must stay under 2 GiB (2^31 bytes).
+MAX_FEED_BYTES = 2**31 - 1
+
+
+# ---- Enumerations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportTypeInfo:
+    value: str
+    name: str
+    description: str
+    format: ReportFormat
+    # False for reports Amazon generates on its own cycle (settlements, feed summaries): they
+    # appear in GetReportList but RequestReport and ManageReportSchedule do not take them.
+    requestable: bool = True
+
+
+@dataclass(frozen=True)
+class FeedTypeInfo:
+    value: str
+    name: str
+    format: FeedFormat
+    # The AmazonEnvelope MessageType an XML feed of this type carries (amzn-envelope.xsd);
+    # None for flat files and binaries, and for XML feeds whose MessageType the schema bundled
+    # with the reference does not list.
+    message_type: str | None = None
+    # PurgeAndReplace only applies to product flat-file feeds (Feeds_SubmitFeed; PAM).
+    purge_and_replace: bool = False
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    value: str
+    name: str
+    description: str
+    # No further change will happen: stop polling.
+    final: bool
+
+
+@dataclass(frozen=True)
+class ScheduleInfo:
+    value: str
+    name: str
+    # None for _NEVER_, which deletes a schedule.
+    interval_seconds: int | None
+
+
+def _report_types(*items: ReportTypeInfo) -> Mapping[str, ReportTypeInfo]:
+    return MappingProxyType({item.value: item for item in items})
+
+
+R = ReportTypeInfo
+REPORT_TYPES: Mapping[str, ReportTypeInfo] = _report_types(
+    R(
+        "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_",
+        "Inventory report",
+        "SKU, ASIN, price and quantity of every open listing.",
+        "flat_file",
+    ),
+    R(
+        "_GET_MERCHANT_LISTINGS_DATA_",
+        "Active listings report",
+        "Every active listing with all listing columns.",
+        "flat_file",
+    ),
+    R(
+        "_GET_MERCHANT_LISTINGS_ALL_DATA_",
+        "All listings report",
+        "Active and inactive listings, with a status column.",
+        "flat_file",
+    ),
+    R(
+        "_GET_MERCHANT_LISTINGS_INACTIVE_DATA_",
+        "Inactive listings report",
+        "Listings that are not currently offered.",
+        "flat_file",
+    ),
+    R(
+        "_GET_MERCHANT_LISTINGS_DATA_LITE_",
+        "Open listings report lite",
+        "Open listings with a reduced set of columns.",
+        "flat_file",
+    ),
+    R(
+        "_GET_MERCHANT_LISTINGS_DATA_LITER_",
+        "Open listings report liter",
+        "Open listings with the smallest set of columns.",
+        "flat_file",
+    ),
+    R(
+        "_GET_MERCHANT_CANCELLED_LISTINGS_DATA_",
+        "Cancelled listings report",
+        "Listings that were cancelled.",
+        "flat_file",
+    ),
+    R(
+        "_GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_",
+        "Unshipped orders report",
+        "Orders that still need to be shipped.",
+        "flat_file",
+    ),
+    R(
+        "_GET_FLAT_FILE_ORDERS_DATA_",
+        "Flat file order report",
+        "Orders in a requested or scheduled period, tab-separated.",
+        "flat_file",
+    ),
+    R(
+        "_GET_ORDERS_DATA_",
+        "XML order report",
+        "Orders in a requested or scheduled period, as XML.",
+        "xml",
+    ),
+    R(
+        "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_",
+        "All orders by last update",
+        "Merchant- and Amazon-fulfilled orders, selected by last-update date.",
+        "flat_file",
+    ),
+    R(
+        "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_",
+        "All orders by order date",
+        "Merchant- and Amazon-fulfilled orders, selected by order date.",
+        "flat_file",
+    ),
+    R(
+        "_GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_",
+        "All orders by last update (XML)",
+        "All orders selected by last-update date, as XML.",
+        "xml",
+    ),
+    R(
+        "_GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_",
+        "All orders by order date (XML)",
+        "All orders selected by order date, as XML.",
+        "xml",
+    ),
+    R(
+        "_GET_AMAZON_FULFILLED_SHIPMENTS_DATA_",
+        "FBA fulfilled shipments",
+        "Shipments Amazon fulfilled for the seller's orders.",
+        "flat_file",
+    ),
+    R(
+        "_GET_AFN_INVENTORY_DATA_",
+        "FBA inventory report",
+        "Quantity available in Amazon's warehouses per SKU and condition.",
+        "flat_file",
+    ),
+    R(
+        "_GET_AFN_INVENTORY_DATA_BY_COUNTRY_",
+        "FBA inventory by country",
+        "Quantity available for local fulfilment per SKU and country.",
+        "flat_file",
+    ),
+    R(
+        "_GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA_",
+        "Manage FBA inventory (active)",
+        "Active Amazon-fulfilled inventory with its stock states.",
+        "flat_file",
+    ),
+    R(
+        "_GET_FBA_MYI_ALL_INVENTORY_DATA_",
+        "Manage FBA inventory (all)",
+        "All Amazon-fulfilled inventory, including archived listings.",
+        "flat_file",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA_",
+        "FBA customer returns",
+        "Items customers returned to Amazon's warehouses.",
+        "flat_file",
+    ),
+    R(
+        "_GET_SELLER_FEEDBACK_DATA_",
+        "Seller feedback report",
+        "Negative and neutral feedback from buyers.",
+        "flat_file",
+    ),
+    R(
+        "_GET_V1_SELLER_PERFORMANCE_REPORT_",
+        "Seller performance report",
+        "Customer metrics for the seller account, as XML.",
+        "xml",
+    ),
+    R(
+        "_GET_XML_BROWSE_TREE_DATA_",
+        "Browse tree report",
+        "The marketplace's browse tree (categories and nodes), as XML.",
+        "xml",
+    ),
+    R(
+        "_GET_FLAT_FILE_SALES_TAX_DATA_",
+        "Sales tax report",
+        "Sales tax calculated on the seller's orders.",
+        "flat_file",
+    ),
+    R(
+        "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_",
+        "Settlement report",
+        "Payments, fees and refunds of one settlement period; Amazon generates it.",
+        "flat_file",
+        requestable=False,
+    ),
+    R(
+        "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_",
+        "Settlement report (V2 flat file)",
+        "The settlement report with its later column set; Amazon generates it.",
+        "flat_file",
+        requestable=False,
+    ),
+    R(
+        "_GET_V2_SETTLEMENT_REPORT_DATA_XML_",
+        "Settlement report (XML)",
+        "The settlement report as XML; Amazon generates it.",
+        "xml",
+        requestable=False,
+    ),
+    R(
+        "FeedSummaryReport",
+        "Feed summary",
+        "Processing summary of a flat-file feed; listed by GetReportList, never requested.",
+        "flat_file",
+        requestable=False,
+    ),
+)
+del R
+
+REQUESTABLE_REPORT_TYPES: tuple[str, ...] = tuple(
+    value for value, info in REPORT_TYPES.items() if info.requestable
+)
+
+SCHEDULES: Mapping[str, ScheduleInfo] = MappingProxyType(
+    {
+        s.value: s
+        for s in (
+            ScheduleInfo("_15_MINUTES_", "Every 15 minutes", 15 * 60),
+            ScheduleInfo("_30_MINUTES_", "Every 30 minutes", 30 * 60),
+            ScheduleInfo("_1_HOUR_", "Every hour", 3600),
+            ScheduleInfo("_2_HOURS_", "Every 2 hours", 2 * 3600),
+            ScheduleInfo("_4_HOURS_", "Every 4 hours", 4 * 3600),
+            ScheduleInfo("_8_HOURS_", "Every 8 hours", 8 * 3600),
+            ScheduleInfo("_12_HOURS_", "Every 12 hours", 12 * 3600),
+            ScheduleInfo("_1_DAY_", "Every day", 86400),
+            ScheduleInfo("_2_DAYS_", "Every 2 days", 2 * 86400),
+            ScheduleInfo("_72_HOURS_", "Every 3 days", 3 * 86400),
+            ScheduleInfo("_1_WEEK_", "Every week", 7 * 86400),
+            ScheduleInfo("_14_DAYS_", "Every 14 days", 14 * 86400),
+            ScheduleInfo("_15_DAYS_", "Every 15 days", 15 * 86400),
+            ScheduleInfo("_30_DAYS_", "Every 30 days", 30 * 86400),
+            ScheduleInfo("_NEVER_", "Never (delete the schedule)", None),
+        )
+    }
+)
+
+REPORT_PROCESSING_STATUSES: Mapping[str, StatusInfo] = MappingProxyType(
+    {
+        s.value: s
+        for s in (
+            StatusInfo(
+                "_SUBMITTED_",
+                "Submitted",
+                "Amazon received the request; work has not started.",
+                False,
+            ),
+            StatusInfo("_IN_PROGRESS_", "In progress", "Amazon is generating the report.", False),
+            StatusInfo("_CANCELLED_", "Cancelled", "The request was cancelled; no report.", True),
+            StatusInfo("_DONE_", "Done", "The report is ready to download.", True),
+            StatusInfo(
+                "_DONE_NO_DATA_", "Done, no data", "Finished, but nothing matched: no report.", True
+            ),
+        )
+    }
+)
+
+F = FeedTypeInfo
+FEED_TYPES: Mapping[str, FeedTypeInfo] = MappingProxyType(
+    {
+        f.value: f
+        for f in (
+            F("_POST_PRODUCT_DATA_", "Product feed", "xml", "Product"),
+            F("_POST_INVENTORY_AVAILABILITY_DATA_", "Inventory feed", "xml", "Inventory"),
+            F("_POST_PRODUCT_PRICING_DATA_", "Pricing feed", "xml", "Price"),
+            F("_POST_PRODUCT_OVERRIDES_DATA_", "Overrides feed", "xml", "Override"),
+            F("_POST_PRODUCT_IMAGE_DATA_", "Product images feed", "xml", "ProductImage"),
+            F("_POST_PRODUCT_RELATIONSHIP_DATA_", "Relationships feed", "xml", "Relationship"),
+            F(
+                "_POST_FLAT_FILE_INVLOADER_DATA_",
+                "Flat file inventory loader",
+                "flat_file",
+                purge_and_replace=True,
+            ),
+            F(
+                "_POST_FLAT_FILE_LISTINGS_DATA_",
+                "Flat file listings",
+                "flat_file",
+                purge_and_replace=True,
+            ),
+            F(
+                "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_",
+                "Flat file price and quantity update",
+                "flat_file",
+            ),
+            F(
+                "_POST_ORDER_ACKNOWLEDGEMENT_DATA_",
+                "Order acknowledgement",
+                "xml",
+                "OrderAcknowledgement",
+            ),
+            F("_POST_ORDER_FULFILLMENT_DATA_", "Order fulfillment", "xml", "OrderFulfillment"),
+            F("_POST_PAYMENT_ADJUSTMENT_DATA_", "Order adjustment", "xml", "OrderAdjustment"),
+            F("_POST_FLAT_FILE_FULFILLMENT_DATA_", "Flat file order fulfillment", "flat_file"),
+            F(
+                "_POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA_",
+                "Flat file order acknowledgement",
+                "flat_file",
+            ),
+            F("_POST_FULFILLMENT_ORDER_REQUEST_DATA_", "FBA fulfillment order", "xml"),
+            F("_POST_FBA_INBOUND_CARTON_CONTENTS_", "FBA inbound carton contents", "xml"),
+            F("_POST_INVOICE_CONFIRMATION_DATA_", "Invoice confirmation", "xml"),
+            # A PDF body with its metadata in FeedOptions.
+            F("_UPLOAD_VAT_INVOICE_", "VAT invoice upload", "binary"),
+            # Easy Ship (India) documents; takes AmazonOrderId and DocumentType.
+            F("_POST_EASYSHIP_DOCUMENTS_", "Easy Ship documents", "xml"),
+        )
+    }
+)
+del F
+
+FEED_PROCESSING_STATUSES: Mapping[str, StatusInfo] = MappingProxyType(
+    {
+        s.value: s
+        for s in (
+            StatusInfo(
+                "_SUBMITTED_",
+                "Submitted",
+                "Amazon received the feed and has not started on it yet.",
+                False,
+            ),
+            StatusInfo(
+                "_IN_PROGRESS_", "In progress", "Amazon is processing the feed's records.", False
+            ),
+            StatusInfo(
+                "_AWAITING_ASYNCHRONOUS_REPLY_",
+                "Awaiting reply",
+                "Processing waits on information from another system; nothing to do yet.",
+                False,
+            ),
+            StatusInfo(
+                "_IN_SAFETY_NET_",
+                "Held for confirmation",
+                "Held because it looks harmful (for example it would remove all inventory); "
+                "confirm or cancel it in Seller Central.",
+                False,
+            ),
+            StatusInfo(
+                "_UNCONFIRMED_", "Unconfirmed", "Pending; Amazon has not accepted it yet.", False
+            ),
+            StatusInfo(
+                "_CANCELLED_",
+                "Cancelled",
+                "Cancelled or aborted by a fatal error; its records were not applied.",
+                True,
+            ),
+            StatusInfo(
+                "_DONE_",
+                "Done",
+                "Processed; the processing report says which records succeeded.",
+                True,
+            ),
+        )
+    }
+)
+
+
+# ---- Operations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThrottleGroup:
+    """One leaky bucket: ``quota`` requests at once, one more every ``restore_seconds``, and
+    at most ``hourly_quota`` an hour (None where MWS does not state one)."""
+
+    name: str
+    quota: int
+    restore_seconds: float
+    hourly_quota: int | None
+
+
+@dataclass(frozen=True)
+class Param:
+    """One request parameter as the caller passes it.
+
+    ``list`` parameters are given as a sequence and go out as ``<name>.<member>.<n>`` with n
+    from 1; ``options`` take a string or a mapping (``key=value;key=value``, each key prefixed
+    with ``options_prefix``); ``datetime`` takes a timezone-aware datetime and goes out as ISO
+    8601 UTC; ``boolean`` goes out as ``true``/``false``.
+    """
+
+    name: str
+    type: ParamType
+    description: str
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    list_member: str | None = None
+    max_items: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    options_prefix: str = ""
+    # The name of a datetime parameter this one must not be later than.
+    not_after: str | None = None
+
+    def wire_name(self, index: int) -> str:
+        """The name of the index-th (1-based) member of a list parameter."""
+        return f"{self.list_prefix}{index}"
+
+    @cached_property
+    def list_prefix(self) -> str:
+        return f"{self.name}.{self.list_member}."
+
+    @cached_property
+    def choice_set(self) -> frozenset[str]:
+        return frozenset(self.choices or ())
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    section: Section
+    version: str
+    path: str
+    account_param: AccountParam
+    kind: Kind
+    params: tuple[Param, ...]
+    throttle: ThrottleGroup
+    paging: PagingStyle
+    description: str
+    # The ByNextToken twin that fetches the next page.
+    next_token_operation: str | None = None
+    # For a ByNextToken twin: the operation whose NextToken it takes (called again when MWS
+    # answers NextTokenCorrupted).
+    parent_operation: str | None = None
+
+    def param(self, name: str) -> Param | None:
+        return self.params_by_name.get(name)
+
+    # Derived views, computed once per operation: validation runs on every call.
+    @cached_property
+    def params_by_name(self) -> Mapping[str, Param]:
+        return {param.name: param for param in self.params}
+
+    @cached_property
+    def required_params(self) -> tuple[tuple[str, str], ...]:
+        """(name, the wire name that is present when it was given) of required parameters."""
+        return tuple(
+            (p.name, p.wire_name(1) if p.list_member else p.name) for p in self.params if p.required
+        )
+
+    @cached_property
+    def date_ranges(self) -> tuple[tuple[str, str], ...]:
+        """(earlier, later) pairs of datetime parameters that must not be reversed."""
+        return tuple((p.name, p.not_after) for p in self.params if p.not_after)
+
+
+def _bucket(name: str, quota: int, restore_seconds: float, hourly: int | None) -> ThrottleGroup:
+    return ThrottleGroup(name, quota, restore_seconds, hourly)
+
+
+def _id_list(name: str, what: str, *, required: bool = False) -> Param:
+    return Param(
+        name,
+        "list",
+        f"{what} (at most {MAX_IDS}).",
+        required=required,
+        list_member="Id",
+        max_items=MAX_IDS,
+    )
+
+
+def _enum_list(name: str, member: str, choices: tuple[str, ...], what: str) -> Param:
+    return Param(name, "list", what, choices=choices, list_member=member, max_items=len(choices))
+
+
+def _date(name: str, what: str, *, not_after: str | None = None) -> Param:
+    return Param(name, "datetime", what, not_after=not_after)
+
+
+_MAX_COUNT = Param(
+    "MaxCount",
+    "integer",
+    f"Items per page, 1 to {MAX_IDS} (MWS defaults to 10).",
+    min_value=1,
+    max_value=MAX_IDS,
+)
+_NEXT_TOKEN = Param("NextToken", "string", "The token from the previous page.", required=True)
+_REPORT_TYPE_LIST = _enum_list(
+    "ReportTypeList", "Type", tuple(REPORT_TYPES), "Only these report types."
+)
+_REPORT_STATUS_LIST = _enum_list(
+    "ReportProcessingStatusList",
+    "Status",
+    tuple(REPORT_PROCESSING_STATUSES),
+    "Only requests in these processing statuses.",
+)
+_REPORT_REQUEST_IDS = _id_list(
+    "ReportRequestIdList", "Only these report requests; other filters are then ignored"
+)
+_REQUESTED_FROM = _date(
+    "RequestedFromDate",
+    "Requested at or after (MWS defaults to 90 days ago).",
+    not_after="RequestedToDate",
+)
+_REQUESTED_TO = _date("RequestedToDate", "Requested at or before (MWS defaults to now).")
+_ACKNOWLEDGED = Param("Acknowledged", "boolean", "Only reports with this acknowledged flag.")
+_AVAILABLE_FROM = _date(
+    "AvailableFromDate",
+    "Available at or after (MWS defaults to 90 days ago).",
+    not_after="AvailableToDate",
+)
+_AVAILABLE_TO = _date("AvailableToDate", "Available at or before (MWS defaults to now).")
+_MARKETPLACE_IDS = Param(
+    "MarketplaceIdList",
+    "list",
+    "Marketplaces to cover (defaults to the seller's home marketplace; never sent in JP/CN).",
+    list_member="Id",
+    max_items=MAX_IDS,
+)
+_FEED_TYPE_LIST = _enum_list("FeedTypeList", "Type", tuple(FEED_TYPES), "Only these feed types.")
+_FEED_STATUS_LIST = _enum_list(
+    "FeedProcessingStatusList",
+    "Status",
+    tuple(FEED_PROCESSING_STATUSES),
+    "Only feeds in these processing statuses.",
+)
+_FEED_IDS = _id_list(
+    "FeedSubmissionIdList", "Only these feed submissions; other filters are then ignored"
+)
+_SUBMITTED_FROM = _date(
+    "SubmittedFromDate",
+    "Submitted at or after (MWS defaults to 90 days ago).",
+    not_after="SubmittedToDate",
+)
+_SUBMITTED_TO = _date("SubmittedToDate", "Submitted at or before (MWS defaults to now).")
+
+
+def _reports(
+    name: str,
+    params: tuple[Param, ...],
+    throttle: ThrottleGroup,
+    description: str,
+    *,
+    kind: Kind = "xml",
+    paging: PagingStyle = "none",
+    twin: str | None = None,
+    parent: str | None = None,
+) -> Operation:
+    return Operation(
+        name=name,
+        section="Reports",
+        version=REPORTS_VERSION,
+        path=f"/Reports/{REPORTS_VERSION}",
+        account_param="Merchant",
+        kind=kind,
+        params=params,
+        throttle=throttle,
+        paging=paging,
+        description=description,
+        next_token_operation=twin,
+        parent_operation=parent,
+    )
+
+
+def _feeds(
+    name: str,
+    params: tuple[Param, ...],
+    throttle: ThrottleGroup,
+    description: str,
+    *,
+    kind: Kind = "xml",
+    paging: PagingStyle = "none",
+    twin: str | None = None,
+    parent: str | None = None,
+) -> Operation:
+    return Operation(
+        name=name,
+        section="Feeds",
+        version=FEEDS_VERSION,
+        path=f"/Feeds/{FEEDS_VERSION}",
+        account_param="Merchant",
+        kind=kind,
+        params=params,
+        throttle=throttle,
+        paging=paging,
+        description=description,
+        next_token_operation=twin,
+        parent_operation=parent,
+    )
+
+
+def _sellers(
+    name: str,
+    params: tuple[Param, ...],
+    throttle: ThrottleGroup,
+    description: str,
+    *,
+    paging: PagingStyle = "none",
+    twin: str | None = None,
+    parent: str | None = None,
+) -> Operation:
+    return Operation(
+        name=name,
+        section="Sellers",
+        version=SELLERS_VERSION,
+        path=f"/Sellers/{SELLERS_VERSION}",
+        account_param="SellerId",
+        kind="xml",
+        params=params,
+        throttle=throttle,
+        paging=paging,
+        description=description,
+        next_token_operation=twin,
+        parent_operation=parent,
+    )
+
+
+_LIST_MARKETPLACES_BUCKET = _bucket("ListMarketplaceParticipations", 15, 60, None)
+
+_OPERATION_LIST: tuple[Operation, ...] = (
+    # ---- Reports (reference section 2) ----
+    _reports(
+        "RequestReport",
+        (
+            Param(
+                "ReportType",
+                "enum",
+                "The report to generate.",
+                required=True,
+                choices=REQUESTABLE_REPORT_TYPES,
+            ),
+            _date("StartDate", "Start of the covered period.", not_after="EndDate"),
+            _date("EndDate", "End of the covered period."),
+            Param(
+                "ReportOptions",
+                "options",
+                "Report-specific options, key=value;key=value (e.g. ShowSalesChannel=true).",
+            ),
+            _MARKETPLACE_IDS,
+        ),
+        _bucket("RequestReport", 15, 60, 60),
+        "Asks Amazon to generate a report; returns the report request.",
+    ),
+    _reports(
+        "GetReportRequestList",
+        (
+            _REPORT_REQUEST_IDS,
+            _REPORT_TYPE_LIST,
+            _REPORT_STATUS_LIST,
+            _MAX_COUNT,
+            _REQUESTED_FROM,
+            _REQUESTED_TO,
+        ),
+        _bucket("GetReportRequestList", 10, 45, 80),
+        "Lists report requests of the last 90 days, newest first.",
+        paging="has_next",
+        twin="GetReportRequestListByNextToken",
+    ),
+    _reports(
+        "GetReportRequestListByNextToken",
+        (_NEXT_TOKEN,),
+        _bucket("GetReportRequestListByNextToken", 30, 2, 1800),
+        "The next page of GetReportRequestList.",
+        paging="has_next",
+        twin="GetReportRequestListByNextToken",
+        parent="GetReportRequestList",
+    ),
+    _reports(
+        "GetReportRequestCount",
+        (_REPORT_TYPE_LIST, _REPORT_STATUS_LIST, _REQUESTED_FROM, _REQUESTED_TO),
+        _bucket("GetReportRequestCount", 10, 45, 80),
+        "Counts report requests of the last 90 days.",
+    ),
+    _reports(
+        "CancelReportRequests",
+        (
+            _REPORT_REQUEST_IDS,
+            _REPORT_TYPE_LIST,
+            _REPORT_STATUS_LIST,
+            _REQUESTED_FROM,
+            _REQUESTED_TO,
+        ),
+        _bucket("CancelReportRequests", 10, 45, 80),
+        "Cancels report requests that have not started processing.",
+    ),
+    _reports(
+        "GetReportList",
+        (
+            _MAX_COUNT,
+            _REPORT_TYPE_LIST,
+            _ACKNOWLEDGED,
+            _AVAILABLE_FROM,
+            _AVAILABLE_TO,
+            _REPORT_REQUEST_IDS,
+        ),
+        _bucket("GetReportList", 10, 60, 60),
+        "Lists reports available for download from the last 90 days, newest first.",
+        paging="has_next",
+        twin="GetReportListByNextToken",
+    ),
+    _reports(
+        "GetReportListByNextToken",
+        (_NEXT_TOKEN,),
+        _bucket("GetReportListByNextToken", 30, 2, 1800),
+        "The next page of GetReportList.",
+        paging="has_next",
+        twin="GetReportListByNextToken",
+        parent="GetReportList",
+    ),
+    _reports(
+        "GetReportCount",
+        (_REPORT_TYPE_LIST, _ACKNOWLEDGED, _AVAILABLE_FROM, _AVAILABLE_TO),
+        _bucket("GetReportCount", 10, 45, 80),
+        "Counts reports available for download from the last 90 days.",
+    ),
+    _reports(
+        "GetReport",
+        (Param("ReportId", "string", "The report to download.", required=True),),
+        _bucket("GetReport", 15, 60, 60),
+        "Downloads a report's raw contents, verified against Content-MD5.",
+        kind="download",
+    ),
+    _reports(
+        "ManageReportSchedule",
+        (
+            Param(
+                "ReportType",
+                "enum",
+                "The report to schedule.",
+                required=True,
+                choices=REQUESTABLE_REPORT_TYPES,
+            ),
+            Param(
+                "Schedule",
+                "enum",
+                "How often; _NEVER_ deletes the schedule.",
+                required=True,
+                choices=tuple(SCHEDULES),
+            ),
+            _date("ScheduleDate", "When the next report is generated."),
+        ),
+        _bucket("ManageReportSchedule", 10, 45, 80),
+        "Creates, changes or deletes the schedule of one report type.",
+    ),
+    _reports(
+        "GetReportScheduleList",
+        (_REPORT_TYPE_LIST,),
+        _bucket("GetReportScheduleList", 10, 45, 80),
+        "Lists report schedules (HasNext is always false: at most 100 exist).",
+        paging="has_next",
+        twin="GetReportScheduleListByNextToken",
+    ),
+    _reports(
+        "GetReportScheduleListByNextToken",
+        (_NEXT_TOKEN,),
+        # No source gives its throttling (reference, open question 1) and MWS never returns a
+        # token for it; the parent's numbers are the safe assumption.
+        _bucket("GetReportScheduleListByNextToken", 10, 45, 80),
+        "The next page of GetReportScheduleList (never needed in practice).",
+        paging="has_next",
+        twin="GetReportScheduleListByNextToken",
+        parent="GetReportScheduleList",
+    ),
+    _reports(
+        "GetReportScheduleCount",
+        (_REPORT_TYPE_LIST,),
+        _bucket("GetReportScheduleCount", 10, 45, 80),
+        "Counts report schedules.",
+    ),
+    _reports(
+        "UpdateReportAcknowledgements",
+        (
+            _id_list("ReportIdList", "The reports to mark", required=True),
+            Param("Acknowledged", "boolean", "The acknowledged flag to set."),
+        ),
+        _bucket("UpdateReportAcknowledgements", 10, 45, 80),
+        "Marks reports as received, so GetReportList(Acknowledged=false) skips them.",
+    ),
+    # ---- Feeds (reference section 3) ----
+    _feeds(
+        "SubmitFeed",
+        (
+            Param(
+                "FeedType", "enum", "The kind of feed.", required=True, choices=tuple(FEED_TYPES)
+            ),
+            _MARKETPLACE_IDS,
+            Param(
+                "PurgeAndReplace",
+                "boolean",
+                "Replace all existing data (product flat files only; once per 24 hours).",
+            ),
+            Param(
+                "ContentMD5Value",
+                "string",
+                "base64 MD5 of the feed body (computed by submit_feed).",
+                required=True,
+            ),
+            Param(
+                "FeedOptions",
+                "options",
+                "Metadata for _UPLOAD_VAT_INVOICE_ (metadata:key=value;...).",
+                options_prefix="metadata:",
+            ),
+            Param("AmazonOrderId", "string", "The order (_POST_EASYSHIP_DOCUMENTS_ only)."),
+            Param(
+                "DocumentType", "string", "The document wanted (_POST_EASYSHIP_DOCUMENTS_ only)."
+            ),
+        ),
+        _bucket("SubmitFeed", 15, 120, 30),
+        "Uploads a feed; the body is the feed file, the parameters go in the query string.",
+        kind="upload",
+    ),
+    _feeds(
+        "GetFeedSubmissionList",
+        (
+            _FEED_IDS,
+            _MAX_COUNT,
+            _FEED_TYPE_LIST,
+            _FEED_STATUS_LIST,
+            _SUBMITTED_FROM,
+            _SUBMITTED_TO,
+        ),
+        _bucket("GetFeedSubmissionList", 10, 45, 80),
+        "Lists feed submissions of the last 90 days, newest first.",
+        paging="has_next",
+        twin="GetFeedSubmissionListByNextToken",
+    ),
+    _feeds(
+        "GetFeedSubmissionListByNextToken",
+        (_NEXT_TOKEN,),
+        _bucket("GetFeedSubmissionListByNextToken", 30, 2, 1800),
+        "The next page of GetFeedSubmissionList.",
+        paging="has_next",
+        twin="GetFeedSubmissionListByNextToken",
+        parent="GetFeedSubmissionList",
+    ),
+    _feeds(
+        "GetFeedSubmissionCount",
+        (_FEED_TYPE_LIST, _FEED_STATUS_LIST, _SUBMITTED_FROM, _SUBMITTED_TO),
+        _bucket("GetFeedSubmissionCount", 10, 45, 80),
+        "Counts feed submissions of the last 90 days.",
+    ),
+    _feeds(
+        "CancelFeedSubmissions",
+        (_FEED_IDS, _FEED_TYPE_LIST, _SUBMITTED_FROM, _SUBMITTED_TO),
+        _bucket("CancelFeedSubmissions", 10, 45, 80),
+        "Cancels feed submissions that have not started processing.",
+    ),
+    _feeds(
+        "GetFeedSubmissionResult",
+        (
+            Param(
+                "FeedSubmissionId",
+                "string",
+                "The feed whose processing report to fetch.",
+                required=True,
+            ),
+        ),
+        _bucket("GetFeedSubmissionResult", 15, 60, 60),
+        "Downloads a feed's processing report, verified against Content-MD5.",
+        kind="download",
+    ),
+    # ---- Sellers (reference section 4) ----
+    _sellers(
+        "ListMarketplaceParticipations",
+        (),
+        _LIST_MARKETPLACES_BUCKET,
+        "Marketplaces the seller participates in; proves the seller's authorization.",
+        paging="next_token",
+        twin="ListMarketplaceParticipationsByNextToken",
+    ),
+    _sellers(
+        "ListMarketplaceParticipationsByNextToken",
+        (_NEXT_TOKEN,),
+        _LIST_MARKETPLACES_BUCKET,
+        "The next page of ListMarketplaceParticipations.",
+        paging="next_token",
+        twin="ListMarketplaceParticipationsByNextToken",
+        parent="ListMarketplaceParticipations",
+    ),
+    _sellers(
+        "GetServiceStatus",
+        (),
+        _bucket("GetServiceStatus", 2, 300, None),
+        "Operational status of the Sellers API section (GREEN, GREEN_I, YELLOW, RED).",
+    ),
+)
+
+OPERATIONS: Mapping[str, Operation] = MappingProxyType({op.name: op for op in _OPERATION_LIST})
+
+
+def get_operation(name: str) -> Operation:
+    try:
+        return OPERATIONS[name]
+    except KeyError:
+        raise KeyError(f"unknown MWS operation {name!r}") from None

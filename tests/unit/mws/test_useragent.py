@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import platform
+
+import pytest
+
+from mwsportal.mws.errors import InvalidParameterError
+from mwsportal.mws.useragent import MAX_LENGTH, build_user_agent
+
+
+def test_guide_format() -> None:
+    header = build_user_agent("MWS Portal", "2.0")
+    assert header == (
+        f"MWS Portal/2.0 (Language=Python/{platform.python_version()}; "
+        f"Platform={platform.system()}/{platform.release()})"
+    )
+
+
+def test_escaping_rules() -> None:
+    header = build_user_agent(
+        "Seller/Tool\\X", "1.0 (beta", {"Host=Name": "worker;3 (eu)", "Note": "a\\b"}
+    )
+    assert header.startswith("Seller\\/Tool\\\\X/1.0 \\(beta (Language=Python/")
+    assert "; Host\\=Name=worker\\;3 (eu\\)" in header
+    assert header.endswith("; Note=a\\\\b)")
+
+
+def test_whitespace_and_line_breaks_collapse() -> None:
+    header = build_user_agent("My\r\n  App", "1\t2")
+    assert header.startswith("My App/1 2 (")
+    assert "\n" not in header
+
+
+def test_length_limit_is_enforced_when_built() -> None:
+    with pytest.raises(InvalidParameterError, match=str(MAX_LENGTH)):
+        build_user_agent("A" * 490, "1.0")
+    assert len(build_user_agent("A" * 100, "1.0")) <= MAX_LENGTH
+
+
+def test_name_and_version_are_required() -> None:
+    with pytest.raises(InvalidParameterError, match="app_name"):
+        build_user_agent(" ", "1")
+    with pytest.raises(InvalidParameterError, match="app_version"):
+        build_user_agent("App", "")
