@@ -1,0 +1,1 @@
+"""Seller accounts, their MWS authorization, partners and grants."""

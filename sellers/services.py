@@ -1,0 +1,499 @@
+"""Business actions on seller accounts, called alike by views, the admin, tasks and the gateway.
+
+Every action that stores a token first proves it with ``ListMarketplaceParticipations`` and
+stores nothing when MWS says no. Failures become ``AuthorizationCheckFailed`` whose message is
+written for the seller: what went wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from mwsportal.developer import build_client, developer_account
+from mwsportal.mws import errors as mws_errors
+from mwsportal.mws.endpoints import MARKETPLACES, REGIONS
+from mwsportal.mws.results import ListMarketplaceParticipationsResult
+from mwsportal.mws.retry import RetryPolicy
+from sellers import webhooks
+from sellers.models import ApiKey, Grant, Partner, Seller, SellerMarketplace
+
+logger = logging.getLogger(__name__)
+
+# Merchant tokens are upper-case letters and digits (A1EXAMPLE ... A3F1LGRLCQDI4D).
+SELLER_ID_RE = re.compile(r"^[A-Z0-9]{8,20}$")
+# amzn.mws. followed by a UUID; the guide's own example has letters beyond a-f in it.
+AUTH_TOKEN_RE = re.compile(
+    r"^amzn\.mws\.[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$"
+)
+PARTICIPATIONS = "ListMarketplaceParticipations"
+# A person waits on the page for these checks: one quick retry and a short timeout instead of
+# the guide's 45-second backoff, which suits background work.
+INTERACTIVE_RETRY_POLICY = RetryPolicy(delays=(1.0,))
+INTERACTIVE_TIMEOUT_SECONDS = 20
+MARKETPLACE_FIELDS = (
+    "name",
+    "country_code",
+    "currency_code",
+    "language_code",
+    "domain",
+    "has_suspended_listings",
+)
+
+
+class AuthorizationCheckFailed(Exception):
+    """An authorization could not be proven; ``message`` tells the seller what to do.
+
+    ``field`` names the form field the message belongs to (None: the whole form).
+    ``access_denied`` is True when MWS refused the Seller ID and token themselves.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, access_denied: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.access_denied = access_denied
+
+
+@dataclass(frozen=True)
+class Participation:
+    marketplace_id: str
+    name: str
+    country_code: str
+    currency_code: str
+    language_code: str
+    domain: str
+    has_suspended_listings: bool
+
+    @property
+    def region(self) -> str | None:
+        """The MWS region of a retail marketplace; None for others (Amazon Pay, IBA ...)."""
+        known = MARKETPLACES.get(self.marketplace_id)
+        return known.region if known else None
+
+
+# ---- input checks ---------------------------------------------------------------------------
+
+
+def clean_region(raw: str) -> str:
+    region = raw.strip().upper()
+    if region not in REGIONS:
+        raise AuthorizationCheckFailed("Choose one of the regions in the list.", field="region")
+    return region
+
+
+def clean_seller_id(raw: str) -> str:
+    seller_id = raw.strip().upper()
+    if not SELLER_ID_RE.match(seller_id):
+        raise AuthorizationCheckFailed(
+            "This is not a Seller ID. It is 8 to 20 capital letters and digits, such as "
+            "A1B2C3D4E5F6G7: Seller Central shows it under Settings > Account Info > "
+            "Merchant Token, and on the page that confirms the authorization.",
+            field="seller_id",
+        )
+    return seller_id
+
+
+@sensitive_variables("raw", "token")
+def clean_auth_token(raw: str) -> str:
+    token = raw.strip()
+    if not AUTH_TOKEN_RE.match(token):
+        raise AuthorizationCheckFailed(
+            "This is not an MWS Authorization Token. It starts with amzn.mws. followed by 36 "
+            "letters, digits and dashes; copy it whole from the page Seller Central shows "
+            "after you authorize the developer.",
+            field="auth_token",
+        )
+    return token
+
+
+# ---- the MWS check ---------------------------------------------------------------------------
+
+
+@sensitive_variables("auth_token")
+def check_authorization(*, region: str, seller_id: str, auth_token: str) -> list[Participation]:
+    """The seller's marketplaces, read with ListMarketplaceParticipations (every page).
+
+    Raises ``AuthorizationCheckFailed`` when MWS refuses, cannot be reached, or lists only
+    marketplaces of another region.
+    """
+    developer = developer_account(region)
+    try:
+        with build_client(
+            region,
+            retry_policy=INTERACTIVE_RETRY_POLICY,
+            timeout=min(settings.MWS_REQUEST_TIMEOUT, INTERACTIVE_TIMEOUT_SECONDS),
+        ) as client:
+            pages = [
+                page.result
+                for page in client.iter_pages(
+                    PARTICIPATIONS, seller_id=seller_id, auth_token=auth_token, region=region
+                )
+            ]
+    except mws_errors.AccessDeniedError:
+        raise AuthorizationCheckFailed(
+            f"Amazon refused this Seller ID and token for the developer "
+            f"“{developer.developer_name}” (account {developer.developer_id}). Check that the "
+            f"Seller ID is the one of the account you logged in to in Seller Central, that you "
+            f"authorized developer account {developer.developer_id} there, and that you copied "
+            f"the token shown after that authorization (not one made for another developer). "
+            "Nothing was saved.",
+            access_denied=True,
+        ) from None
+    except (mws_errors.ThrottledError, mws_errors.QuotaExceededError):
+        raise AuthorizationCheckFailed(
+            "Amazon MWS is receiving too many requests for this seller account right now. "
+            "Nothing was saved; wait a minute and try again."
+        ) from None
+    except (mws_errors.ServerError, mws_errors.TransportError):
+        raise AuthorizationCheckFailed(
+            "Amazon MWS is not answering right now. Nothing was saved; try again in a few minutes."
+        ) from None
+    except mws_errors.InvalidCredentialsError as error:
+        logger.error(
+            "MWS refused the developer keys of region %s (%s); check MWS_ACCESS_KEY_ID and "
+            "MWS_SECRET_KEY",
+            region,
+            error.code,
+        )
+        raise AuthorizationCheckFailed(
+            "The portal cannot sign in to Amazon MWS at the moment. This is on our side, not "
+            "yours. Nothing was saved and the operator has been alerted; try again later."
+        ) from None
+    except mws_errors.MWSError as error:
+        logger.warning("ListMarketplaceParticipations failed for seller %s: %s", seller_id, error)
+        raise AuthorizationCheckFailed(
+            f"Amazon MWS answered with an error we did not expect ({error.code or 'no code'}). "
+            "Nothing was saved; try again later."
+        ) from None
+    participations = _participations(pages)
+    _require_region(region, participations)
+    return participations
+
+
+def _participations(pages: Iterable[ListMarketplaceParticipationsResult]) -> list[Participation]:
+    described = {}
+    suspended: dict[str, bool] = {}
+    for page in pages:
+        described.update({m.marketplace_id: m for m in page.marketplaces})
+        for participation in page.participations:
+            suspended[participation.marketplace_id] = participation.has_seller_suspended_listings
+    result = []
+    for marketplace_id, has_suspended in suspended.items():
+        info = described.get(marketplace_id)
+        result.append(
+            Participation(
+                marketplace_id=marketplace_id,
+                name=(info and info.name) or marketplace_id,
+                country_code=(info and info.default_country_code) or "",
+                currency_code=(info and info.default_currency_code) or "",
+                language_code=(info and info.default_language_code) or "",
+                domain=(info and info.domain_name) or "",
+                has_suspended_listings=has_suspended,
+            )
+        )
+    return result
+
+
+def _require_region(region: str, participations: list[Participation]) -> None:
+    regions = {p.region for p in participations if p.region}
+    if region in regions:
+        return
+    if regions:
+        names = ", ".join(sorted(p.name for p in participations if p.region))
+        elsewhere = " and ".join(sorted(REGIONS[code].name for code in regions))
+        raise AuthorizationCheckFailed(
+            f"This seller account sells in {elsewhere} ({names}), not in "
+            f"{REGIONS[region].name}. Start again and choose {elsewhere}: the authorization "
+            f"must be made in that region's Seller Central.",
+            field="region",
+        )
+    raise AuthorizationCheckFailed(
+        f"Amazon lists no marketplace in {REGIONS[region].name} where this seller account is "
+        "active. Check in Seller Central that the account can sell, then try again."
+    )
+
+
+# ---- actions ---------------------------------------------------------------------------------
+
+
+@sensitive_variables("auth_token", "token")
+def onboard_seller(
+    *, owner: AbstractBaseUser, region: str, seller_id: str, auth_token: str, name: str = ""
+) -> Seller:
+    """Connect a seller account after MWS accepted its Seller ID and token.
+
+    Connecting a seller account that the owner removed earlier revives that row.
+    """
+    region = clean_region(region)
+    seller_id = clean_seller_id(seller_id)
+    token = clean_auth_token(auth_token)
+    existing = Seller.objects.for_user(owner).filter(seller_id=seller_id, region=region).first()
+    if existing is not None and existing.status != Seller.Status.REMOVED:
+        raise _already_connected(existing)
+    participations = check_authorization(region=region, seller_id=seller_id, auth_token=token)
+    seller = existing or Seller(owner=owner, seller_id=seller_id, region=region)
+    seller.name = name.strip() or seller.name or seller_id
+    try:
+        _store_authorization(seller, token, participations)
+    except IntegrityError:
+        # Two submissions raced past the check above; the first one won.
+        raise _already_connected(
+            Seller.objects.for_user(owner).get(seller_id=seller_id, region=region)
+        ) from None
+    logger.info(
+        "user %s connected seller %s (%s, %s)", owner.pk, seller.pk, seller.seller_id, region
+    )
+    return seller
+
+
+def _already_connected(seller: Seller) -> AuthorizationCheckFailed:
+    return AuthorizationCheckFailed(
+        f"You have already connected this seller account as “{seller.name}”. To use a new "
+        "token for it, open its settings and replace the token there.",
+        field="seller_id",
+    )
+
+
+def verify_seller(seller: Seller) -> None:
+    """Check the stored authorization now and refresh the marketplaces.
+
+    On AccessDenied the seller is flagged for re-authorization before the error is raised;
+    other failures change nothing.
+    """
+    if not seller.auth_token:
+        raise AuthorizationCheckFailed(
+            "This seller account has no authorization any more. Paste a new token to connect it "
+            "again."
+        )
+    try:
+        participations = check_authorization(
+            region=seller.region, seller_id=seller.seller_id, auth_token=seller.auth_token
+        )
+    except AuthorizationCheckFailed as failure:
+        if not failure.access_denied:
+            raise
+        mark_needs_reauthorization(
+            seller,
+            reason="Amazon MWS refused the stored token (AccessDenied) during a verification. "
+            "The authorization was probably revoked in Seller Central or has expired; paste a "
+            "new token to continue.",
+        )
+        # The Seller ID was accepted before, so the token is what changed.
+        raise AuthorizationCheckFailed(
+            "Amazon no longer accepts the stored token for this seller account: the "
+            "authorization was revoked in Seller Central or has expired. Authorize the "
+            "developer again and paste the new token under “Replace the token”.",
+            access_denied=True,
+        ) from None
+    _store_authorization(seller, seller.auth_token, participations)
+    logger.info("seller %s (%s) verified", seller.pk, seller.seller_id)
+
+
+@sensitive_variables("auth_token", "token")
+def replace_token(seller: Seller, *, auth_token: str) -> None:
+    """Store a new token once MWS accepted it; the old one stays until then."""
+    token = clean_auth_token(auth_token)
+    participations = check_authorization(
+        region=seller.region, seller_id=seller.seller_id, auth_token=token
+    )
+    store_authorization(seller, auth_token=token, participations=participations)
+
+
+@sensitive_variables("auth_token")
+def store_authorization(
+    seller: Seller, *, auth_token: str, participations: list[Participation]
+) -> None:
+    """Store a token that ``check_authorization`` has just accepted (the admin checks in its
+    form and stores on save)."""
+    _store_authorization(seller, auth_token, participations)
+    logger.info("seller %s (%s) has a new token", seller.pk, seller.seller_id)
+
+
+@sensitive_variables("auth_token")
+def _store_authorization(
+    seller: Seller, auth_token: str, participations: list[Participation]
+) -> None:
+    """Save a proven authorization. A suspension by staff outlives it; every other state
+    becomes active, because MWS has just accepted the token."""
+    with transaction.atomic():
+        seller.auth_token = auth_token
+        seller.verified_at = timezone.now()
+        if seller.status != Seller.Status.SUSPENDED:
+            seller.status = Seller.Status.ACTIVE
+            seller.status_reason = ""
+        seller.save()
+        _sync_marketplaces(seller, participations)
+
+
+def _sync_marketplaces(seller: Seller, participations: list[Participation]) -> None:
+    current = {m.marketplace_id: m for m in seller.marketplaces.all()}
+    wanted = {p.marketplace_id: p for p in participations}
+    SellerMarketplace.objects.filter(
+        seller=seller, marketplace_id__in=set(current) - set(wanted)
+    ).delete()
+    changed, created = [], []
+    for marketplace_id, participation in wanted.items():
+        values = {name: getattr(participation, name) for name in MARKETPLACE_FIELDS}
+        row = current.get(marketplace_id)
+        if row is None:
+            created.append(
+                SellerMarketplace(seller=seller, marketplace_id=marketplace_id, **values)
+            )
+        elif any(getattr(row, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            changed.append(row)
+    SellerMarketplace.objects.bulk_create(created)
+    SellerMarketplace.objects.bulk_update(changed, MARKETPLACE_FIELDS)
+
+
+def rename_seller(seller: Seller, *, name: str) -> None:
+    seller.name = name.strip() or seller.seller_id
+    seller.save(update_fields=["name", "updated_at"])
+
+
+def remove_authorization(seller: Seller) -> None:
+    """Erase the token and stop every call. The seller must still revoke the authorization in
+    Seller Central: erasing our copy does not cancel it at Amazon."""
+    seller.auth_token = None
+    seller.status = Seller.Status.REMOVED
+    seller.status_reason = (
+        f"The owner removed the authorization on {timezone.now():%Y-%m-%d}; the token was erased."
+    )
+    seller.save(update_fields=["auth_token", "status", "status_reason", "updated_at"])
+    logger.info("seller %s (%s): authorization removed", seller.pk, seller.seller_id)
+
+
+def mark_needs_reauthorization(seller: Seller, *, reason: str) -> None:
+    """MWS answered AccessDenied: stop calling for this seller until it pastes a new token.
+
+    Only an active seller changes state, in one conditional UPDATE, so concurrent callers (the
+    gateway's workers) cannot overwrite a suspension or a removal.
+    """
+    updated = Seller.objects.filter(pk=seller.pk, status=Seller.Status.ACTIVE).update(
+        status=Seller.Status.NEEDS_REAUTH, status_reason=reason, updated_at=timezone.now()
+    )
+    if updated:
+        seller.status = Seller.Status.NEEDS_REAUTH
+        seller.status_reason = reason
+        logger.warning("seller %s (%s) needs re-authorization", seller.pk, seller.seller_id)
+        webhooks.emit(seller, webhooks.Event.SELLER_NEEDS_REAUTH, {"reason": reason})
+
+
+def suspend_seller(seller: Seller, *, reason: str) -> None:
+    """Staff stop every call for a seller; the reason is shown to its owner."""
+    if seller.status == Seller.Status.REMOVED:
+        return
+    seller.status = Seller.Status.SUSPENDED
+    seller.status_reason = reason.strip() or "Suspended by staff."
+    seller.save(update_fields=["status", "status_reason", "updated_at"])
+    logger.info("seller %s (%s) suspended", seller.pk, seller.seller_id)
+
+
+def reactivate_seller(seller: Seller) -> None:
+    """Lift a suspension. The next MWS call (or a verification) shows whether the token still
+    works."""
+    if seller.status != Seller.Status.SUSPENDED:
+        return
+    seller.status = Seller.Status.ACTIVE
+    seller.status_reason = ""
+    seller.save(update_fields=["status", "status_reason", "updated_at"])
+    logger.info("seller %s (%s) reactivated", seller.pk, seller.seller_id)
+
+
+# ---- partners, keys and grants ----------------------------------------------------------------
+
+API_KEY_PREFIX_BYTES = 6
+API_KEY_SECRET_BYTES = 32
+# A key's last use is written at most this often, so a busy key does not write on every request.
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@sensitive_variables("key")
+def create_api_key(
+    partner: Partner, *, name: str, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Make a key for ``partner``; returns the row and the key itself, which is never stored
+    and must be shown to the partner now."""
+    prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
+    key = f"mwsp_{prefix}_{secrets.token_urlsafe(API_KEY_SECRET_BYTES)}"
+    api_key = ApiKey.objects.create(
+        partner=partner, name=name, prefix=prefix, hashed_key=_hash_key(key), expires_at=expires_at
+    )
+    logger.info("partner %s: API key %s created", partner.pk, prefix)
+    return api_key, key
+
+
+def revoke_api_key(api_key: ApiKey) -> None:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        logger.info("partner %s: API key %s revoked", api_key.partner_id, api_key.prefix)
+
+
+class ApiKeyRefused(Exception):
+    """The key is missing, unknown, expired or revoked; the message says which (never the key)."""
+
+
+@sensitive_variables("key")
+def authenticate_api_key(key: str) -> ApiKey:
+    """The live key matching ``key``, with its partner; records its use."""
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != "mwsp":
+        raise ApiKeyRefused("The API key is not valid.")
+    api_key = ApiKey.objects.select_related("partner").filter(prefix=parts[1]).first()
+    if api_key is None or not hmac.compare_digest(api_key.hashed_key, _hash_key(key)):
+        raise ApiKeyRefused("The API key is not valid.")
+    now = timezone.now()
+    if api_key.revoked_at is not None:
+        raise ApiKeyRefused("The API key was revoked.")
+    if api_key.expires_at is not None and api_key.expires_at <= now:
+        raise ApiKeyRefused("The API key has expired.")
+    if not api_key.partner.is_active:
+        raise ApiKeyRefused("The partner of this API key is deactivated.")
+    stale = now - timedelta(seconds=LAST_USED_RESOLUTION_SECONDS)
+    if api_key.last_used_at is None or api_key.last_used_at < stale:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+def grant_partner(seller: Seller, partner: Partner, *, scopes: Iterable[str]) -> Grant:
+    """Give ``partner`` access to ``seller`` with ``scopes`` (replacing earlier scopes)."""
+    known = set(Grant.Scope.values)
+    chosen = sorted(set(scopes))
+    unknown = [scope for scope in chosen if scope not in known]
+    if unknown:
+        raise ValueError(f"Unknown scope(s): {', '.join(unknown)}")
+    grant, _ = Grant.objects.update_or_create(
+        seller=seller, partner=partner, defaults={"scopes": chosen}
+    )
+    logger.info("seller %s granted partner %s: %s", seller.pk, partner.pk, ",".join(chosen))
+    return grant
+
+
+def revoke_grant(grant: Grant) -> None:
+    logger.info("seller %s revoked partner %s", grant.seller_id, grant.partner_id)
+    grant.delete()
+
+
+def partner_scopes(seller: Seller, partner: Partner) -> set[str]:
+    grant = Grant.objects.filter(seller=seller, partner=partner).first()
+    return set(grant.scopes) if grant else set()

@@ -1,0 +1,22 @@
+"""Celery tasks of the sellers app: webhook deliveries, by id."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from sellers import webhooks
+
+
+@shared_task(name="webhooks.dispatch", ignore_result=True)
+def dispatch_webhooks() -> int:
+    """Hand every due delivery to a worker; a doubled run finds them leased already."""
+    due = webhooks.dispatch_due()
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
+    return len(due)
+
+
+@shared_task(name="webhooks.deliver", ignore_result=True)
+def deliver_webhook(delivery_id: int) -> None:
+    """One attempt; a failure schedules the next one, which the dispatcher picks up."""
+    webhooks.deliver(delivery_id)

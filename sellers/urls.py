@@ -1,0 +1,20 @@
+"""Seller pages under /sellers/."""
+
+from django.urls import path
+
+from sellers import views
+
+app_name = "sellers"
+
+urlpatterns = [
+    path("", views.seller_list, name="list"),
+    path("connect/", views.connect_choose_region, name="connect"),
+    path("connect/<str:region>/", views.connect, name="connect_region"),
+    path("<int:pk>/", views.dashboard, name="dashboard"),
+    path("<int:pk>/settings/", views.seller_settings, name="settings"),
+    path("<int:pk>/verify/", views.verify, name="verify"),
+    path("<int:pk>/token/", views.replace_token, name="replace_token"),
+    path("<int:pk>/remove/", views.remove, name="remove"),
+    path("<int:pk>/partners/", views.grant_partner, name="grant_partner"),
+    path("<int:pk>/partners/<int:grant_pk>/revoke/", views.revoke_grant, name="revoke_grant"),
+]

@@ -1,0 +1,193 @@
+"""Seller pages: the list, the onboarding wizard, a dashboard and settings per seller account.
+
+Every seller is looked up through ``Seller.objects.for_user``, so another user's seller is a
+404 on every URL here. Tokens only ever arrive in POST bodies and are never rendered back.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mwsportal.mws.endpoints import REGIONS
+from sellers import services
+from sellers.forms import ConnectSellerForm, GrantPartnerForm, RenameSellerForm, ReplaceTokenForm
+from sellers.models import Grant, Seller
+from sellers.seller_central import authorization_guide
+
+
+def _seller(request: HttpRequest, pk: int) -> Seller:
+    return get_object_or_404(Seller.objects.for_user(request.user), pk=pk)
+
+
+@login_required
+@require_GET
+def seller_list(request: HttpRequest) -> HttpResponse:
+    sellers = (
+        Seller.objects.for_user(request.user)
+        .defer("auth_token")
+        .annotate(marketplace_count=Count("marketplaces"))
+    )
+    return render(request, "sellers/list.html", {"sellers": sellers})
+
+
+@login_required
+@require_GET
+def connect_choose_region(request: HttpRequest) -> HttpResponse:
+    return render(request, "sellers/connect_region.html", {"regions": REGIONS.values()})
+
+
+@sensitive_post_parameters("auth_token")
+@login_required
+@require_http_methods(["GET", "POST"])
+def connect(request: HttpRequest, region: str) -> HttpResponse:
+    if region not in REGIONS:
+        raise Http404("No such MWS region")
+    form = ConnectSellerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            seller = services.onboard_seller(owner=request.user, region=region, **form.cleaned_data)
+        except services.AuthorizationCheckFailed as failure:
+            form.add_check_failure(failure)
+        else:
+            count = seller.marketplaces.count()
+            messages.success(
+                request,
+                f"“{seller.name}” is connected. Amazon lists {count} marketplace(s) for it.",
+            )
+            return redirect("sellers:dashboard", pk=seller.pk)
+    return render(
+        request,
+        "sellers/connect.html",
+        {"form": form, "guide": authorization_guide(region)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    seller = _seller(request, pk)
+    return render(
+        request,
+        "sellers/dashboard.html",
+        {"seller": seller, "marketplaces": seller.marketplaces.all()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seller_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows every setting; POST renames (the other actions post to their own URLs)."""
+    seller = _seller(request, pk)
+    rename_form = RenameSellerForm(request.POST or None, initial={"name": seller.name})
+    if request.method == "POST" and rename_form.is_valid():
+        services.rename_seller(seller, name=rename_form.cleaned_data["name"])
+        messages.success(request, "The name is saved.")
+        return redirect("sellers:settings", pk=seller.pk)
+    return _settings_page(request, seller, rename_form=rename_form)
+
+
+def _settings_page(
+    request: HttpRequest,
+    seller: Seller,
+    *,
+    rename_form: RenameSellerForm | None = None,
+    token_form: ReplaceTokenForm | None = None,
+    grant_form: GrantPartnerForm | None = None,
+) -> HttpResponse:
+    forms_with_errors = [
+        f for f in (rename_form, token_form, grant_form) if f is not None and f.errors
+    ]
+    return render(
+        request,
+        "sellers/settings.html",
+        {
+            "seller": seller,
+            "rename_form": rename_form or RenameSellerForm(initial={"name": seller.name}),
+            "token_form": token_form or ReplaceTokenForm(),
+            "grant_form": grant_form or GrantPartnerForm(),
+            "grants": Grant.objects.filter(seller=seller).select_related("partner"),
+            "guide": authorization_guide(seller.region),
+        },
+        status=400 if forms_with_errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    seller = _seller(request, pk)
+    try:
+        services.verify_seller(seller)
+    except services.AuthorizationCheckFailed as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(
+            request,
+            f"Amazon accepted the authorization. {seller.marketplaces.count()} marketplace(s) "
+            "are up to date.",
+        )
+    return redirect("sellers:settings", pk=seller.pk)
+
+
+@sensitive_post_parameters("auth_token")
+@login_required
+@require_POST
+def replace_token(request: HttpRequest, pk: int) -> HttpResponse:
+    seller = _seller(request, pk)
+    form = ReplaceTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.replace_token(seller, auth_token=form.cleaned_data["auth_token"])
+        except services.AuthorizationCheckFailed as failure:
+            form.add_check_failure(failure)
+        else:
+            messages.success(request, "Amazon accepted the new token; it replaces the old one.")
+            return redirect("sellers:dashboard", pk=seller.pk)
+    return _settings_page(request, seller, token_form=form)
+
+
+@login_required
+@require_POST
+def remove(request: HttpRequest, pk: int) -> HttpResponse:
+    seller = _seller(request, pk)
+    services.remove_authorization(seller)
+    messages.warning(
+        request,
+        f"The token of “{seller.name}” is erased and the portal no longer calls Amazon for it. "
+        "Revoke the authorization in Seller Central too: until you do, Amazon still honours "
+        "the token.",
+    )
+    return redirect("sellers:dashboard", pk=seller.pk)
+
+
+@login_required
+@require_POST
+def grant_partner(request: HttpRequest, pk: int) -> HttpResponse:
+    seller = _seller(request, pk)
+    form = GrantPartnerForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, seller, grant_form=form)
+    partner = form.cleaned_data["partner"]
+    services.grant_partner(seller, partner, scopes=form.cleaned_data["scopes"])
+    messages.success(request, f"{partner.name} can now use this seller account through the API.")
+    return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")
+
+
+@login_required
+@require_POST
+def revoke_grant(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    seller = _seller(request, pk)
+    grant = get_object_or_404(
+        Grant.objects.filter(seller=seller).select_related("partner"), pk=grant_pk
+    )
+    services.revoke_grant(grant)
+    messages.success(request, f"{grant.partner.name} no longer has access to this seller account.")
+    return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")

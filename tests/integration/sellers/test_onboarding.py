@@ -1,0 +1,168 @@
+"""Onboarding, verification and re-authorization against the MWS sandbox."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from mwsportal.sandbox.faults import parse_rule
+from mwsportal.sandbox.server import running_sandbox
+from sellers import services
+from sellers.models import Seller
+from tests.integration.sellers.sandbox import (
+    DEMO_TOKEN,
+    DEVELOPER_ID,
+    EU_TOKEN,
+    point_portal_at,
+    sandbox_config,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+def onboard(owner, seller_id="A1DEMOSELLER0001", token=DEMO_TOKEN, region="NA") -> Seller:
+    return services.onboard_seller(
+        owner=owner, region=region, seller_id=seller_id, auth_token=token, name=""
+    )
+
+
+def test_a_seller_that_authorized_the_developer_is_connected(sandbox, owner):
+    seller = onboard(owner)
+
+    assert seller.status == Seller.Status.ACTIVE
+    rows = {m.marketplace_id: m for m in seller.marketplaces.all()}
+    assert set(rows) == {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8"}
+    assert (rows["A2EUQ1WTGCTBG2"].name, rows["A2EUQ1WTGCTBG2"].currency_code) == (
+        "Amazon.ca",
+        "CAD",
+    )
+    assert rows["ATVPDKIKX0DER"].domain == "www.amazon.com"
+    assert rows["A1AM78C64UM0Y8"].language_code == "es_MX"
+
+
+def test_suspended_listings_are_recorded_per_marketplace(sandbox, owner):
+    seller = onboard(owner, "A2DEMOSELLER0002", EU_TOKEN, region="EU")
+    flags = dict(seller.marketplaces.values_list("marketplace_id", "has_suspended_listings"))
+    assert flags.pop("APJ6JRA9NG5V4") is True
+    assert set(flags.values()) == {False}
+
+
+def test_every_page_of_participations_is_read(settings, owner):
+    with running_sandbox(sandbox_config(paging={"participations_page_size": 1})) as sandbox:
+        point_portal_at(settings, sandbox)
+        seller = onboard(owner, "A2DEMOSELLER0002", EU_TOKEN, region="EU")
+        calls = sandbox.state.calls.rows()
+    assert seller.marketplaces.count() == 5
+    operations = {row["action"] for row in calls}
+    assert "ListMarketplaceParticipationsByNextToken" in operations
+
+
+def test_a_wrong_token_is_refused_and_nothing_is_stored(sandbox, owner):
+    with pytest.raises(services.AuthorizationCheckFailed) as raised:
+        onboard(owner, token="amzn.mws.00000000-0000-0000-0000-0000000000ff")
+    assert raised.value.access_denied
+    assert f"authorized developer account {DEVELOPER_ID}" in raised.value.message
+    assert not Seller.objects.exists()
+
+
+def test_a_seller_that_did_not_authorize_this_developer_is_refused(sandbox, owner):
+    with pytest.raises(services.AuthorizationCheckFailed, match="Amazon refused") as raised:
+        onboard(owner, "A4DEMOSELLER0004", DEMO_TOKEN)
+    assert "Nothing was saved" in raised.value.message
+    assert not Seller.objects.exists()
+
+
+def test_an_unknown_seller_id_is_refused(sandbox, owner):
+    with pytest.raises(services.AuthorizationCheckFailed, match="Check that the Seller ID"):
+        onboard(owner, "A9NOSUCHSELLER9")
+    assert not Seller.objects.exists()
+
+
+def test_a_seller_of_another_region_is_told_where_to_go(sandbox, owner):
+    with pytest.raises(services.AuthorizationCheckFailed, match="sells in Europe"):
+        onboard(owner, "A2DEMOSELLER0002", EU_TOKEN, region="NA")
+    assert not Seller.objects.exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_when_the_sandbox_is_down_the_seller_is_told_to_try_again(settings, owner):
+    settings.MWS_ENDPOINT = f"http://127.0.0.1:{_free_port()}"
+    with pytest.raises(services.AuthorizationCheckFailed, match="not answering") as raised:
+        onboard(owner)
+    assert "try again" in raised.value.message
+    assert not Seller.objects.exists()
+
+
+def test_an_outage_answered_with_503_is_explained(sandbox, owner):
+    sandbox.faults.add(
+        [parse_rule({"kind": "service_unavailable", "actions": ["ListMarketplaceParticipations"]})]
+    )
+    with pytest.raises(services.AuthorizationCheckFailed, match="not answering"):
+        onboard(owner)
+    assert not Seller.objects.exists()
+
+
+def test_a_revoked_authorization_flags_the_seller_on_its_next_call(sandbox, owner):
+    seller = onboard(owner)
+    assert sandbox.state.accounts.revoke("A1DEMOSELLER0001", DEVELOPER_ID)
+
+    with pytest.raises(services.AuthorizationCheckFailed) as raised:
+        services.verify_seller(seller)
+
+    assert raised.value.access_denied
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.NEEDS_REAUTH
+    assert "AccessDenied" in seller.status_reason
+    assert not Seller.objects.callable().filter(pk=seller.pk).exists()
+
+
+def test_a_new_token_after_re_authorizing_makes_the_seller_active_again(sandbox, owner):
+    seller = onboard(owner)
+    accounts = sandbox.state.accounts
+    accounts.revoke("A1DEMOSELLER0001", DEVELOPER_ID)
+    with pytest.raises(services.AuthorizationCheckFailed):
+        services.verify_seller(seller)
+    new_token = accounts.authorize(
+        "A1DEMOSELLER0001", accounts.find_developer("MWS Portal", DEVELOPER_ID)
+    )
+
+    services.replace_token(seller, auth_token=new_token)
+
+    seller.refresh_from_db()
+    assert (seller.status, seller.auth_token) == (Seller.Status.ACTIVE, new_token)
+
+
+def test_sign_up_to_dashboard(sandbox):
+    client = Client()
+    email, password = "outdoor.seller@example.com", "a-long-unusual-passphrase-42"
+    client.post(reverse("signup"), {"email": email, "password1": password, "password2": password})
+    link = re.search(r"http://testserver(\S+)", mail.outbox[0].body).group(1)
+    client.post(link)
+    assert (
+        client.post(reverse("login"), {"username": email, "password": password}).status_code == 302
+    )
+
+    connect_page = client.get(reverse("sellers:connect_region", args=["NA"])).content.decode()
+    assert f"{sandbox.url}/gp/mws/registration/register.html" in connect_page
+    response = client.post(
+        reverse("sellers:connect_region", args=["NA"]),
+        {"seller_id": "A1DEMOSELLER0001", "auth_token": DEMO_TOKEN, "name": "Outdoor US"},
+        follow=True,
+    )
+
+    content = response.content.decode()
+    assert "“Outdoor US” is connected. Amazon lists 3 marketplace(s)" in content
+    for name in ("Amazon.com", "Amazon.ca", "Amazon.com.mx"):
+        assert name in content
+    home = client.get("/").content.decode()
+    assert "Outdoor US" in home

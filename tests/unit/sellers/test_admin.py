@@ -1,0 +1,234 @@
+"""Staff pages for sellers: no token shown, constant query count, actions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from mwsportal.accounts.models import EmailConfirmation
+from mwsportal.mws import errors as mws_errors
+from sellers.models import Seller
+from tests.factories import SellerFactory, SellerMarketplaceFactory, UserFactory, make_token
+from tests.unit.sellers.fakes import US, page
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:sellers_seller_changelist")
+
+
+@pytest.fixture
+def admin_client(make_user) -> Client:
+    user = make_user("root@example.com", staff=True)
+    user.is_superuser = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def make_sellers(count: int) -> list[Seller]:
+    sellers = SellerFactory.create_batch(count)
+    for seller in sellers:
+        SellerMarketplaceFactory(seller=seller)
+        SellerMarketplaceFactory(seller=seller, marketplace_id="A2EUQ1WTGCTBG2", name="Amazon.ca")
+    return sellers
+
+
+def queries_for(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_changelist_query_count_does_not_grow_with_the_sellers(admin_client):
+    make_sellers(3)
+    few = queries_for(admin_client, CHANGELIST)
+    make_sellers(40)
+    assert queries_for(admin_client, CHANGELIST) == few
+
+
+def test_the_changelist_filters_by_region_status_and_marketplace(admin_client):
+    eu = SellerFactory(region="EU", name="Euro store")
+    SellerMarketplaceFactory(seller=eu, marketplace_id="A1PA6795UKMFR9", name="Amazon.de")
+    na = SellerFactory(region="NA", name="US store", status=Seller.Status.NEEDS_REAUTH)
+    SellerMarketplaceFactory(seller=na)
+
+    def names(query: str) -> str:
+        return admin_client.get(f"{CHANGELIST}?{query}").content.decode()
+
+    assert "Euro store" in names("region__exact=EU")
+    assert "US store" not in names("region__exact=EU")
+    assert "US store" in names("status__exact=needs_reauth")
+    assert "Euro store" not in names("status__exact=needs_reauth")
+    assert "Euro store" in names("marketplace=A1PA6795UKMFR9")
+    assert "US store" not in names("marketplace=A1PA6795UKMFR9")
+
+
+def test_search_by_seller_id_or_owner(admin_client):
+    seller = SellerFactory(name="Findable")
+    SellerFactory(name="Other")
+    for term in (seller.seller_id, seller.owner.email):
+        content = admin_client.get(f"{CHANGELIST}?q={term}").content.decode()
+        assert "Findable" in content
+        assert "Other" not in content
+
+
+def test_the_change_page_shows_marketplaces_but_never_the_token(admin_client):
+    seller = SellerFactory()
+    SellerMarketplaceFactory(seller=seller, marketplace_id="A2EUQ1WTGCTBG2", name="Amazon.ca")
+    content = admin_client.get(reverse("admin:sellers_seller_change", args=[seller.pk])).content
+    assert seller.auth_token.encode() not in content
+    assert not re.search(rb"amzn\.mws\.[0-9a-f]{8}-", content)
+    assert b'name="new_auth_token"' in content
+    assert b"A2EUQ1WTGCTBG2" in content
+
+
+def test_staff_replace_a_token_that_amazon_accepts(admin_client, fake_mws):
+    seller = SellerFactory()
+    fake_mws.pages = [page(US, seller_id=seller.seller_id)]
+    token = make_token()
+    url = reverse("admin:sellers_seller_change", args=[seller.pk])
+    response = admin_client.post(url, _change_form(seller, new_auth_token=token))
+    assert response.status_code == 302
+    seller.refresh_from_db()
+    assert seller.auth_token == token
+    assert fake_mws.calls[0]["auth_token"] == token
+
+
+def test_a_token_amazon_refuses_is_not_saved(admin_client, fake_mws):
+    seller = SellerFactory()
+    old = seller.auth_token
+    fake_mws.error = mws_errors.AccessDeniedError("Access denied", code="AccessDenied")
+    token = make_token()
+    url = reverse("admin:sellers_seller_change", args=[seller.pk])
+    response = admin_client.post(url, _change_form(seller, new_auth_token=token))
+    assert response.status_code == 200
+    assert "Amazon refused this Seller ID and token" in response.content.decode()
+    assert token not in response.content.decode()
+    seller.refresh_from_db()
+    assert seller.auth_token == old
+
+
+def test_saving_without_a_new_token_keeps_the_old_one(admin_client, fake_mws):
+    seller = SellerFactory()
+    old = seller.auth_token
+    url = reverse("admin:sellers_seller_change", args=[seller.pk])
+    response = admin_client.post(url, _change_form(seller, name="Renamed"))
+    assert response.status_code == 302
+    seller.refresh_from_db()
+    assert (seller.name, seller.auth_token) == ("Renamed", old)
+    assert fake_mws.calls == []
+
+
+def test_staff_add_a_seller_for_a_user(admin_client, fake_mws, owner):
+    fake_mws.pages = [page(US, seller_id="A9STAFFADDED01")]
+    response = admin_client.post(
+        reverse("admin:sellers_seller_add"),
+        {
+            "owner": owner.pk,
+            "name": "Added by staff",
+            "seller_id": "a9staffadded01",
+            "region": "NA",
+            "new_auth_token": make_token(),
+            **_inline_management(),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    seller = Seller.objects.get(owner=owner)
+    assert seller.seller_id == "A9STAFFADDED01"
+    assert seller.marketplaces.count() == 1
+
+
+def test_adding_a_seller_needs_a_token(admin_client, owner):
+    response = admin_client.post(
+        reverse("admin:sellers_seller_add"),
+        {"owner": owner.pk, "name": "x", "seller_id": "A9STAFFADDED01", "region": "NA"}
+        | _inline_management(),
+    )
+    assert response.status_code == 200
+    assert "A new seller account needs its MWS Auth Token" in response.content.decode()
+    assert not Seller.objects.exists()
+
+
+def test_suspend_asks_for_a_reason_then_suspends(admin_client):
+    sellers = SellerFactory.create_batch(2)
+    selected = {"action": "suspend", "_selected_action": [s.pk for s in sellers]}
+    confirm = admin_client.post(CHANGELIST, selected)
+    assert confirm.status_code == 200
+    assert "Reason, shown to the seller" in confirm.content.decode()
+    assert not Seller.objects.filter(status=Seller.Status.SUSPENDED).exists()
+
+    admin_client.post(CHANGELIST, {**selected, "apply": "yes", "reason": "Unpaid invoice"})
+    for seller in sellers:
+        seller.refresh_from_db()
+        assert (seller.status, seller.status_reason) == (Seller.Status.SUSPENDED, "Unpaid invoice")
+
+
+def test_reactivate_lifts_suspensions_only(admin_client):
+    suspended = SellerFactory(status=Seller.Status.SUSPENDED, status_reason="x")
+    flagged = SellerFactory(status=Seller.Status.NEEDS_REAUTH, status_reason="denied")
+    admin_client.post(
+        CHANGELIST, {"action": "reactivate", "_selected_action": [suspended.pk, flagged.pk]}
+    )
+    suspended.refresh_from_db()
+    flagged.refresh_from_db()
+    assert suspended.status == Seller.Status.ACTIVE
+    assert flagged.status == Seller.Status.NEEDS_REAUTH
+
+
+def test_verify_now_reports_each_outcome(admin_client, fake_mws):
+    good, removed = SellerFactory(), SellerFactory(auth_token=None, status="removed")
+    fake_mws.pages = [page(US, seller_id=good.seller_id)]
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "verify_now", "_selected_action": [good.pk, removed.pk]},
+        follow=True,
+    )
+    assert "1 seller(s) verified" in response.content.decode()
+    good.refresh_from_db()
+    assert good.verified_at is not None
+    assert len(fake_mws.calls) == 1
+
+
+def _inline_management() -> dict[str, str]:
+    return {
+        "marketplaces-TOTAL_FORMS": "0",
+        "marketplaces-INITIAL_FORMS": "0",
+        "marketplaces-MIN_NUM_FORMS": "0",
+        "marketplaces-MAX_NUM_FORMS": "1000",
+    }
+
+
+def _change_form(seller: Seller, **values: str) -> dict[str, object]:
+    initial = seller.marketplaces.count()
+    return {
+        "name": seller.name,
+        "new_auth_token": "",
+        **_inline_management(),
+        "marketplaces-INITIAL_FORMS": str(initial),
+        "marketplaces-TOTAL_FORMS": str(initial),
+        **{
+            f"marketplaces-{index}-id": str(pk)
+            for index, pk in enumerate(seller.marketplaces.values_list("pk", flat=True))
+        },
+        **{f"marketplaces-{index}-seller": str(seller.pk) for index in range(initial)},
+        **values,
+    }
+
+
+def test_the_user_list_shows_email_confirmation_without_extra_queries(admin_client):
+    url = reverse("admin:auth_user_changelist")
+    for user in UserFactory.create_batch(3):
+        EmailConfirmation.objects.create(user=user)
+    few = queries_for(admin_client, url)
+    for user in UserFactory.create_batch(30):
+        EmailConfirmation.objects.create(user=user)
+    content = admin_client.get(url).content.decode()
+    assert "waiting for confirmation" in content
+    assert "made by staff" in content
+    assert queries_for(admin_client, url) == few
