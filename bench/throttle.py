@@ -1,0 +1,453 @@
+"""Throttling benchmark: N sellers each submitting F feeds (and polling them) through the gateway
+against the strict MWS sandbox at an accelerated clock.
+
+The parent process starts the sandbox in its own process (``manage.py mws_sandbox
+--time-scale S``) with N sellers, migrates a fresh SQLite database in a temporary folder (or
+uses ``--database-url``), queues F SubmitFeed calls per seller and then acts as the feeds
+service: every ``--poll-seconds`` (MWS time, spread per seller) it asks for one
+GetFeedSubmissionList per seller with feeds still open. ``--workers`` child processes each run
+the gateway's dispatcher tick and its queue workers (the functions beat and the Celery tasks
+run, without the broker) until every feed is processed.
+
+Printed as one JSON object:
+
+- ``calls``: HTTP requests sent to MWS (every attempt), ``submit_feed_calls``, ``poll_calls``;
+- ``makespan_s``: from the first SubmitFeed sent to the last one answered;
+- ``bound_s``: the guide's bound, (F - 15) SubmitFeed restores of 120 s / S, plus one tick;
+  ``ratio`` = makespan / bound (target at most 1.02);
+- ``throttled``: RequestThrottled and QuotaExceeded answers, as the sandbox counted them
+  (target 0);
+- ``dispatch_p50_s``/``dispatch_p99_s``: from the moment a call could go (its turn, its time
+  and a token all there) to the moment it was sent;
+- ``overhead_ms_per_call``: worker time per call outside the HTTP request (queue, bucket,
+  request log, result), and ``tick_ms``: the dispatcher's mean time per tick;
+- ``all_done_s``: until the last feed was seen processed.
+
+Usage: python bench/throttle.py --sellers 50 --feeds 25 --time-scale 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEVELOPER = {
+    "access_key_id": "AKIABENCHTHROTTLE001",
+    "secret_key": "bench-throttle-developer-secret",
+    "account_number": "7777-6666-5555",
+    "name": "Throttle Bench Developer",
+}
+FEED_TYPE = "_POST_INVENTORY_AVAILABILITY_DATA_"
+SUBMIT_FEED_QUOTA, SUBMIT_FEED_RESTORE = 15, 120.0
+FINAL_FEED_STATUSES = {"_DONE_", "_CANCELLED_"}
+
+
+def seller_id(run: str, n: int) -> str:
+    return f"A{run}{n:06d}"
+
+
+def token(n: int) -> str:
+    return f"amzn.mws.{n:08d}-0000-4000-8000-{uuid.uuid4().hex[:12]}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def feed_body(n: int) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<AmazonEnvelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:noNamespaceSchemaLocation="amzn-envelope.xsd">'
+        "<Header><DocumentVersion>1.01</DocumentVersion>"
+        "<MerchantIdentifier>M_BENCH</MerchantIdentifier></Header>"
+        "<MessageType>Inventory</MessageType>"
+        "<Message><MessageID>1</MessageID><OperationType>Update</OperationType>"
+        f"<Inventory><SKU>BENCH-{n}</SKU><Quantity>{n + 1}</Quantity></Inventory></Message>"
+        "</AmazonEnvelope>"
+    ).encode()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=1000, method="inclusive")[round(fraction * 1000) - 1]
+
+
+# ---- worker process ---------------------------------------------------------------------
+
+
+def run_worker(args: argparse.Namespace) -> None:
+    """What one worker machine does: dispatcher ticks and queue workers, until told to stop."""
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from mwsportal.gateway.dispatch import dispatch_due_queues, send_with_client, work_queue
+
+    lock = threading.Lock()
+    stats = {"work_s": 0.0, "send_s": 0.0, "sent": 0, "tick_s": 0.0, "ticks": 0}
+
+    def send(call, seller):
+        started = time.perf_counter()
+        try:
+            return send_with_client(call, seller)
+        finally:
+            with lock:
+                stats["send_s"] += time.perf_counter() - started
+                stats["sent"] += 1
+
+    pool = ThreadPoolExecutor(args.threads) if args.threads else None
+    line: deque[tuple[int, str]] = deque()
+
+    class Executor:
+        """First come, first served: a queue handed back goes to the end of the line."""
+
+        def submit(self, queue_id: int, lease: str) -> None:
+            if pool is None:
+                line.append((queue_id, lease))
+            else:
+                pool.submit(work, queue_id, lease)
+
+    executor = Executor()
+
+    def work(queue_id: int, lease: str) -> None:
+        started = time.perf_counter()
+        try:
+            work_queue(queue_id, lease, executor=executor, sender=send)
+        finally:
+            with lock:
+                stats["work_s"] += time.perf_counter() - started
+            if pool is not None:
+                connections.close_all()
+
+    stop = Path(args.stop)
+    while not stop.exists():
+        started = time.perf_counter()
+        dispatch_due_queues(executor=executor)
+        stats["tick_s"] += time.perf_counter() - started
+        stats["ticks"] += 1
+        while line:
+            work(*line.popleft())
+        time.sleep(max(0.0, args.tick - (time.perf_counter() - started)))
+    if pool is not None:
+        pool.shutdown(wait=True)
+    Path(args.stats).write_text(json.dumps(stats))
+
+
+# ---- the run ------------------------------------------------------------------------------
+
+
+def start_sandbox(config: dict[str, Any], scale: float, folder: Path, env: dict[str, str]):
+    path = folder / "sandbox.json"
+    path.write_text(json.dumps(config))
+    port = free_port()
+    log = (folder / "sandbox.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "mws_sandbox",
+            *("--addr", f"127.0.0.1:{port}", "--config", str(path), "--time-scale", str(scale)),
+        ],
+        cwd=ROOT,
+        env={**env, "LOG_LEVEL": "WARNING"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/", timeout=1)
+            return process, url
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    scale = args.time_scale
+    run_id = uuid.uuid4().hex[:6].upper()
+    folder = Path(tempfile.mkdtemp(prefix="bench-throttle-"))
+    sellers = [(seller_id(run_id, n), token(n)) for n in range(1, args.sellers + 1)]
+    config = {
+        "developers": [DEVELOPER],
+        "sellers": [
+            {
+                "seller_id": sid,
+                "region": "NA",
+                "marketplaces": ["ATVPDKIKX0DER"],
+                "authorizations": [
+                    {"access_key_id": DEVELOPER["access_key_id"], "mws_auth_token": tok}
+                ],
+            }
+            for sid, tok in sellers
+        ],
+        "reports": {"catalogue_size": 20, "settlement_interval_days": None},
+    }
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL", "MWS_GATEWAY_REDIS_URL")
+    }
+    env.update(
+        MWSPORTAL_DATA_DIR=str(folder),
+        DATABASE_URL=args.database_url or f"sqlite:///{folder / 'portal.sqlite3'}",
+        MWS_ACCESS_KEY_ID=DEVELOPER["access_key_id"],
+        MWS_SECRET_KEY=DEVELOPER["secret_key"],
+        MWS_DEVELOPER_ID=DEVELOPER["account_number"],
+        MWS_GATEWAY_TIME_SCALE=str(scale),
+        MWS_GATEWAY_TICK_SECONDS=str(args.tick),
+        MWS_GATEWAY_BUCKET_BACKEND=args.backend,
+        MWS_GATEWAY_REDIS_URL=args.redis_url if args.backend == "redis" else "",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="mwsportal.settings",
+        # Production settings: no query recording, no debug pages.
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="localhost",
+    )
+    sandbox, url = start_sandbox(config, scale, folder, env)
+    env["MWS_ENDPOINT"] = url
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        return measure(args, folder, sellers, url, sandbox)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+
+
+def measure(
+    args, folder: Path, sellers: list[tuple[str, str]], url: str, sandbox: subprocess.Popen
+) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+    from django.db.models import Max, Min
+
+    from mwsportal.gateway import services
+    from mwsportal.gateway.buckets import bucket_backend
+    from mwsportal.gateway.models import MWSCall, RequestLogEntry
+    from sellers.models import Seller
+
+    scale = args.time_scale
+    call_command("migrate", verbosity=0)
+    # A run only ever reads its own rows, so --database-url may name a database in use.
+    login = f"bench-{sellers[0][0]}@example.com"
+    owner = get_user_model().objects.create_user(login, login)
+    rows = [
+        Seller.objects.create(
+            owner=owner, seller_id=sid, auth_token=tok, region="NA", name=f"Bench {sid}"
+        )
+        for sid, tok in sellers
+    ]
+    # A sandbox that has just started has every bucket full; the gateway may know it.
+    backend = bucket_backend()
+    backend.set_epoch(backend.now() - 10 * 3600)
+    uploads = [
+        default_storage.save(f"bench/feed-{n}.xml", ContentFile(feed_body(n)))
+        for n in range(args.feeds)
+    ]
+    setup_started = time.monotonic()
+    for seller in rows:
+        for upload in uploads:
+            services.request_call(seller, "SubmitFeed", {"FeedType": FEED_TYPE}, upload=upload)
+    setup_s = time.monotonic() - setup_started
+
+    stop = folder / "stop"
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--role",
+                "worker",
+                *("--stop", str(stop), "--stats", str(folder / f"stats-{k}.json")),
+                *("--threads", str(args.threads), "--tick", str(args.tick)),
+            ],
+            cwd=ROOT,
+            env=os.environ.copy(),
+        )
+        for k in range(args.workers)
+    ]
+    mine = MWSCall.objects.filter(seller__owner=owner)
+    started = time.monotonic()
+    total = len(rows) * args.feeds
+    poll_window = timedelta(seconds=args.poll_seconds / scale)
+    tracker = FeedTracker(mine)
+    next_poll = started + args.poll_seconds / scale
+    try:
+        while len(tracker.done) < total:
+            if time.monotonic() - started > args.timeout:
+                raise SystemExit(f"timed out with {total - len(tracker.done)} feeds open")
+            if sandbox.poll() is not None or any(w.poll() is not None for w in workers):
+                raise SystemExit(f"a process stopped early; see {folder}")
+            time.sleep(0.5)
+            tracker.update()
+            if time.monotonic() >= next_poll:
+                tracker.poll(services, rows, poll_window)
+                next_poll += args.poll_seconds / scale
+        all_done_s = time.monotonic() - started
+    finally:
+        stop.touch()
+        for worker in workers:
+            worker.wait(timeout=120)
+
+    log = RequestLogEntry.objects.filter(seller__owner=owner)
+    feeds = mine.filter(operation="SubmitFeed")
+    span = feeds.aggregate(first=Min("sent_at"), last=Max("finished_at"))
+    makespan = (span["last"] - span["first"]).total_seconds()
+    restore = SUBMIT_FEED_RESTORE / scale
+    bound = max(0, args.feeds - SUBMIT_FEED_QUOTA) * restore + args.tick
+    waits = [
+        (sent - ready).total_seconds()
+        for sent, ready in mine.exclude(sent_at=None).values_list("sent_at", "ready_at")
+    ]
+    answers = requests.get(f"{url}/_sandbox/calls", timeout=30).json()["calls"]
+    throttled = sum(
+        row["count"] for row in answers if row["code"] in ("RequestThrottled", "QuotaExceeded")
+    )
+    stats = [json.loads((folder / f"stats-{k}.json").read_text()) for k in range(args.workers)]
+    sent = sum(s["sent"] for s in stats)
+    overhead = sum(s["work_s"] - s["send_s"] for s in stats) / max(1, sent)
+    ticks = sum(s["ticks"] for s in stats)
+    return {
+        "benchmark": "throttle",
+        "sellers": len(rows),
+        "feeds_per_seller": args.feeds,
+        "time_scale": scale,
+        "backend": args.backend,
+        "database": "postgresql" if args.database_url.startswith("postgres") else "sqlite",
+        "workers": args.workers,
+        "threads_per_worker": args.threads,
+        "tick_s": args.tick,
+        "calls": log.count(),
+        "submit_feed_calls": log.filter(operation="SubmitFeed").count(),
+        "poll_calls": log.filter(operation="GetFeedSubmissionList").count(),
+        "feeds_not_succeeded": feeds.exclude(state="succeeded").count(),
+        "makespan_s": round(makespan, 3),
+        "bound_s": round(bound, 3),
+        "ratio": round(makespan / bound, 4),
+        "all_done_s": round(all_done_s, 3),
+        "throttled": throttled,
+        "errors": sum(row["count"] for row in answers if row["status"] != 200),
+        "dispatch_p50_s": round(percentile(sorted(waits), 0.5), 4),
+        "dispatch_p99_s": round(percentile(sorted(waits), 0.99), 4),
+        "dispatch_max_s": round(max(waits, default=0.0), 4),
+        "overhead_ms_per_call": round(overhead * 1000, 2),
+        "tick_ms": round(sum(s["tick_s"] for s in stats) / max(1, ticks) * 1000, 2),
+        "queue_setup_s": round(setup_s, 2),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
+
+
+class FeedTracker:
+    """What the feeds service knows: which feeds were submitted and which are processed, read
+    incrementally from the calls' results so the coordinator stays light."""
+
+    def __init__(self, calls) -> None:
+        self.calls = calls
+        self.open: dict[int, dict[str, None]] = {}  # seller pk -> open feed ids, in order
+        self.done: set[str] = set()
+        self._read: set[int] = set()
+        self._since: datetime | None = None
+
+    def update(self) -> None:
+        rows = self.calls.filter(state="succeeded")
+        if self._since is not None:
+            # Calls finish out of order on several workers; a margin catches a late commit.
+            rows = rows.filter(finished_at__gte=self._since - timedelta(seconds=30))
+        for pk, seller_pk, operation, result, finished_at in rows.values_list(
+            "pk", "seller_id", "operation", "result", "finished_at"
+        ):
+            if pk in self._read:
+                continue
+            self._read.add(pk)
+            self._since = max(self._since or finished_at, finished_at)
+            if operation == "SubmitFeed":
+                feed_id = result["feed_submission_info"]["feed_submission_id"]
+                if feed_id not in self.done:
+                    self.open.setdefault(seller_pk, {})[feed_id] = None
+                continue
+            for info in result["feed_submission_info"]:
+                if info["feed_processing_status"] in FINAL_FEED_STATUSES:
+                    feed_id = info["feed_submission_id"]
+                    self.done.add(feed_id)
+                    self.open.get(seller_pk, {}).pop(feed_id, None)
+
+    def poll(self, services, sellers, window: timedelta) -> None:
+        """One GetFeedSubmissionList per seller with open feeds, spread over the poll window,
+        never a second one while the first still waits: what the feeds service does."""
+        for seller in sellers:
+            open_ids = list(self.open.get(seller.pk, {}))
+            if open_ids:
+                services.request_call(
+                    seller,
+                    "GetFeedSubmissionList",
+                    {"FeedSubmissionIdList": open_ids[:100]},
+                    dedupe_key="bench-poll",
+                    spread_over=window,
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sellers", type=int, default=1)
+    parser.add_argument("--feeds", type=int, default=25)
+    parser.add_argument("--time-scale", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--threads", type=int, default=0, help="threads per worker (0: inline)")
+    parser.add_argument("--tick", type=float, default=1.0, help="dispatcher tick, seconds")
+    parser.add_argument("--poll-seconds", type=float, default=300.0, help="in MWS time")
+    parser.add_argument("--backend", choices=["database", "redis"], default="database")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temp folder")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds")
+    parser.add_argument("--role", choices=["main", "worker"], default="main")
+    parser.add_argument("--stop", default="")
+    parser.add_argument("--stats", default="")
+    args = parser.parse_args()
+    if args.role == "worker":
+        run_worker(args)
+        return
+    print(json.dumps(run(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,643 @@
+"""When each queued call goes out, and what its answer does to the call, the bucket and the seller.
+
+Calls wait in queues, one per seller and MWS throttle group (``CallQueue``). Two pieces move
+them:
+
+- ``dispatch_due_queues`` (the dispatcher, run every tick by beat) finds the queues whose next
+  event is due (a token, the end of a retry pause, a deferred call's start) and hands each to a
+  worker under a lease. It only reads indexes and writes leases, so one tick costs the same
+  whether a seller has one call waiting or thousands.
+- ``work_queue`` (a worker) sends the queue's calls one at a time, in order, each only after
+  taking a token from the shared bucket right before sending. When the bucket is empty it
+  gives the queue back with the time the next token is due and returns: no worker ever sleeps
+  for a token. It also returns after ``WORKER_BUDGET_SECONDS`` so a long backlog never holds a
+  worker for minutes; the next tick hands the queue out again.
+
+A seller's backlog therefore occupies at most one worker at a time and never delays another
+seller's queue, whose call goes out on the first tick after its token is there.
+
+Answers: server errors and transport failures are retried on the guide's schedule (1, 4, 10,
+30 s, with jitter; four at most), each retry queued at the head of its queue and sent through
+the bucket like any call; SubmitFeed is never resent after such a failure (``unknown_outcome``);
+``RequestThrottled`` empties the bucket and ``QuotaExceeded`` blocks it until its reset time,
+and the call waits for the bucket again; ``RequestExpired`` is resent once with the clock the
+client learned from the answer; ``AccessDenied`` marks the seller as needing re-authorization,
+which holds all its queues until a new token is stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Min, Q
+
+from mwsportal.developer import build_client, developer_account
+from mwsportal.gateway.buckets import BucketBackend, BucketKey, BucketLimits, bucket_backend
+from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
+from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
+from mwsportal.logredaction import redact
+from mwsportal.mws import errors
+from mwsportal.mws.client import AttemptRecord, DownloadResult, MWSClient, Response
+from mwsportal.mws.operations import Operation, get_operation
+from mwsportal.mws.results import QuotaInfo
+from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY
+from sellers.models import Seller
+from sellers.services import mark_needs_reauthorization
+
+logger = logging.getLogger(__name__)
+
+# A worker hands its queue back after this long even when no other queue waits, so a backlog
+# never holds one task for minutes.
+WORKER_BUDGET_SECONDS = 10.0
+# A worker must pick up a queue the dispatcher leased to it within this long, or the next tick
+# hands the queue to another worker.
+PICKUP_SECONDS = 60.0
+# RequestThrottled or QuotaExceeded this often for one call means our numbers and MWS's
+# disagree for good; the call fails instead of waiting forever.
+MAX_THROTTLED_RETRIES = 10
+# Operations that may have taken effect although the answer was an error or never came: resending
+# could apply them twice (a feed submitted twice).
+NOT_REPEATABLE = frozenset({"SubmitFeed"})
+
+
+def send_lease_seconds() -> float:
+    """How long a worker holds a queue while one call is in flight: longer than a task may
+    live, so a lease only runs out when its worker is gone."""
+    return settings.CELERY_TASK_TIME_LIMIT + 60.0
+
+
+def to_datetime(epoch: float) -> datetime:
+    """A bucket clock reading (epoch seconds) as an aware datetime."""
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def bucket_for(seller: Seller, operation: Operation) -> tuple[BucketKey, BucketLimits]:
+    """The bucket a call of ``operation`` for ``seller`` draws from."""
+    developer = developer_account(seller.region).developer_id
+    key = BucketKey(developer, seller.seller_id, operation.throttle.name)
+    return key, BucketLimits.for_group(operation.throttle, settings.MWS_GATEWAY_TIME_SCALE)
+
+
+# ---- the dispatcher ---------------------------------------------------------------------
+
+
+class Executor(Protocol):
+    def submit(self, queue_id: int, lease: str) -> None: ...
+
+
+class CeleryExecutor:
+    """Hands a leased queue to a Celery worker."""
+
+    def submit(self, queue_id: int, lease: str) -> None:
+        from mwsportal.gateway.tasks import work_queue as work_queue_task
+
+        work_queue_task.delay(queue_id, lease)
+
+
+def dispatch_due_queues(*, executor: Executor | None = None, limit: int = 5000) -> int:
+    """Lease every queue whose next event is due and hand it to a worker; returns how many.
+
+    Safe to run concurrently with itself: a queue is leased by one conditional UPDATE.
+    """
+    backend = bucket_backend()
+    executor = executor or CeleryExecutor()
+    now = to_datetime(backend.now())
+    free = Q(lease="") | Q(lease_until__lt=now)
+    # Queues of sellers on hold (re-authorization, suspension) stay due but are passed over,
+    # so they resume on the first tick after the seller is active again. Removed sellers'
+    # queues are handed out to have their calls cancelled.
+    workable = [Seller.Status.ACTIVE, Seller.Status.REMOVED]
+    due = list(
+        CallQueue.objects.filter(free, next_check_at__lte=now, seller__status__in=workable)
+        .order_by("next_check_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not due:
+        return 0
+    lease = uuid4().hex
+    CallQueue.objects.filter(free, pk__in=due).update(
+        lease=lease, lease_until=now + timedelta(seconds=PICKUP_SECONDS)
+    )
+    leased = list(CallQueue.objects.filter(pk__in=due, lease=lease).values_list("pk", flat=True))
+    for queue_id in leased:
+        executor.submit(queue_id, lease)
+    return len(leased)
+
+
+# ---- sending ------------------------------------------------------------------------------
+
+
+@dataclass
+class Attempted:
+    """What sending one call produced: the client's record of every HTTP attempt, and the
+    result or the exception."""
+
+    records: list[AttemptRecord]
+    result: Any = None
+    download: Download | None = None
+    error: BaseException | None = None
+
+
+Sender = Callable[[MWSCall, Seller], Attempted]
+
+_local = threading.local()
+
+
+def _observe(record: AttemptRecord) -> None:
+    records = getattr(_local, "records", None)
+    if records is not None:
+        records.append(record)
+
+
+def _client(region: str) -> MWSClient:
+    """One client per thread and account, kept so its connections and the clock offset it
+    learned from MWS's answers outlive a single call."""
+    clients: dict[tuple[str, str, str], MWSClient] = _local.__dict__.setdefault("clients", {})
+    account = developer_account(region)
+    key = (region, settings.MWS_ENDPOINT, account.access_key_id)
+    client = clients.get(key)
+    if client is None:
+        # The gateway schedules every retry itself, through the bucket.
+        client = clients[key] = build_client(region, retry_policy=NO_RETRY, observer=_observe)
+    return client
+
+
+def _client_params(op: Operation, stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored (JSON) parameters back in the types the client takes."""
+    params = dict(stored)
+    for param in op.params:
+        value = params.get(param.name)
+        if param.type == "datetime" and isinstance(value, str):
+            params[param.name] = datetime.fromisoformat(value)
+    return params
+
+
+def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
+    """Send ``call`` once with the seller's authorization (no retry: that is decided here)."""
+    records: list[AttemptRecord] = []
+    _local.records = records
+    try:
+        op = get_operation(call.operation)
+        client = _client(seller.region)
+        params = _client_params(op, call.params)
+        common = {"seller_id": seller.seller_id, "auth_token": seller.auth_token}
+        if op.kind == "download":
+            return _download(client, op, common, params, seller.region, records)
+        if op.kind == "upload":
+            with default_storage.open(call.upload, "rb") as source:
+                response = client.submit_feed(
+                    **common,
+                    feed_type=params["FeedType"],
+                    source=source,
+                    marketplace_ids=tuple(params.get("MarketplaceIdList") or ()),
+                    purge_and_replace=bool(params.get("PurgeAndReplace")),
+                    feed_options=params.get("FeedOptions"),
+                    amazon_order_id=params.get("AmazonOrderId"),
+                    document_type=params.get("DocumentType"),
+                    region=seller.region,
+                )
+            return Attempted(records, result=response)
+        response = client.call(op.name, **common, region=seller.region, params=params)
+        return Attempted(records, result=response)
+    except Exception as exc:
+        return Attempted(records, error=exc)
+    finally:
+        _local.records = None
+
+
+def _download(
+    client: MWSClient,
+    op: Operation,
+    common: dict[str, Any],
+    params: dict[str, Any],
+    region: str,
+    records: list[AttemptRecord],
+) -> Attempted:
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed to the result handler
+        prefix="mws-download-", dir=settings.FILE_UPLOAD_TEMP_DIR, delete=False
+    )
+    path = Path(handle.name)
+    try:
+        with handle:
+            result: DownloadResult = client.download(
+                op.name, **common, params=params, sink=handle, region=region
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    download = Download(path, result.md5, result.bytes_written, result.content_type, result.charset)
+    return Attempted(records, result=result, download=download)
+
+
+# ---- the worker ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Claim:
+    call: MWSCall
+    seller: Seller
+    operation: Operation
+    key: BucketKey
+    limits: BucketLimits
+
+
+def work_queue(
+    queue_id: int,
+    lease: str,
+    *,
+    executor: Executor | None = None,
+    sender: Sender | None = None,
+    budget: float = WORKER_BUDGET_SECONDS,
+) -> int:
+    """Send the calls of a leased queue while tokens last; returns how many were sent.
+
+    While other queues are due, the worker sends one call and hands its queue back to
+    ``executor`` (at the back of its line; without one, to the next dispatcher tick) instead
+    of sending the next: every seller's bucket
+    starts draining, and so refilling, as early as the workers allow, and a seller's burst
+    never holds up another seller's call. Safe to run twice: only the first run with a given
+    lease gets the queue.
+    """
+    backend = bucket_backend()
+    sender = sender or send_with_client
+    started = time.monotonic()
+    # The dispatcher's lease becomes this run's own, so a duplicate delivery of the same task
+    # finds nothing to do instead of taking the in-flight call for an interrupted one.
+    mine = uuid4().hex
+    taken = CallQueue.objects.filter(pk=queue_id, lease=lease).update(
+        lease=mine, lease_until=to_datetime(backend.now()) + timedelta(seconds=PICKUP_SECONDS)
+    )
+    if not taken:
+        return 0
+    sent = 0
+    claim = _claim_next(queue_id, mine, backend, first=True)
+    while claim is not None:
+        attempted = sender(claim.call, claim.seller)
+        _finish(claim, attempted, backend)
+        sent += 1
+        if time.monotonic() - started >= budget or _others_waiting(queue_id, backend):
+            _hand_back(queue_id, mine, executor, backend)
+            break
+        claim = _claim_next(queue_id, mine, backend, first=False)
+    return sent
+
+
+def _others_waiting(queue_id: int, backend: BucketBackend) -> bool:
+    """Whether another active seller's queue is due (handed out or not, nobody works it)."""
+    now = to_datetime(backend.now())
+    due = CallQueue.objects.filter(next_check_at__lte=now, seller__status=Seller.Status.ACTIVE)
+    return due.exclude(pk=queue_id).exists()
+
+
+def _hand_back(
+    queue_id: int, lease: str, executor: Executor | None, backend: BucketBackend
+) -> None:
+    """Put the queue at the back of the executor's line under a fresh lease; without an
+    executor, leave it due for the dispatcher's next tick."""
+    now = to_datetime(backend.now())
+    queue = CallQueue.objects.filter(pk=queue_id, lease=lease)
+    if executor is None:
+        queue.update(lease="", lease_until=None, next_check_at=now)
+        return
+    fresh = uuid4().hex
+    until = now + timedelta(seconds=PICKUP_SECONDS)
+    if queue.update(lease=fresh, lease_until=until, next_check_at=now):
+        executor.submit(queue_id, fresh)
+
+
+def _release(queue: CallQueue, next_check_at: datetime | None) -> None:
+    queue.lease = ""
+    queue.lease_until = None
+    queue.next_check_at = next_check_at
+    queue.save(update_fields=["lease", "lease_until", "next_check_at"])
+
+
+def _claim_next(queue_id: int, lease: str, backend: BucketBackend, *, first: bool) -> _Claim | None:
+    """Mark the next call of the queue as sending if its turn, its time and a token are all
+    there; otherwise give the queue back with the time to look again."""
+    with transaction.atomic():
+        queue = (
+            CallQueue.objects.select_for_update()
+            .select_related("seller")
+            .filter(pk=queue_id, lease=lease)
+            .first()
+        )
+        if queue is None:
+            return None
+        seller = queue.seller
+        now = to_datetime(backend.now())
+        if first:
+            # Only a worker that held the queue before this run can have left a call in flight.
+            for interrupted in queue.calls.filter(state=MWSCall.State.SENDING):
+                _recover_interrupted(interrupted, seller, backend)
+        if seller.status == Seller.Status.REMOVED:
+            _cancel_pending(queue, now)
+            _release(queue, None)
+            return None
+        if seller.status != Seller.Status.ACTIVE:
+            _release(queue, now)
+            return None
+        waiting = queue.calls.filter(state=MWSCall.State.QUEUED)
+        head = (
+            waiting.filter(available_at__lte=now)
+            .order_by("-priority", "available_at", "id")
+            .first()
+        )
+        if head is None:
+            _release(queue, waiting.aggregate(first=Min("available_at"))["first"])
+            return None
+        if head.retry_at is not None and head.retry_at > now:
+            _release(queue, head.retry_at)
+            return None
+        operation = get_operation(head.operation)
+        key, limits = bucket_for(seller, operation)
+        take = backend.take(key, limits)
+        if not take.granted:
+            _release(queue, to_datetime(take.retry_at))
+            return None
+        now = to_datetime(take.now)
+        turn = max(head.available_at, head.retry_at or head.available_at)
+        head.ready_at = min(now, max(to_datetime(take.token_at), turn))
+        head.state = MWSCall.State.SENDING
+        head.attempts += 1
+        head.sent_at = now
+        head.retry_at = None
+        head.save(update_fields=["ready_at", "state", "attempts", "sent_at", "retry_at"])
+        if first:
+            # Held for longer than this run can last (its budget plus one call), and looked at
+            # again only if this worker disappears with a call in flight.
+            queue.lease_until = now + timedelta(seconds=send_lease_seconds())
+            queue.next_check_at = queue.lease_until
+            queue.save(update_fields=["lease_until", "next_check_at"])
+        return _Claim(head, seller, operation, key, limits)
+
+
+def _cancel_pending(queue: CallQueue, now: datetime) -> None:
+    for call in queue.calls.filter(state=MWSCall.State.QUEUED):
+        call.state = MWSCall.State.CANCELLED
+        call.error_message = "The seller's authorization was removed before the call was sent."
+        call.finished_at = now
+        _deliver(CallOutcome(call))
+        call.save(update_fields=_SETTLED_FIELDS)
+
+
+def _recover_interrupted(call: MWSCall, seller: Seller, backend: BucketBackend) -> None:
+    """A call left in flight by a worker that died: whether MWS got it is unknown."""
+    operation = get_operation(call.operation)
+    key, limits = bucket_for(seller, operation)
+    failure = errors.TransportError(
+        "the worker stopped while the call was in flight", operation=call.operation
+    )
+    claim = _Claim(call, seller, operation, key, limits)
+    _settle(claim, Attempted([], error=failure), to_datetime(backend.now()))
+
+
+# ---- what an answer does ------------------------------------------------------------------
+
+
+def _finish(claim: _Claim, attempted: Attempted, backend: BucketBackend) -> None:
+    now = to_datetime(backend.now())
+    try:
+        with transaction.atomic():
+            _update_bucket(claim, attempted, backend)
+            _write_log(claim, attempted.records)
+            _settle(claim, attempted, now)
+    finally:
+        if attempted.download is not None:
+            attempted.download.path.unlink(missing_ok=True)
+
+
+def _update_bucket(claim: _Claim, attempted: Attempted, backend: BucketBackend) -> None:
+    key, limits = claim.key, claim.limits
+    # The client resends once by itself after RequestExpired; that request had no token.
+    if len(attempted.records) > 1:
+        backend.charge(key, limits, len(attempted.records) - 1)
+    quota = next((r.quota for r in reversed(attempted.records) if r.quota is not None), None)
+    if quota is not None and _news(quota, limits):
+        backend.learn_hourly(
+            key,
+            limits,
+            quota_max=quota.max,
+            remaining=quota.remaining,
+            resets_on=quota.resets_on.timestamp() if quota.resets_on else None,
+        )
+    error = attempted.error
+    if isinstance(error, errors.ThrottledError):
+        backend.throttled(key, limits)
+    elif isinstance(error, errors.QuotaExceededError):
+        resets_on = error.resets_on
+        backend.quota_exceeded(key, limits, resets_on.timestamp() if resets_on else None)
+
+
+def _news(quota: QuotaInfo, limits: BucketLimits) -> bool:
+    """Whether quota headers can tell the bucket something it does not know. Our own count
+    of the hour is exact for our own calls; the headers matter when MWS allows more than the
+    catalog says (EU sellers in several marketplaces) or when someone else uses the same keys,
+    and then the remaining count falls to half before it can run out (one call in flight per
+    queue, and each answer carries the headers)."""
+    if quota.max is not None and quota.max != limits.hourly_quota:
+        return True
+    return (
+        quota.remaining is not None and quota.max is not None and quota.remaining <= quota.max / 2
+    )
+
+
+def _write_log(claim: _Claim, records: list[AttemptRecord]) -> None:
+    call = claim.call
+    sent_at = call.sent_at
+    first_attempt = call.attempts
+    entries = []
+    for offset, record in enumerate(records):
+        quota = record.quota
+        entries.append(
+            RequestLogEntry(
+                seller=claim.seller,
+                mws_seller_id=record.seller_id,
+                call=call,
+                operation=record.operation,
+                attempt=first_attempt + offset,
+                sent_at=sent_at,
+                timestamp=record.request_timestamp,
+                request_id=record.request_id or "",
+                host=record.host,
+                http_status=record.http_status,
+                error_code=record.error_code or "",
+                error_family=record.error_family or "",
+                duration_ms=record.duration_s * 1000,
+                bytes_sent=record.bytes_sent,
+                bytes_received=record.bytes_received,
+                quota_max=quota.max if quota else None,
+                quota_remaining=quota.remaining if quota else None,
+                quota_resets_on=quota.resets_on if quota else None,
+            )
+        )
+        sent_at += timedelta(seconds=record.duration_s)
+    RequestLogEntry.objects.bulk_create(entries)
+    call.attempts += max(0, len(records) - 1)
+
+
+def _snapshot(result: Any) -> Any:
+    """A JSON-ready copy of a typed result, kept on the call for the admin and the API."""
+    if isinstance(result, Response):
+        return dataclasses.asdict(result.result)
+    if isinstance(result, DownloadResult):
+        return {
+            "md5": result.md5,
+            "bytes": result.bytes_written,
+            "content_type": result.content_type,
+            "charset": result.charset,
+        }
+    return None
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error) if isinstance(error, errors.MWSError) else f"{type(error).__name__}: {error}"
+    return redact(text)[:2000]
+
+
+def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
+    """Move the call to its next state; deliver the outcome when that state is final."""
+    call, error = claim.call, attempted.error
+    response = attempted.result
+    call.request_id = (
+        getattr(response, "request_id", None)
+        or getattr(error, "request_id", None)
+        or next((r.request_id for r in reversed(attempted.records) if r.request_id), "")
+        or ""
+    )
+    call.error_code = getattr(error, "code", None) or ""
+    call.error_message = _describe(error) if error is not None else ""
+    if error is None:
+        call.state = MWSCall.State.SUCCEEDED
+        call.result = _snapshot(response)
+        result = response.result if isinstance(response, Response) else None
+        _close(call, now, CallOutcome(call, result=result, download=attempted.download))
+        return
+
+    repeatable = call.operation not in NOT_REPEATABLE
+    if isinstance(error, errors.ThrottledError | errors.QuotaExceededError):
+        # MWS refused the request before doing anything: resending is safe, even a feed.
+        call.throttled_retries += 1
+        if call.throttled_retries > MAX_THROTTLED_RETRIES:
+            _fail(call, now, error)
+        else:
+            _requeue(call, retry_at=None)
+    elif isinstance(error, errors.AccessDeniedError) and error.code == "AccessDenied":
+        # The seller revoked or let the authorization lapse. The call stays first in its queue
+        # and goes out once the seller stores a new token.
+        mark_needs_reauthorization(
+            claim.seller,
+            reason=f"Amazon MWS answered AccessDenied to {call.operation} on "
+            f"{now:%Y-%m-%d %H:%M} UTC: the authorization was revoked in Seller Central or has "
+            "expired. Paste a new MWS Auth Token to resume.",
+        )
+        _requeue(call, retry_at=None)
+    elif isinstance(error, errors.RequestExpiredError) and not call.resynced:
+        # The client learned MWS's clock from this very answer; one more try signs with it.
+        call.resynced = True
+        _requeue(call, retry_at=None)
+    elif _was_sent(error, attempted) and not repeatable:
+        call.state = MWSCall.State.UNKNOWN
+        _close(call, now, CallOutcome(call, error=_as_mws_error(error, call)))
+    elif _is_transient(error, attempted):
+        if call.server_retries >= DEFAULT_RETRY_POLICY.max_retries:
+            _fail(call, now, error)
+        else:
+            call.server_retries += 1
+            pause = DEFAULT_RETRY_POLICY.delay(call.server_retries)
+            _requeue(
+                call, retry_at=now + timedelta(seconds=pause / settings.MWS_GATEWAY_TIME_SCALE)
+            )
+    else:
+        if isinstance(error, errors.InvalidCredentialsError):
+            logger.error(
+                "MWS refused the developer keys (%s) for region %s; every call will fail until "
+                "MWS_ACCESS_KEY_ID and MWS_SECRET_KEY are fixed",
+                error.code,
+                claim.seller.region,
+            )
+        elif not isinstance(error, errors.MWSError):
+            logger.error(
+                "MWS call %s (%s) could not be sent: %s", call.pk, call.operation, _describe(error)
+            )
+        _fail(call, now, error)
+
+
+def _was_sent(error: BaseException, attempted: Attempted) -> bool:
+    """Whether MWS may have received the request although no usable answer came back."""
+    if isinstance(error, errors.MWSError):
+        return isinstance(error, errors.ServerError | errors.TransportError)
+    return bool(attempted.records)
+
+
+def _is_transient(error: BaseException, attempted: Attempted) -> bool:
+    if isinstance(error, errors.MWSError):
+        return error.retryable
+    # A failure of our own after the request went out looks like a lost answer to MWS.
+    return bool(attempted.records)
+
+
+def _as_mws_error(error: BaseException, call: MWSCall) -> errors.MWSError:
+    if isinstance(error, errors.MWSError):
+        return error
+    return errors.TransportError(_describe(error), operation=call.operation)
+
+
+# What answering a call changes on it.
+_SETTLED_FIELDS = [
+    "state",
+    "retry_at",
+    "attempts",
+    "server_retries",
+    "throttled_retries",
+    "resynced",
+    "request_id",
+    "error_code",
+    "error_message",
+    "result",
+    "handler_error",
+    "finished_at",
+]
+
+
+def _requeue(call: MWSCall, *, retry_at: datetime | None) -> None:
+    call.state = MWSCall.State.QUEUED
+    call.retry_at = retry_at
+    call.save(update_fields=_SETTLED_FIELDS)
+
+
+def _fail(call: MWSCall, now: datetime, error: BaseException) -> None:
+    call.state = MWSCall.State.FAILED
+    _close(call, now, CallOutcome(call, error=_as_mws_error(error, call)))
+
+
+def _close(call: MWSCall, now: datetime, outcome: CallOutcome) -> None:
+    call.finished_at = now
+    _deliver(outcome)
+    call.save(update_fields=_SETTLED_FIELDS)
+
+
+def _deliver(outcome: CallOutcome) -> None:
+    """Run the call's handler; its writes commit with the call's final state, or not at all."""
+    call = outcome.call
+    if not call.handler:
+        return
+    try:
+        with transaction.atomic():
+            get_handler(call.handler)(outcome)
+    except Exception as exc:
+        call.handler_error = _describe(exc)
+        logger.exception("MWS result handler %r failed for call %s", call.handler, call.pk)

@@ -1,0 +1,293 @@
+"""The one way the portal asks for MWS calls, and what it can read about them.
+
+A service asks for a call with ``request_call`` and names a result handler (see
+``handlers.py``); the gateway decides when the call may go out, signs and sends it, retries it
+when that is safe, records every attempt in the request log and hands the outcome to the
+handler. Callers never sign, sleep or retry::
+
+    call = gateway.request_call(
+        seller,
+        "RequestReport",
+        {"ReportType": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"},
+        handler="reports.report_requested",
+        context={"report_request": report_request.pk},
+    )
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, QuerySet
+
+from mwsportal.gateway.buckets import bucket_backend
+from mwsportal.gateway.dispatch import bucket_for, to_datetime
+from mwsportal.gateway.handlers import is_registered
+from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
+from mwsportal.mws.operations import OPERATIONS, Operation, get_operation
+from mwsportal.mws.params import encode_params
+from sellers.models import Seller
+
+
+class SellerNotCallable(Exception):
+    """The seller's authorization was removed: no call can be made for it any more."""
+
+
+def request_call(
+    seller: Seller,
+    operation: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    handler: str = "",
+    context: Mapping[str, Any] | None = None,
+    priority: int = 0,
+    upload: str = "",
+    not_before: datetime | None = None,
+    spread_over: timedelta | None = None,
+    dedupe_key: str = "",
+) -> MWSCall:
+    """Queue an MWS call for ``seller`` and return it.
+
+    - ``params``: the operation's parameters as the client takes them (datetimes, lists,
+      booleans), checked now so a bad call fails here and not in a worker. Never the seller
+      id or token: the gateway adds those when it sends.
+    - ``handler``/``context``: the registered result handler that receives the outcome, and
+      small JSON data it needs (ids of the service's own rows, never secrets).
+    - ``priority``: higher goes first among the seller's calls of the same throttle group;
+      equal priorities go in the order they were asked for.
+    - ``upload``: for SubmitFeed, the storage name of the feed file (the gateway computes its
+      Content-MD5 and streams it).
+    - ``not_before``: the earliest time to send. ``spread_over``: a periodic sync that many
+      sellers ask for at once gets a fixed offset within this window, different per seller,
+      so their calls do not all go out at the same moment.
+    - ``dedupe_key``: while a call with this key is still pending for the seller, asking
+      again returns that call instead of queueing another (a poll asked for by every tick).
+
+    A seller whose calls are on hold (re-authorization, suspension) keeps its calls queued
+    until it is active again; a removed seller raises ``SellerNotCallable``.
+    """
+    if seller.status == Seller.Status.REMOVED:
+        raise SellerNotCallable(f"seller {seller.pk} has no authorization any more")
+    op = _operation(operation)
+    params = dict(params or {})
+    _check_params(op, params, upload)
+    if handler and not is_registered(handler):
+        raise LookupError(f"no MWS result handler is registered as {handler!r}")
+    # The bucket store's clock is the gateway's single time source, shared by every machine.
+    now = to_datetime(bucket_backend().now())
+    available_at = max(now, not_before) if not_before else now
+    if spread_over:
+        available_at += _offset(seller, operation, dedupe_key, spread_over)
+    with transaction.atomic():
+        queue, _ = CallQueue.objects.get_or_create(seller=seller, throttle_group=op.throttle.name)
+        # Locked so a worker giving the queue back cannot miss this call (see dispatch).
+        queue = CallQueue.objects.select_for_update().get(pk=queue.pk)
+        if dedupe_key:
+            pending = MWSCall.objects.filter(
+                seller=seller, dedupe_key=dedupe_key, state__in=MWSCall.PENDING_STATES
+            ).first()
+            if pending is not None:
+                return pending
+        call = MWSCall.objects.create(
+            seller=seller,
+            queue=queue,
+            operation=op.name,
+            params=params,
+            upload=upload,
+            priority=priority,
+            available_at=available_at,
+            handler=handler,
+            context=dict(context or {}),
+            dedupe_key=dedupe_key,
+        )
+        if queue.next_check_at is None or queue.next_check_at > available_at:
+            queue.next_check_at = available_at
+            queue.save(update_fields=["next_check_at"])
+    return call
+
+
+def cancel_call(call: MWSCall) -> bool:
+    """Withdraw a call that has not been sent yet; False when it is already on its way or
+    done. The handler is not called: the caller knows."""
+    cancelled = MWSCall.objects.filter(pk=call.pk, state=MWSCall.State.QUEUED).update(
+        state=MWSCall.State.CANCELLED,
+        finished_at=to_datetime(bucket_backend().now()),
+        error_message="Withdrawn before it was sent.",
+    )
+    if cancelled:
+        call.refresh_from_db()
+    return bool(cancelled)
+
+
+def _operation(name: str) -> Operation:
+    try:
+        return get_operation(name)
+    except KeyError:
+        raise ValueError(f"{name!r} is not an MWS operation of the catalog") from None
+
+
+def _check_params(op: Operation, params: dict[str, Any], upload: str) -> None:
+    if op.kind == "upload":
+        if "ContentMD5Value" in params:
+            raise ValueError("ContentMD5Value is computed from the upload when it is sent")
+        if not upload:
+            raise ValueError(f"{op.name} needs the storage name of the feed file as upload=")
+        if not default_storage.exists(upload):
+            raise ValueError(f"the upload {upload!r} does not exist in storage")
+        # Checked with a stand-in for the digest the client computes from the file.
+        encode_params(op, {**params, "ContentMD5Value": "-"})
+        return
+    if upload:
+        raise ValueError(f"{op.name} takes no upload")
+    encode_params(op, params)
+
+
+def _offset(seller: Seller, operation: str, dedupe_key: str, window: timedelta) -> timedelta:
+    """A stable offset within ``window`` for this seller's call, so each seller keeps its own
+    slot and a periodic sync for many sellers is spread evenly over the window.
+
+    Sellers are placed by the golden-ratio sequence of their ids (consecutive ids land in
+    evenly spaced slots, with no bunching a hash would allow); a hash of the operation and
+    dedupe key shifts the whole sequence so different syncs do not start at the same moments."""
+    digest = hashlib.sha256(f"{operation}:{dedupe_key}".encode()).digest()
+    shift = int.from_bytes(digest[:8], "big") / 2**64
+    fraction = (seller.pk * _GOLDEN_RATIO_CONJUGATE + shift) % 1.0
+    return timedelta(seconds=window.total_seconds() * fraction)
+
+
+_GOLDEN_RATIO_CONJUGATE = (5**0.5 - 1) / 2
+
+
+# ---- quota view ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupQuota:
+    """One throttle group of one seller: what MWS's bucket holds as far as we know."""
+
+    group: str
+    operations: tuple[str, ...]
+    quota: int
+    level: float
+    restore_seconds: float
+    hourly_quota: int | None
+    hourly_remaining: int | None
+    blocked_until: datetime | None
+    next_token_at: datetime | None
+    queued: int
+    known: bool
+    as_of: datetime
+
+    @property
+    def tokens(self) -> int:
+        return int(self.level + 1e-9)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.level / self.quota) if self.quota else 0
+
+    @property
+    def next_token_in(self) -> int | None:
+        """Whole seconds until the next request may go, or None when one may go now."""
+        if self.next_token_at is None:
+            return None
+        return max(1, math.ceil((self.next_token_at - self.as_of).total_seconds()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "operations": list(self.operations),
+            "quota": self.quota,
+            "level": round(self.level, 3),
+            "restore_seconds": self.restore_seconds,
+            "hourly_quota": self.hourly_quota,
+            "hourly_remaining": self.hourly_remaining,
+            "blocked_until": self.blocked_until.isoformat() if self.blocked_until else None,
+            "next_token_at": self.next_token_at.isoformat() if self.next_token_at else None,
+            "queued": self.queued,
+        }
+
+
+def quota_status(seller: Seller, *, active_only: bool = False) -> list[GroupQuota]:
+    """Current bucket level and hourly quota left for each throttle group of ``seller``.
+
+    ``active_only`` keeps the groups the portal has used or has calls waiting for.
+    """
+    groups: dict[str, list[Operation]] = {}
+    for op in OPERATIONS.values():
+        groups.setdefault(op.throttle.name, []).append(op)
+    queued = dict(
+        MWSCall.objects.filter(seller=seller, state__in=MWSCall.PENDING_STATES)
+        .values_list("queue__throttle_group")
+        .annotate(n=Count("id"))
+    )
+    buckets = [bucket_for(seller, ops[0]) for ops in groups.values()]
+    views = bucket_backend().views(buckets)
+    status = []
+    for (name, ops), view in zip(groups.items(), views, strict=True):
+        if active_only and not view.known and not queued.get(name):
+            continue
+        throttle = ops[0].throttle
+        status.append(
+            GroupQuota(
+                group=name,
+                operations=tuple(op.name for op in ops),
+                quota=throttle.quota,
+                level=view.level,
+                restore_seconds=throttle.restore_seconds,
+                hourly_quota=view.hourly_quota,
+                hourly_remaining=view.hourly_remaining,
+                blocked_until=to_datetime(view.blocked_until) if view.blocked_until else None,
+                next_token_at=to_datetime(view.next_token_at)
+                if view.next_token_at > view.now
+                else None,
+                queued=queued.get(name, 0),
+                known=view.known,
+                as_of=to_datetime(view.now),
+            )
+        )
+    return status
+
+
+def request_log(seller: Seller, *, operation: str | None = None) -> QuerySet[RequestLogEntry]:
+    """Every logged MWS call of ``seller``, optionally of one operation."""
+    rows = RequestLogEntry.objects.filter(seller=seller)
+    return rows.filter(operation=operation) if operation else rows
+
+
+def recent_request_log(seller: Seller, *, limit: int = 20) -> QuerySet[RequestLogEntry]:
+    return RequestLogEntry.objects.filter(seller=seller).order_by("-sent_at", "-pk")[:limit]
+
+
+# ---- retention ----------------------------------------------------------------------------
+
+
+def purge_request_log(*, older_than: datetime | None = None, batch_size: int = 5000) -> int:
+    """Delete request-log entries, and finished calls, older than the retention
+    (``MWS_REQUEST_LOG_RETENTION_DAYS``, 30 days by default); returns the entries deleted.
+
+    Deletes in batches so a large backlog never holds one long transaction.
+    """
+    now = to_datetime(bucket_backend().now())
+    cutoff = older_than or now - timedelta(days=settings.MWS_REQUEST_LOG_RETENTION_DAYS)
+    deleted = _delete_in_batches(RequestLogEntry.objects.filter(sent_at__lt=cutoff), batch_size)
+    finished = MWSCall.objects.exclude(state__in=MWSCall.PENDING_STATES)
+    _delete_in_batches(finished.filter(finished_at__lt=cutoff), batch_size)
+    return deleted
+
+
+def _delete_in_batches(rows: QuerySet, batch_size: int) -> int:
+    total = 0
+    while True:
+        batch = list(rows.order_by().values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return total
+        total += rows.model.objects.filter(pk__in=batch).delete()[1].get(rows.model._meta.label, 0)

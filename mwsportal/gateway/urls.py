@@ -1,0 +1,11 @@
+"""Gateway pages under /gateway/."""
+
+from django.urls import path
+
+from mwsportal.gateway import views
+
+app_name = "gateway"
+
+urlpatterns = [
+    path("sellers/<int:pk>/activity/", views.seller_activity, name="seller_activity"),
+]

@@ -1,0 +1,21 @@
+"""The seller dashboard's MWS panel, refreshed by htmx."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from mwsportal.gateway.templatetags.gateway_tags import activity_context
+from sellers.models import Seller
+
+
+@never_cache
+@login_required
+@require_GET
+def seller_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    # Another owner's seller is a 404, like every seller page.
+    seller = get_object_or_404(Seller.objects.for_user(request.user), pk=pk)
+    return render(request, "gateway/seller_activity.html", activity_context(seller))
