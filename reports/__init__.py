@@ -1,0 +1,1 @@
+"""Report requests, reports and report schedules."""

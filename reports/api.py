@@ -1,0 +1,352 @@
+"""Partner API for reports: requests, reports with their streamed download, and schedules.
+
+Validation reuses the pages' forms and every action is a ``reports.services`` call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
+from mwsportal.api.errors import Conflict
+from mwsportal.mws.errors import InvalidParameterError
+from mwsportal.mws.operations import REQUESTABLE_REPORT_TYPES
+from reports import services
+from reports.forms import RequestReportForm, ScheduleForm
+from reports.models import (
+    REPORT_TYPE_CHOICES,
+    SETTABLE_SCHEDULES,
+    Report,
+    ReportRequest,
+    ReportSchedule,
+)
+from sellers.models import Grant
+
+READ = Grant.Scope.READ_REPORTS
+WRITE = Grant.Scope.REQUEST_REPORTS
+NOT_CALLABLE = "The seller's authorization was removed; nothing can be asked of Amazon for it."
+
+
+def form_errors(form: Any, renames: dict[str, str] | None = None) -> serializers.ValidationError:
+    """A Django form's errors as an API validation error, with the API's field names."""
+    renames = renames or {}
+    return serializers.ValidationError(
+        {
+            ("non_field_errors" if field == "__all__" else renames.get(field, field)): messages
+            for field, messages in form.errors.items()
+        }
+    )
+
+
+# ---- serializers ------------------------------------------------------------------------------
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    request = serializers.PrimaryKeyRelatedField(read_only=True)
+    report_type_name = serializers.CharField(read_only=True)
+    downloadable = serializers.BooleanField(source="is_stored", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "report_id",
+            "report_type",
+            "report_type_name",
+            "request",
+            "available_at",
+            "state",
+            "downloadable",
+            "size",
+            "md5",
+            "content_type",
+            "charset",
+            "acknowledged",
+            "error_message",
+            "created_at",
+            "stored_at",
+        ]
+
+
+class ReportRequestSerializer(serializers.ModelSerializer):
+    report_type_name = serializers.CharField(read_only=True)
+    report = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportRequest
+        fields = [
+            "id",
+            "report_type",
+            "report_type_name",
+            "status",
+            "start_date",
+            "end_date",
+            "marketplace_ids",
+            "report_options",
+            "mws_request_id",
+            "mws_status",
+            "scheduled",
+            "error_message",
+            "created_at",
+            "submitted_at",
+            "completed_at",
+            "stuck_since",
+            "report",
+        ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_report(self, report_request: ReportRequest) -> int | None:
+        try:
+            return report_request.report.pk
+        except Report.DoesNotExist:
+            return None
+
+
+class ReportRequestCreateSerializer(serializers.Serializer):
+    report_type = serializers.ChoiceField(choices=REQUESTABLE_REPORT_TYPES)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    marketplace_ids = serializers.ListField(child=serializers.CharField(), required=False)
+    report_options = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        form = RequestReportForm(
+            {
+                "report_type": attrs["report_type"],
+                "start_date": attrs.get("start_date") or "",
+                "end_date": attrs.get("end_date") or "",
+                "marketplaces": attrs.get("marketplace_ids", []),
+                "report_options": attrs.get("report_options", ""),
+            },
+            seller=self.context["seller"],
+        )
+        if not form.is_valid():
+            raise form_errors(form, {"marketplaces": "marketplace_ids"})
+        return form.service_arguments()
+
+
+class ReportRequestFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ReportRequest.Status.choices, required=False)
+    report_type = serializers.ChoiceField(choices=REPORT_TYPE_CHOICES, required=False)
+    since = serializers.DateTimeField(required=False, help_text="Created at or after.")
+    until = serializers.DateTimeField(required=False, help_text="Created at or before.")
+
+
+class ReportFilterSerializer(serializers.Serializer):
+    report_type = serializers.ChoiceField(choices=REPORT_TYPE_CHOICES, required=False)
+    since = serializers.DateTimeField(required=False, help_text="Found at or after.")
+    until = serializers.DateTimeField(required=False, help_text="Found at or before.")
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportSchedule
+        fields = [
+            "id",
+            "report_type",
+            "schedule",
+            "scheduled_date",
+            "pending_schedule",
+            "error_message",
+            "updated_at",
+        ]
+
+
+class ScheduleWriteSerializer(serializers.Serializer):
+    report_type = serializers.ChoiceField(choices=REQUESTABLE_REPORT_TYPES)
+    schedule = serializers.ChoiceField(choices=SETTABLE_SCHEDULES)
+    schedule_date = serializers.DateTimeField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A change keeps the schedule's report type, which the view passes in the context.
+        report_type = attrs.get("report_type") or self.context.get("report_type")
+        form = ScheduleForm(
+            {
+                "report_type": report_type,
+                "schedule": attrs["schedule"],
+                "schedule_date": attrs.get("schedule_date") or "",
+            }
+        )
+        if not form.is_valid():
+            raise form_errors(form)
+        return form.cleaned_data
+
+
+class ScheduleChangeSerializer(ScheduleWriteSerializer):
+    report_type = None  # a schedule's report type is its identity; change the schedule only
+
+
+# ---- endpoints --------------------------------------------------------------------------------
+
+
+def _filters(serializer_class: type, request: Request) -> dict[str, Any]:
+    filters = serializer_class(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data
+
+
+class ReportRequestViewSet(PartnerViewSet):
+    def _object(self, seller: Any, pk: int) -> ReportRequest:
+        return get_object_or_404(
+            ReportRequest.objects.filter(seller=seller).select_related("report"), pk=pk
+        )
+
+    @extend_schema(
+        parameters=[*PAGE_PARAMETERS, ReportRequestFilterSerializer],
+        responses=ReportRequestSerializer(many=True),
+    )
+    def list(self, request: Request, seller_pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, READ)
+        filters = _filters(ReportRequestFilterSerializer, request)
+        before, size = self.page_args()
+        page = services.list_report_requests(seller, before=before, size=size, **filters)
+        return self.paginated(page.items, page.next_before, ReportRequestSerializer)
+
+    @extend_schema(request=ReportRequestCreateSerializer, responses={201: ReportRequestSerializer})
+    def create(self, request: Request, seller_pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, WRITE)
+        data = ReportRequestCreateSerializer(data=request.data, context={"seller": seller})
+        data.is_valid(raise_exception=True)
+        try:
+            report_request = services.request_report(seller, **data.validated_data)
+        except services.SellerNotCallable:
+            raise Conflict(NOT_CALLABLE) from None
+        except InvalidParameterError as error:
+            raise serializers.ValidationError(
+                {error.parameter or "non_field_errors": [error.message]}
+            ) from None
+        return Response(
+            ReportRequestSerializer(report_request).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses=ReportRequestSerializer)
+    def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, READ)
+        return Response(ReportRequestSerializer(self._object(seller, pk)).data)
+
+    @extend_schema(request=None, responses={202: ReportRequestSerializer})
+    def cancel(self, request: Request, seller_pk: int, pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, WRITE)
+        report_request = self._object(seller, pk)
+        try:
+            services.cancel_report_request(report_request)
+        except services.ReportActionRefused as refusal:
+            raise Conflict(str(refusal)) from None
+        except services.SellerNotCallable:
+            raise Conflict(NOT_CALLABLE) from None
+        report_request.refresh_from_db()
+        return Response(
+            ReportRequestSerializer(report_request).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class ReportViewSet(PartnerViewSet):
+    def _object(self, seller: Any, pk: int) -> Report:
+        return get_object_or_404(Report.objects.filter(seller=seller), pk=pk)
+
+    @extend_schema(
+        parameters=[*PAGE_PARAMETERS, ReportFilterSerializer],
+        responses=ReportSerializer(many=True),
+    )
+    def list(self, request: Request, seller_pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, READ)
+        filters = _filters(ReportFilterSerializer, request)
+        before, size = self.page_args()
+        page = services.list_reports(seller, before=before, size=size, **filters)
+        return self.paginated(page.items, page.next_before, ReportSerializer)
+
+    @extend_schema(responses=ReportSerializer)
+    def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, READ)
+        return Response(ReportSerializer(self._object(seller, pk)).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def download(self, request: Request, seller_pk: int, pk: int) -> FileResponse:
+        seller = self.get_seller()
+        self.require(seller, READ)
+        try:
+            stored = services.open_report(self._object(seller, pk))
+        except services.ReportActionRefused as refusal:
+            raise Conflict(str(refusal)) from None
+        # Streamed from storage in blocks, never read whole.
+        response = FileResponse(
+            stored.handle,
+            as_attachment=True,
+            filename=stored.filename,
+            content_type=stored.content_type,
+        )
+        if stored.size is not None:
+            response["Content-Length"] = str(stored.size)
+        return response
+
+
+class ScheduleViewSet(PartnerViewSet):
+    def _object(self, seller: Any, pk: int) -> ReportSchedule:
+        return get_object_or_404(ReportSchedule.objects.filter(seller=seller), pk=pk)
+
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=ScheduleSerializer(many=True))
+    def list(self, request: Request, seller_pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, READ)
+        before, size = self.page_args()
+        items, next_before = keyset_page(ReportSchedule.objects.filter(seller=seller), before, size)
+        return self.paginated(items, next_before, ScheduleSerializer)
+
+    def _save(self, seller: Any, report_type: str, data: dict[str, Any]) -> ReportSchedule:
+        try:
+            return services.save_schedule(
+                seller, report_type, data["schedule"], schedule_date=data.get("schedule_date")
+            )
+        except services.SellerNotCallable:
+            raise Conflict(NOT_CALLABLE) from None
+
+    @extend_schema(request=ScheduleWriteSerializer, responses={202: ScheduleSerializer})
+    def create(self, request: Request, seller_pk: int) -> Response:
+        """Create or replace the schedule of a report type; Amazon confirms it shortly."""
+        seller = self.get_seller()
+        self.require(seller, WRITE)
+        data = ScheduleWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = self._save(seller, data.validated_data["report_type"], data.validated_data)
+        return Response(ScheduleSerializer(row).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=ScheduleSerializer)
+    def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, READ)
+        return Response(ScheduleSerializer(self._object(seller, pk)).data)
+
+    @extend_schema(request=ScheduleChangeSerializer, responses={202: ScheduleSerializer})
+    def update(self, request: Request, seller_pk: int, pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, WRITE)
+        row = self._object(seller, pk)
+        data = ScheduleChangeSerializer(data=request.data, context={"report_type": row.report_type})
+        data.is_valid(raise_exception=True)
+        row = self._save(seller, row.report_type, data.validated_data)
+        return Response(ScheduleSerializer(row).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: ScheduleSerializer})
+    def destroy(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Ask Amazon to delete the schedule; the row goes once Amazon confirms."""
+        seller = self.get_seller()
+        self.require(seller, WRITE)
+        try:
+            row = services.delete_schedule(self._object(seller, pk))
+        except services.SellerNotCallable:
+            raise Conflict(NOT_CALLABLE) from None
+        return Response(ScheduleSerializer(row).data, status=status.HTTP_202_ACCEPTED)

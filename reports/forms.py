@@ -1,0 +1,178 @@
+"""Forms of the reports pages; every choice list is read from the MWS operation catalog."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.html import format_html
+
+from mwsportal.mws.errors import InvalidParameterError
+from mwsportal.mws.operations import (
+    REPORT_TYPES,
+    REQUESTABLE_REPORT_TYPES,
+    SCHEDULES,
+    get_operation,
+)
+from mwsportal.mws.params import encode_params
+from reports.models import ReportRequest
+from reports.services import takes_marketplaces
+from sellers.models import Seller
+
+
+def _requestable_choices() -> list[tuple[str, str]]:
+    return [(value, REPORT_TYPES[value].name) for value in REQUESTABLE_REPORT_TYPES]
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _start_of(day: Any) -> datetime | None:
+    return datetime.combine(day, time.min, tzinfo=UTC) if day else None
+
+
+def _end_of(day: Any) -> datetime | None:
+    return datetime.combine(day, time.max.replace(microsecond=0), tzinfo=UTC) if day else None
+
+
+def _described_choices() -> list[tuple[str, str]]:
+    return [
+        (
+            value,
+            format_html(
+                '<span class="choice-name">{}</span> <span class="help">{}</span>',
+                REPORT_TYPES[value].name,
+                REPORT_TYPES[value].description,
+            ),
+        )
+        for value in REQUESTABLE_REPORT_TYPES
+    ]
+
+
+class RequestReportForm(forms.Form):
+    report_type = forms.ChoiceField(
+        label="Report", choices=_described_choices, widget=forms.RadioSelect
+    )
+    start_date = forms.DateField(
+        required=False,
+        widget=_DateInput,
+        help_text="First day covered (UTC). Reports of a period use the range; reports of "
+        "the current state ignore it.",
+    )
+    end_date = forms.DateField(required=False, widget=_DateInput, help_text="Last day covered.")
+    marketplaces = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: the seller's home marketplace.",
+    )
+    report_options = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text=get_operation("RequestReport").param("ReportOptions").description,
+    )
+
+    def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seller = seller
+        if takes_marketplaces(seller):
+            self.fields["marketplaces"].choices = [
+                (m.marketplace_id, f"{m.name or m.marketplace_id} ({m.marketplace_id})")
+                for m in seller.marketplaces.all()
+            ]
+        else:
+            # MWS refuses MarketplaceIdList in Japan and China.
+            del self.fields["marketplaces"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = _start_of(data.get("start_date")), _end_of(data.get("end_date"))
+        now = timezone.now()
+        if start and start > now:
+            self.add_error("start_date", "The start date cannot be in the future.")
+        if start and end and start > end:
+            self.add_error("end_date", "The end date must not be before the start date.")
+        if self.errors:
+            return data
+        data["start"], data["end"] = start, min(end, now) if end else None
+        # The catalog's own checks (options syntax, lengths) as the gateway will apply them.
+        params: dict[str, Any] = {"ReportType": data["report_type"]}
+        if data.get("report_options"):
+            params["ReportOptions"] = data["report_options"]
+        try:
+            encode_params(get_operation("RequestReport"), params)
+        except InvalidParameterError as error:
+            self.add_error("report_options", error.message)
+        return data
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "report_type": data["report_type"],
+            "start_date": data["start"],
+            "end_date": data["end"],
+            "marketplace_ids": data.get("marketplaces") or (),
+            "report_options": data.get("report_options", ""),
+        }
+
+
+class ReportFilterForm(forms.Form):
+    """Filters of a seller's reports page, from the query string."""
+
+    type = forms.ChoiceField(
+        required=False,
+        choices=lambda: [("", "All types"), *((v, i.name) for v, i in REPORT_TYPES.items())],
+    )
+    status = forms.ChoiceField(
+        required=False, choices=[("", "All statuses"), *ReportRequest.Status.choices]
+    )
+    since = forms.DateField(required=False, widget=_DateInput, label="Requested from")
+    until = forms.DateField(required=False, widget=_DateInput, label="Requested until")
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "“Until” must not be before “from”.")
+        return data
+
+    def query(self) -> dict[str, Any]:
+        """The valid filters, as keyword arguments of ``services.list_report_requests``."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "report_type": data.get("type") or None,
+            "status": data.get("status") or None,
+            "since": _start_of(data.get("since")),
+            "until": _end_of(data.get("until")),
+            "before": data.get("before"),
+        }
+
+
+class ScheduleForm(forms.Form):
+    report_type = forms.ChoiceField(label="Report", choices=_requestable_choices)
+    schedule = forms.ChoiceField(
+        choices=lambda: [(v, i.name) for v, i in SCHEDULES.items() if i.interval_seconds],
+        help_text="How often Amazon generates the report; the portal downloads each one.",
+    )
+    schedule_date = forms.DateTimeField(
+        required=False,
+        label="First run",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Optional (UTC): when the first report is generated.",
+    )
+
+    def clean_schedule_date(self) -> datetime | None:
+        value = self.cleaned_data.get("schedule_date")
+        if value and value < timezone.now():
+            raise forms.ValidationError("The first run must be in the future.")
+        return value
+
+
+class ReportSettingsForm(forms.Form):
+    acknowledge_downloads = forms.BooleanField(
+        required=False,
+        label="Acknowledge reports in Amazon after downloading them",
+        help_text="Other tools that read only unacknowledged reports will no longer see them.",
+    )

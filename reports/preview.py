@@ -1,0 +1,120 @@
+"""The first rows of a stored report, for a preview page.
+
+Only the beginning of the file is read (``PREVIEW_BYTES``), so a multi-gigabyte report
+previews as fast as a small one. Flat files are decoded with the charset the report declared
+(Content-Type of the GetReport answer); XML reports are shown pretty-printed up to that point.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.core.files.storage import default_storage
+from lxml import etree
+
+from reports.models import Report
+
+PREVIEW_BYTES = 256 * 1024
+PREVIEW_ROWS = 50
+XML_PREVIEW_LINES = 200
+
+# Names MWS put in Content-Type that Python spells differently.
+_CHARSET_ALIASES = {"windows-31j": "cp932", "shift_jis": "cp932", "x-sjis": "cp932"}
+# What flat files were in when MWS did not name a charset (reference 2.11: PED's default).
+DEFAULT_FLAT_FILE_CHARSET = "cp1252"
+
+
+@dataclass
+class Preview:
+    format: str
+    encoding: str
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    text: str = ""
+    # More of the report exists than is shown.
+    truncated: bool = False
+
+
+def python_encoding(charset: str | None) -> str:
+    """The Python codec for a declared charset; unknown or missing: the flat-file default."""
+    if not charset:
+        return DEFAULT_FLAT_FILE_CHARSET
+    name = _CHARSET_ALIASES.get(charset.strip().lower(), charset.strip())
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return DEFAULT_FLAT_FILE_CHARSET
+
+
+def _read_head(report: Report) -> tuple[bytes, bool]:
+    with default_storage.open(report.file, "rb") as handle:
+        head = handle.read(PREVIEW_BYTES + 1)
+    return head[:PREVIEW_BYTES], len(head) > PREVIEW_BYTES
+
+
+def _decode(head: bytes, encoding: str, *, complete: bool) -> tuple[str, str]:
+    # A UTF-8 byte order mark wins over what the header said (CA listings reports carry one).
+    if head.startswith(codecs.BOM_UTF8):
+        head, encoding = head[len(codecs.BOM_UTF8) :], "utf-8"
+    # Incremental, so a character cut in two at the end of the head is not garbled.
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return decoder.decode(head, final=complete), encoding
+
+
+def preview_report(report: Report, *, rows: int = PREVIEW_ROWS) -> Preview:
+    head, truncated = _read_head(report)
+    if report.format == "xml" or report.content_type.endswith("xml"):
+        return _xml_preview(head, truncated)
+    text, encoding = _decode(head, python_encoding(report.charset), complete=not truncated)
+    lines = text.splitlines()
+    if truncated and lines:
+        lines.pop()  # the last line was cut by the read limit
+    reader = csv.reader(
+        io.StringIO("\n".join(lines[: rows + 1])), delimiter="\t", quoting=csv.QUOTE_NONE
+    )
+    parsed = list(reader)
+    return Preview(
+        format="flat_file",
+        encoding=encoding,
+        headers=parsed[0] if parsed else [],
+        rows=parsed[1:],
+        truncated=truncated or len(lines) > rows + 1,
+    )
+
+
+def _xml_preview(head: bytes, truncated: bool) -> Preview:
+    """Pretty-print the beginning of an XML document, however it was cut off."""
+    parser = etree.XMLPullParser(
+        events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=False
+    )
+    out: list[str] = []
+    opened: list[int] = []
+    try:
+        parser.feed(head)
+        for event, element in parser.read_events():
+            tag = etree.QName(element).localname
+            indent = "  " * len(opened) if event == "start" else "  " * (len(opened) - 1)
+            if event == "start":
+                attributes = "".join(
+                    f' {etree.QName(k).localname}="{v}"' for k, v in element.attrib.items()
+                )
+                opened.append(len(out))
+                out.append(f"{indent}<{tag}{attributes}>")
+                continue
+            line = opened.pop()
+            if len(element) == 0:
+                # A leaf: its text is only known now; shown on its opening line.
+                text = (element.text or "").strip()
+                out[line] = f"{out[line]}{text}</{tag}>"
+            else:
+                out.append(f"{indent}</{tag}>")
+            if len(out) >= XML_PREVIEW_LINES:
+                truncated = True
+                break
+    except etree.XMLSyntaxError:
+        # Shown as far as it parsed; the rest is in the download.
+        truncated = True
+    return Preview(format="xml", encoding="utf-8", text="\n".join(out), truncated=truncated)

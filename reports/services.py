@@ -1,0 +1,701 @@
+"""Every business action on reports, called by views, admin and tasks alike.
+
+The life cycle (design section 3): ``request_report`` writes a ``ReportRequest`` and asks the
+MWS gateway for RequestReport; ``poll_open_requests`` asks about all of a seller's open
+requests in one GetReportRequestList call per 100 ids; a finished request gets a ``Report`` and
+a GetReport call, whose verified download is moved into storage under its final name.
+``sync_report_list`` finds reports nobody requested (schedules, settlements) with GetReportList.
+
+The ``@result_handler`` functions run in the gateway's worker inside the transaction that
+records the call's outcome; they never call MWS, they ask the gateway for the next call.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.move import file_move_safe
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+
+from mwsportal.gateway import services as gateway
+from mwsportal.gateway.handlers import CallOutcome, result_handler
+from mwsportal.gateway.models import MWSCall
+from mwsportal.mws.endpoints import REGIONS, sends_marketplace_id_list
+from mwsportal.mws.errors import ChecksumMismatchError
+from mwsportal.mws.operations import (
+    MAX_IDS,
+    REPORT_PROCESSING_STATUSES,
+    REPORT_TYPES,
+    SCHEDULES,
+)
+from mwsportal.mws.results import ReportInfo, ReportRequestInfo
+from reports.models import Report, ReportRequest, ReportSchedule, SellerReportSettings
+from sellers import webhooks
+from sellers.models import Seller
+
+logger = logging.getLogger(__name__)
+
+# ReportProcessingStatus -> our status.
+_STATUS_FROM_MWS = {
+    "_SUBMITTED_": ReportRequest.Status.SUBMITTED,
+    "_IN_PROGRESS_": ReportRequest.Status.IN_PROGRESS,
+    "_CANCELLED_": ReportRequest.Status.CANCELLED,
+    "_DONE_": ReportRequest.Status.DONE,
+    "_DONE_NO_DATA_": ReportRequest.Status.DONE_NO_DATA,
+}
+# A seller's own request goes before background syncs in the seller's queue.
+SELLER_PRIORITY = 10
+
+
+class ReportActionRefused(Exception):
+    """The action cannot be done in the object's current state; the message says why."""
+
+
+# Raised by every action that calls MWS for a seller whose authorization was removed.
+SellerNotCallable = gateway.SellerNotCallable
+
+
+def takes_marketplaces(seller: Seller) -> bool:
+    """Whether RequestReport for this seller may carry MarketplaceIdList (never in JP or CN)."""
+    return sends_marketplace_id_list(REGIONS[seller.region])
+
+
+def settings_for(seller: Seller) -> SellerReportSettings:
+    report_settings, _ = SellerReportSettings.objects.get_or_create(seller=seller)
+    return report_settings
+
+
+def update_report_settings(seller: Seller, *, acknowledge_downloads: bool) -> None:
+    SellerReportSettings.objects.update_or_create(
+        seller=seller, defaults={"acknowledge_downloads": acknowledge_downloads}
+    )
+
+
+# ---- requesting -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_report(
+    seller: Seller,
+    report_type: str,
+    *,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    marketplace_ids: Sequence[str] = (),
+    report_options: str = "",
+) -> ReportRequest:
+    """Record a report request and queue RequestReport for it.
+
+    The row and the queued call commit together, so a request is never lost between them.
+    Bad parameters raise the client's ``InvalidParameterError`` and a seller whose
+    authorization was removed raises ``SellerNotCallable``; nothing is kept then.
+    """
+    params: dict[str, Any] = {"ReportType": report_type}
+    if start_date:
+        params["StartDate"] = start_date
+    if end_date:
+        params["EndDate"] = end_date
+    if report_options:
+        params["ReportOptions"] = report_options
+    if marketplace_ids and takes_marketplaces(seller):
+        params["MarketplaceIdList"] = list(marketplace_ids)
+    report_request = ReportRequest.objects.create(
+        seller=seller,
+        report_type=report_type,
+        start_date=start_date,
+        end_date=end_date,
+        marketplace_ids=list(params.get("MarketplaceIdList", [])),
+        report_options=report_options,
+    )
+    gateway.request_call(
+        seller,
+        "RequestReport",
+        params,
+        handler="reports.report_requested",
+        context={"report_request": report_request.pk},
+        priority=SELLER_PRIORITY,
+    )
+    return report_request
+
+
+@result_handler("reports.report_requested")
+def on_report_requested(outcome: CallOutcome) -> None:
+    report_request = ReportRequest.objects.filter(pk=outcome.context["report_request"]).first()
+    if report_request is None or report_request.status != ReportRequest.Status.QUEUED:
+        return
+    if not outcome.succeeded:
+        report_request.status = (
+            ReportRequest.Status.CANCELLED
+            if outcome.state == MWSCall.State.CANCELLED
+            else ReportRequest.Status.FAILED
+        )
+        report_request.error_message = outcome.call.error_message
+        report_request.completed_at = timezone.now()
+        report_request.save()
+        if report_request.status == ReportRequest.Status.FAILED:
+            _notify(report_request.seller, webhooks.Event.REPORT_FAILED, report_request, None)
+        return
+    _apply_request_info(report_request, outcome.result.report_request_info)
+
+
+def _notify(
+    seller: Seller, event: str, report_request: ReportRequest | None, report: Report | None
+) -> None:
+    webhooks.emit(
+        seller,
+        event,
+        {
+            "report_request": report_request.pk if report_request else None,
+            "report": report.pk if report else None,
+            "report_type": (report or report_request).report_type,
+            "error": (report or report_request).error_message,
+        },
+    )
+
+
+def cancel_report_request(report_request: ReportRequest) -> None:
+    """Cancel a request MWS has not started on.
+
+    Still in our queue: the call is withdrawn. Submitted: CancelReportRequests with its
+    explicit id (without ids MWS would cancel every matching request of the seller).
+    """
+    if not report_request.is_cancellable:
+        raise ReportActionRefused("Only a queued or submitted request can be cancelled.")
+    if report_request.status == ReportRequest.Status.QUEUED:
+        call = MWSCall.objects.filter(
+            handler="reports.report_requested",
+            context__report_request=report_request.pk,
+            state=MWSCall.State.QUEUED,
+        ).first()
+        if call is not None and gateway.cancel_call(call):
+            ReportRequest.objects.filter(
+                pk=report_request.pk, status=ReportRequest.Status.QUEUED
+            ).update(status=ReportRequest.Status.CANCELLED, completed_at=timezone.now())
+            return
+        raise ReportActionRefused("The request is on its way to Amazon; try again in a moment.")
+    gateway.request_call(
+        report_request.seller,
+        "CancelReportRequests",
+        {"ReportRequestIdList": [report_request.mws_request_id]},
+        handler="reports.requests_cancelled",
+        priority=SELLER_PRIORITY,
+        dedupe_key=f"reports.cancel:{report_request.mws_request_id}",
+    )
+
+
+@result_handler("reports.requests_cancelled")
+def on_requests_cancelled(outcome: CallOutcome) -> None:
+    if outcome.succeeded:
+        seller = outcome.call.seller
+        for info in outcome.result.report_request_info:
+            _update_from_info(seller, info)
+
+
+def report_of(report_request: ReportRequest) -> Report | None:
+    return Report.objects.filter(request=report_request).first()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a keyset-paginated list: newest first, ``next_before`` continues it."""
+
+    items: list[Any]
+    next_before: int | None
+
+
+PAGE_SIZE = 25
+
+
+def _keyset_page(rows: QuerySet, before: int | None, size: int) -> Page:
+    # Ordered by the primary key within the seller's index: each page is an index range scan,
+    # as fast on page 4000 as on page 1, and no COUNT(*) over the whole list.
+    if before:
+        rows = rows.filter(pk__lt=before)
+    items = list(rows.order_by("-pk")[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    return Page(items, items[-1].pk if more and items else None)
+
+
+def list_report_requests(
+    seller: Seller,
+    *,
+    report_type: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
+) -> Page:
+    rows = ReportRequest.objects.filter(seller=seller).select_related("report")
+    if report_type:
+        rows = rows.filter(report_type=report_type)
+    if status:
+        rows = rows.filter(status=status)
+    if since:
+        rows = rows.filter(created_at__gte=since)
+    if until:
+        rows = rows.filter(created_at__lte=until)
+    return _keyset_page(rows, before, size)
+
+
+def list_reports(
+    seller: Seller,
+    *,
+    report_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
+) -> Page:
+    """Every report of the seller, requested or not (schedules, settlements)."""
+    rows = Report.objects.filter(seller=seller)
+    if report_type:
+        rows = rows.filter(report_type=report_type)
+    if since:
+        rows = rows.filter(created_at__gte=since)
+    if until:
+        rows = rows.filter(created_at__lte=until)
+    return _keyset_page(rows, before, size)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """How a stored report is handed out: opened from storage, streamed in blocks."""
+
+    handle: Any
+    filename: str
+    content_type: str
+    size: int | None
+
+
+def open_report(report: Report) -> StoredFile:
+    """The stored copy of ``report``; ``ReportActionRefused`` while there is none."""
+    if not report.is_stored:
+        raise ReportActionRefused("This report is not downloaded yet.")
+    content_type = report.content_type or (
+        "text/xml" if report.format == "xml" else "text/tab-separated-values"
+    )
+    if report.charset:
+        content_type = f"{content_type}; charset={report.charset}"
+    info = REPORT_TYPES.get(report.report_type)
+    stem = slugify(info.name if info else report.report_type) or "report"
+    when = report.available_at or report.created_at
+    extension = report.file.rsplit(".", 1)[-1] if "." in report.file else "txt"
+    return StoredFile(
+        handle=default_storage.open(report.file, "rb"),
+        filename=f"{stem}-{report.report_id}-{when:%Y%m%d}.{extension}",
+        content_type=content_type,
+        size=report.size,
+    )
+
+
+# ---- polling --------------------------------------------------------------------------------
+
+
+def poll_open_requests(seller: Seller) -> int:
+    """Ask MWS about every open request of ``seller``: one GetReportRequestList call per
+    100 ids, however long the backlog. Returns the calls queued (or already pending)."""
+    ids = list(
+        ReportRequest.objects.filter(seller=seller, status__in=ReportRequest.POLLED_STATUSES)
+        .exclude(mws_request_id="")
+        .order_by("id")
+        .values_list("mws_request_id", flat=True)
+    )
+    batches = [ids[i : i + MAX_IDS] for i in range(0, len(ids), MAX_IDS)]
+    for number, batch in enumerate(batches):
+        gateway.request_call(
+            seller,
+            "GetReportRequestList",
+            {"ReportRequestIdList": batch, "MaxCount": MAX_IDS},
+            handler="reports.requests_polled",
+            # A tick finding the previous poll still queued leaves it be.
+            dedupe_key=f"reports.poll:{number}",
+        )
+    return len(batches)
+
+
+def poll_all_sellers() -> int:
+    """Queue a poll for every callable seller with open requests; returns the sellers."""
+    sellers = Seller.objects.callable().filter(
+        report_requests__status__in=ReportRequest.POLLED_STATUSES
+    )
+    polled = 0
+    for seller in sellers.distinct().defer("auth_token"):
+        poll_open_requests(seller)
+        polled += 1
+    return polled
+
+
+@result_handler("reports.requests_polled")
+def on_requests_polled(outcome: CallOutcome) -> None:
+    if not outcome.succeeded:
+        return  # the next tick asks again
+    seller = outcome.call.seller
+    page = outcome.result
+    for info in page.report_request_info:
+        _update_from_info(seller, info)
+    if page.has_next and page.next_token:
+        gateway.request_call(
+            seller,
+            "GetReportRequestListByNextToken",
+            {"NextToken": page.next_token},
+            handler="reports.requests_polled",
+        )
+
+
+def _update_from_info(seller: Seller, info: ReportRequestInfo) -> None:
+    report_request = ReportRequest.objects.filter(
+        seller=seller, mws_request_id=info.report_request_id
+    ).first()
+    if report_request is not None:
+        _apply_request_info(report_request, info)
+
+
+def _apply_request_info(report_request: ReportRequest, info: ReportRequestInfo) -> None:
+    status = _STATUS_FROM_MWS.get(info.report_processing_status)
+    if status is None:
+        logger.warning(
+            "Report request %s: unknown ReportProcessingStatus %r",
+            report_request.pk,
+            info.report_processing_status,
+        )
+        return
+    report_request.mws_request_id = info.report_request_id
+    report_request.mws_status = info.report_processing_status
+    report_request.scheduled = info.scheduled
+    report_request.submitted_at = report_request.submitted_at or info.submitted_date
+    report_request.start_date = report_request.start_date or info.start_date
+    report_request.end_date = report_request.end_date or info.end_date
+    report_request.status = status
+    if REPORT_PROCESSING_STATUSES[info.report_processing_status].final:
+        report_request.completed_at = info.completed_date or timezone.now()
+        report_request.stuck_since = None
+    report_request.save()
+    if status == ReportRequest.Status.DONE and info.generated_report_id:
+        _track_report(
+            report_request.seller,
+            report_id=info.generated_report_id,
+            report_type=info.report_type,
+            available_at=info.completed_date,
+            request=report_request,
+        )
+
+
+def flag_stuck_requests(*, now: datetime | None = None) -> int:
+    """Flag requests open longer than REPORTS_STUCK_AFTER_MINUTES; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.REPORTS_STUCK_AFTER_MINUTES)
+    return ReportRequest.objects.filter(
+        status__in=ReportRequest.OPEN_STATUSES, created_at__lt=cutoff, stuck_since__isnull=True
+    ).update(stuck_since=now)
+
+
+# ---- reports nobody requested ---------------------------------------------------------------
+
+
+def sync_report_list(seller: Seller, *, spread_over: timedelta | None = None) -> MWSCall:
+    """Look for reports Amazon made available (scheduled, settlement, feed summaries) that the
+    portal has not downloaded: GetReportList with Acknowledged=false, every page.
+
+    ``spread_over`` gives the call a per-seller offset within that window, so a periodic sync
+    of many sellers does not send all their calls at the same moment.
+    """
+    return gateway.request_call(
+        seller,
+        "GetReportList",
+        {"Acknowledged": False, "MaxCount": MAX_IDS},
+        handler="reports.report_list_synced",
+        dedupe_key="reports.sync",
+        spread_over=spread_over,
+    )
+
+
+def sync_all_sellers() -> int:
+    """Queue a report-list sync for every callable seller; returns how many."""
+    window = timedelta(minutes=settings.REPORTS_SYNC_MINUTES)
+    count = 0
+    for seller in Seller.objects.callable().defer("auth_token"):
+        sync_report_list(seller, spread_over=window)
+        count += 1
+    return count
+
+
+@result_handler("reports.report_list_synced")
+def on_report_list_synced(outcome: CallOutcome) -> None:
+    if not outcome.succeeded:
+        return
+    seller = outcome.call.seller
+    page = outcome.result
+    for info in page.report_info:
+        _track_listed_report(seller, info)
+    if page.has_next and page.next_token:
+        gateway.request_call(
+            seller,
+            "GetReportListByNextToken",
+            {"NextToken": page.next_token},
+            handler="reports.report_list_synced",
+        )
+    else:
+        SellerReportSettings.objects.update_or_create(
+            seller=seller, defaults={"last_synced_at": timezone.now()}
+        )
+
+
+def _track_listed_report(seller: Seller, info: ReportInfo) -> None:
+    request = None
+    if info.report_request_id:
+        request = (
+            ReportRequest.objects.filter(seller=seller, mws_request_id=info.report_request_id)
+            .exclude(report__isnull=False)
+            .first()
+        )
+    _track_report(
+        seller,
+        report_id=info.report_id,
+        report_type=info.report_type,
+        available_at=info.available_date,
+        request=request,
+        acknowledged=info.acknowledged,
+    )
+
+
+def _track_report(
+    seller: Seller,
+    *,
+    report_id: str,
+    report_type: str,
+    available_at: datetime | None,
+    request: ReportRequest | None,
+    acknowledged: bool = False,
+) -> Report:
+    """The Report row for ``report_id``, created with its first download queued when new."""
+    report, created = Report.objects.get_or_create(
+        seller=seller,
+        report_id=report_id,
+        defaults={
+            "report_type": report_type,
+            "available_at": available_at,
+            "request": request,
+            "acknowledged": acknowledged,
+        },
+    )
+    if created:
+        _queue_download(report)
+    elif request is not None and report.request_id is None:
+        report.request = request
+        report.save(update_fields=["request"])
+    return report
+
+
+# ---- downloading ----------------------------------------------------------------------------
+
+
+def _queue_download(report: Report) -> None:
+    report.downloads += 1
+    Report.objects.filter(pk=report.pk).update(downloads=report.downloads)
+    gateway.request_call(
+        report.seller,
+        "GetReport",
+        {"ReportId": report.report_id},
+        handler="reports.report_downloaded",
+        context={"report": report.pk},
+        # Per attempt: a re-download is asked for while the failed attempt's call is still
+        # pending (its handler is running), and must not be folded into it.
+        dedupe_key=f"reports.download:{report.report_id}:{report.downloads}",
+    )
+
+
+def redownload_report(report: Report) -> None:
+    """Download a report again (after a failed download, or a file lost from storage)."""
+    if report.state == Report.State.PENDING:
+        raise ReportActionRefused("This report is being downloaded already.")
+    report.state = Report.State.PENDING
+    report.downloads = 0
+    report.error_message = ""
+    report.save(update_fields=["state", "downloads", "error_message"])
+    _queue_download(report)
+
+
+@result_handler("reports.report_downloaded")
+def on_report_downloaded(outcome: CallOutcome) -> None:
+    report = Report.objects.select_related("seller").filter(pk=outcome.context["report"]).first()
+    if report is None:
+        return
+    download = outcome.download
+    if not outcome.succeeded or download is None:
+        if isinstance(outcome.error, ChecksumMismatchError) and (
+            report.downloads < Report.MAX_DOWNLOADS
+        ):
+            # The body did not match its Content-MD5: it was discarded, fetch it again.
+            _queue_download(report)
+            return
+        report.state = Report.State.FAILED
+        report.error_message = outcome.call.error_message
+        report.save(update_fields=["state", "error_message"])
+        _notify(report.seller, webhooks.Event.REPORT_FAILED, report.request, report)
+        return
+    name = _store_verified(download.path, _storage_name(report, download.content_type))
+    old_file = report.file
+    report.file = name
+    report.size = download.size
+    report.md5 = download.md5
+    report.content_type = download.content_type or ""
+    report.charset = download.charset or ""
+    report.state = Report.State.STORED
+    report.stored_at = timezone.now()
+    report.error_message = ""
+    report.save()
+    _notify(report.seller, webhooks.Event.REPORT_DONE, report.request, report)
+    if old_file and old_file != name:
+        default_storage.delete(old_file)
+    if not report.acknowledged and settings_for(report.seller).acknowledge_downloads:
+        acknowledge_reports(report.seller, [report])
+
+
+def _storage_name(report: Report, content_type: str | None) -> str:
+    extension = "xml" if report.format == "xml" or (content_type or "").endswith("xml") else "txt"
+    return f"reports/{report.seller_id}/{report.report_id}-{uuid.uuid4().hex[:8]}.{extension}"
+
+
+def _store_verified(source: Path, name: str) -> str:
+    """Put a verified download into storage under ``name`` without a partial file ever
+    carrying that name; returns the name storage chose.
+
+    On a local file system the file is first moved under a temporary name next to its
+    destination, then renamed (atomic on POSIX). Object stores (S3) publish an object only
+    once its upload completed, so the final name is written directly.
+    """
+    try:
+        final_path = Path(default_storage.path(name))
+    except NotImplementedError:
+        with source.open("rb") as handle:
+            return default_storage.save(name, File(handle))
+    final_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final_path.with_name(f".{final_path.name}.part")
+    file_move_safe(str(source), str(temporary), allow_overwrite=True)
+    os.replace(temporary, final_path)
+    return name
+
+
+# ---- acknowledgements -----------------------------------------------------------------------
+
+
+def acknowledge_reports(seller: Seller, reports: Iterable[Report]) -> None:
+    ids = [report.report_id for report in reports]
+    for start in range(0, len(ids), MAX_IDS):
+        gateway.request_call(
+            seller,
+            "UpdateReportAcknowledgements",
+            {"ReportIdList": ids[start : start + MAX_IDS], "Acknowledged": True},
+            handler="reports.reports_acknowledged",
+        )
+
+
+@result_handler("reports.reports_acknowledged")
+def on_reports_acknowledged(outcome: CallOutcome) -> None:
+    if not outcome.succeeded:
+        return
+    for info in outcome.result.report_info:
+        Report.objects.filter(seller=outcome.call.seller, report_id=info.report_id).update(
+            acknowledged=info.acknowledged,
+            acknowledged_at=info.acknowledged_date or timezone.now(),
+        )
+
+
+# ---- schedules ------------------------------------------------------------------------------
+
+
+def save_schedule(
+    seller: Seller, report_type: str, schedule: str, *, schedule_date: datetime | None = None
+) -> ReportSchedule:
+    """Create or change the schedule of ``report_type`` (``_NEVER_`` deletes it)."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"{schedule!r} is not a report schedule")
+    params: dict[str, Any] = {"ReportType": report_type, "Schedule": schedule}
+    if schedule_date:
+        params["ScheduleDate"] = schedule_date
+    with transaction.atomic():
+        row, _ = ReportSchedule.objects.get_or_create(
+            seller=seller, report_type=report_type, defaults={"schedule": schedule}
+        )
+        row.pending_schedule = schedule
+        row.error_message = ""
+        row.save()
+        gateway.request_call(
+            seller,
+            "ManageReportSchedule",
+            params,
+            handler="reports.schedule_managed",
+            context={"schedule": row.pk, "requested": schedule},
+            priority=SELLER_PRIORITY,
+        )
+    return row
+
+
+def delete_schedule(schedule: ReportSchedule) -> ReportSchedule:
+    return save_schedule(schedule.seller, schedule.report_type, "_NEVER_")
+
+
+@result_handler("reports.schedule_managed")
+def on_schedule_managed(outcome: CallOutcome) -> None:
+    row = ReportSchedule.objects.filter(pk=outcome.context["schedule"]).first()
+    if row is None:
+        return
+    if not outcome.succeeded:
+        row.pending_schedule = ""
+        row.error_message = outcome.call.error_message
+        row.save()
+        return
+    if outcome.context["requested"] == "_NEVER_":
+        row.delete()
+        return
+    confirmed = next(
+        (s for s in outcome.result.report_schedule if s.report_type == row.report_type), None
+    )
+    row.schedule = confirmed.schedule if confirmed else outcome.context["requested"]
+    row.scheduled_date = confirmed.scheduled_date if confirmed else None
+    row.pending_schedule = ""
+    row.save()
+
+
+def refresh_schedules(seller: Seller) -> MWSCall:
+    """Read the seller's schedules from MWS (GetReportScheduleList; never more than 100)."""
+    return gateway.request_call(
+        seller,
+        "GetReportScheduleList",
+        {},
+        handler="reports.schedules_listed",
+        priority=SELLER_PRIORITY,
+        dedupe_key="reports.schedules",
+    )
+
+
+@result_handler("reports.schedules_listed")
+def on_schedules_listed(outcome: CallOutcome) -> None:
+    if not outcome.succeeded:
+        return
+    seller = outcome.call.seller
+    listed = {s.report_type: s for s in outcome.result.report_schedule}
+    # Rows with a change in flight keep it; everything else mirrors MWS.
+    settled = ReportSchedule.objects.filter(seller=seller, pending_schedule="")
+    settled.exclude(report_type__in=listed).delete()
+    for report_type, schedule in listed.items():
+        ReportSchedule.objects.update_or_create(
+            seller=seller,
+            report_type=report_type,
+            defaults={"schedule": schedule.schedule, "scheduled_date": schedule.scheduled_date},
+        )

@@ -1,0 +1,275 @@
+"""Report pages. Thin: each finds its object through a ``for_user`` queryset (another user's
+seller, request or report is a 404), hands the work to ``reports.services`` and renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from reports import services
+from reports.forms import ReportFilterForm, ReportSettingsForm, RequestReportForm, ScheduleForm
+from reports.models import Report, ReportRequest, ReportSchedule
+from reports.preview import preview_report
+from sellers.models import Seller
+
+NOT_CALLABLE = (
+    "The authorization of this seller account was removed: connect it again on its settings "
+    "page before asking Amazon for anything."
+)
+
+REPORT_SETTLED_EVENT = "report-settled"
+
+
+def _seller(request: HttpRequest, seller_pk: int) -> Seller:
+    return get_object_or_404(Seller.objects.for_user(request.user), pk=seller_pk)
+
+
+def _report_request(request: HttpRequest, pk: int) -> ReportRequest:
+    return get_object_or_404(
+        ReportRequest.objects.for_user(request.user).select_related("seller"), pk=pk
+    )
+
+
+def _report(request: HttpRequest, pk: int) -> Report:
+    return get_object_or_404(Report.objects.for_user(request.user).select_related("seller"), pk=pk)
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    sellers = list(Seller.objects.for_user(request.user).defer("auth_token"))
+    if len(sellers) == 1:
+        return redirect("reports:seller", seller_pk=sellers[0].pk)
+    return render(request, "reports/index.html", {"sellers": sellers})
+
+
+@login_required
+@require_GET
+def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    filters = ReportFilterForm(request.GET)
+    query = filters.query()
+    showing_reports = request.GET.get("view") == "reports"
+    if showing_reports:
+        page = services.list_reports(
+            seller, report_type=query["report_type"], before=query["before"]
+        )
+    else:
+        page = services.list_report_requests(seller, **query)
+    next_query = request.GET.copy()
+    if page.next_before:
+        next_query["before"] = page.next_before
+    return render(
+        request,
+        "reports/seller.html",
+        {
+            "seller": seller,
+            "filters": filters,
+            "page": page,
+            "showing_reports": showing_reports,
+            "next_query": next_query.urlencode(),
+            "report_settings": services.settings_for(seller),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_report(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    form = RequestReportForm(request.POST if request.method == "POST" else None, seller=seller)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report_request = services.request_report(seller, **form.service_arguments())
+        except services.SellerNotCallable:
+            form.add_error(None, NOT_CALLABLE)
+        else:
+            messages.success(request, f"{report_request.report_type_name} requested.")
+            return redirect("reports:request", pk=report_request.pk)
+    return render(
+        request,
+        "reports/request_form.html",
+        {"seller": seller, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _status_context(report_request: ReportRequest) -> dict[str, object]:
+    return {"report_request": report_request, "report": services.report_of(report_request)}
+
+
+@login_required
+@require_GET
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report_request = _report_request(request, pk)
+    context = _status_context(report_request)
+    context["seller"] = report_request.seller
+    return render(request, "reports/request_detail.html", context)
+
+
+@login_required
+@require_GET
+def request_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx status fragment; it stops asking to be polled once nothing will change."""
+    report_request = _report_request(request, pk)
+    response = render(request, "reports/includes/status.html", _status_context(report_request))
+    if report_request.is_settled:
+        # The request page listens for this to refresh its details (size, ids, buttons),
+        # which the small status fragment does not carry.
+        response["HX-Trigger"] = REPORT_SETTLED_EVENT
+    return response
+
+
+@login_required
+@require_POST
+def cancel_request(request: HttpRequest, pk: int) -> HttpResponse:
+    report_request = _report_request(request, pk)
+    try:
+        services.cancel_report_request(report_request)
+    except services.ReportActionRefused as refusal:
+        messages.error(request, str(refusal))
+    except services.SellerNotCallable:
+        messages.error(request, NOT_CALLABLE)
+    else:
+        messages.success(request, "Cancellation asked for.")
+    return redirect("reports:request", pk=report_request.pk)
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    report = _report(request, pk)
+    try:
+        stored = services.open_report(report)
+    except services.ReportActionRefused as refusal:
+        raise Http404(str(refusal)) from None
+    # Streamed from storage in blocks; never read whole.
+    response = FileResponse(
+        stored.handle,
+        as_attachment=True,
+        filename=stored.filename,
+        content_type=stored.content_type,
+    )
+    if stored.size is not None:
+        response["Content-Length"] = str(stored.size)
+    return response
+
+
+@login_required
+@require_POST
+def retry_download(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    try:
+        services.redownload_report(report)
+    except services.ReportActionRefused as refusal:
+        messages.error(request, str(refusal))
+    except services.SellerNotCallable:
+        messages.error(request, NOT_CALLABLE)
+    else:
+        messages.success(request, "The report is being downloaded again.")
+    if report.request_id:
+        return redirect("reports:request", pk=report.request_id)
+    return redirect(
+        f"{reverse('reports:seller', kwargs={'seller_pk': report.seller_id})}?view=reports"
+    )
+
+
+@login_required
+@require_GET
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    if not report.is_stored:
+        raise Http404("This report is not downloaded yet.")
+    return render(
+        request,
+        "reports/preview.html",
+        {"report": report, "seller": report.seller, "preview": preview_report(report)},
+    )
+
+
+@login_required
+@require_POST
+def sync(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    try:
+        services.sync_report_list(seller)
+    except services.SellerNotCallable:
+        messages.error(request, NOT_CALLABLE)
+    else:
+        messages.success(request, "Asked Amazon for new reports; they appear as they arrive.")
+    return redirect(f"{reverse('reports:seller', kwargs={'seller_pk': seller.pk})}?view=reports")
+
+
+@login_required
+@require_POST
+def update_settings(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    form = ReportSettingsForm(request.POST)
+    form.is_valid()  # a single optional checkbox: always valid
+    services.update_report_settings(
+        seller, acknowledge_downloads=form.cleaned_data["acknowledge_downloads"]
+    )
+    messages.success(request, "Report settings saved.")
+    return redirect("reports:seller", seller_pk=seller.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedules(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    form = ScheduleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_schedule(
+                seller,
+                form.cleaned_data["report_type"],
+                form.cleaned_data["schedule"],
+                schedule_date=form.cleaned_data["schedule_date"],
+            )
+        except services.SellerNotCallable:
+            form.add_error(None, NOT_CALLABLE)
+        else:
+            messages.success(request, "Schedule sent to Amazon.")
+            return redirect("reports:schedules", seller_pk=seller.pk)
+    return render(
+        request,
+        "reports/schedules.html",
+        {
+            "seller": seller,
+            "form": form,
+            "schedules": ReportSchedule.objects.filter(seller=seller),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def refresh_schedules(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    try:
+        services.refresh_schedules(seller)
+    except services.SellerNotCallable:
+        messages.error(request, NOT_CALLABLE)
+    else:
+        messages.success(request, "Reading the schedules from Amazon.")
+    return redirect("reports:schedules", seller_pk=seller.pk)
+
+
+@login_required
+@require_POST
+def delete_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(
+        ReportSchedule.objects.for_user(request.user).select_related("seller"), pk=pk
+    )
+    try:
+        services.delete_schedule(schedule)
+    except services.SellerNotCallable:
+        messages.error(request, NOT_CALLABLE)
+    else:
+        messages.success(request, "Deletion sent to Amazon.")
+    return redirect("reports:schedules", seller_pk=schedule.seller.pk)

@@ -1,0 +1,92 @@
+"""Report services whose effect is the gateway calls they queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from mwsportal.gateway.models import MWSCall
+from reports import services
+from reports.models import ReportRequest
+from tests.factories import ReportRequestFactory, SellerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_poll_asks_about_at_most_100_ids_per_call(settings):
+    seller = SellerFactory()
+    ReportRequestFactory.create_batch(150, seller=seller, status="submitted")
+    ReportRequestFactory.create_batch(5, seller=seller, status="done")
+    ReportRequestFactory(seller=seller, status="queued", mws_request_id="")
+
+    assert services.poll_open_requests(seller) == 2
+
+    calls = list(MWSCall.objects.filter(operation="GetReportRequestList").order_by("pk"))
+    assert [len(c.params["ReportRequestIdList"]) for c in calls] == [100, 50]
+    assert all(c.params["MaxCount"] == 100 for c in calls)
+    polled = {i for c in calls for i in c.params["ReportRequestIdList"]}
+    open_ids = set(
+        ReportRequest.objects.filter(status="submitted").values_list("mws_request_id", flat=True)
+    )
+    assert polled == open_ids
+
+
+def test_a_poll_still_queued_is_not_queued_twice():
+    seller = SellerFactory()
+    ReportRequestFactory.create_batch(3, seller=seller, status="in_progress")
+    services.poll_open_requests(seller)
+    services.poll_open_requests(seller)
+    assert MWSCall.objects.filter(operation="GetReportRequestList").count() == 1
+
+
+def test_poll_all_sellers_skips_sellers_without_open_requests_and_on_hold():
+    busy, idle, suspended = SellerFactory(), SellerFactory(), SellerFactory(status="suspended")
+    ReportRequestFactory(seller=busy, status="submitted")
+    ReportRequestFactory(seller=idle, status="done")
+    ReportRequestFactory(seller=suspended, status="submitted")
+
+    assert services.poll_all_sellers() == 1
+    assert list(MWSCall.objects.values_list("seller", flat=True)) == [busy.pk]
+
+
+def test_sync_asks_for_unacknowledged_reports_spread_over_the_interval(settings):
+    settings.REPORTS_SYNC_MINUTES = 30
+    sellers = SellerFactory.create_batch(3)
+    before = timezone.now()
+    assert services.sync_all_sellers() == 3
+    calls = MWSCall.objects.filter(operation="GetReportList")
+    assert calls.count() == 3
+    for call in calls:
+        assert call.params == {"Acknowledged": False, "MaxCount": 100}
+        assert before <= call.available_at <= before + timedelta(minutes=30, seconds=5)
+    assert {c.seller_id for c in calls} == {s.pk for s in sellers}
+
+
+def test_requests_open_too_long_are_flagged_once(settings):
+    settings.REPORTS_STUCK_AFTER_MINUTES = 60
+    old = ReportRequestFactory(status="submitted")
+    recent = ReportRequestFactory(status="in_progress")
+    finished = ReportRequestFactory(status="done")
+    ReportRequest.objects.filter(pk__in=[old.pk, finished.pk]).update(
+        created_at=timezone.now() - timedelta(hours=2)
+    )
+
+    assert services.flag_stuck_requests() == 1
+    assert services.flag_stuck_requests() == 0, "safe to run twice"
+    for row in (old, recent, finished):
+        row.refresh_from_db()
+    assert old.stuck_since is not None
+    assert recent.stuck_since is None
+    assert finished.stuck_since is None
+
+
+def test_deleting_a_schedule_sends_never():
+    seller = SellerFactory()
+    schedule = services.save_schedule(seller, "_GET_FLAT_FILE_ORDERS_DATA_", "_1_WEEK_")
+    services.delete_schedule(schedule)
+    last = MWSCall.objects.filter(operation="ManageReportSchedule").latest("pk")
+    assert last.params["Schedule"] == "_NEVER_"
+    with pytest.raises(ValueError, match="not a report schedule"):
+        services.save_schedule(seller, "_GET_FLAT_FILE_ORDERS_DATA_", "_7_DAYS_")
