@@ -1,0 +1,1 @@
+"""Feed submissions and their processing results."""

@@ -1,0 +1,252 @@
+"""Partner API for feeds: submit a file (multipart or the raw body), follow it, read the
+processing result as JSON or download it raw, cancel. Every action is a ``feeds.services``
+call; the upload size limit is enforced while the body streams in, as on the pages."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, parsers, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from feeds import services
+from feeds.checks import FeedRefused
+from feeds.models import FeedMessageResult, FeedSubmission
+from feeds.uploads import LimitedFeedUploadHandler, limit_message
+from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
+from mwsportal.api.errors import Conflict
+from mwsportal.mws.operations import FEED_TYPES
+from sellers.models import Grant
+
+SCOPE = Grant.Scope.SUBMIT_FEEDS
+COPY_CHUNK = 1024 * 1024
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+class RawFeedParser(parsers.BaseParser):
+    """Any body that is not multipart is the feed file itself, copied to a temporary file in
+    blocks and refused as soon as it passes the size limit."""
+
+    media_type = "*/*"
+
+    def parse(
+        self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Any = None
+    ) -> dict[str, Any]:
+        limit = settings.FEED_UPLOAD_MAX_BYTES
+        spooled = tempfile.SpooledTemporaryFile(max_size=COPY_CHUNK)  # noqa: SIM115 - returned
+        total = 0
+        while stream is not None and (chunk := stream.read(COPY_CHUNK)):
+            total += len(chunk)
+            if total > limit:
+                spooled.close()
+                raise TooLarge(limit_message(limit))
+            spooled.write(chunk)
+        spooled.seek(0)
+        return {"raw": spooled}
+
+
+class FeedSerializer(serializers.ModelSerializer):
+    feed_type_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = FeedSubmission
+        fields = [
+            "id",
+            "feed_type",
+            "feed_type_name",
+            "marketplace_ids",
+            "purge_and_replace",
+            "filename",
+            "size",
+            "content_md5",
+            "record_count",
+            "state",
+            "state_message",
+            "feed_submission_id",
+            "processing_status",
+            "submitted_date",
+            "started_processing_date",
+            "completed_processing_date",
+            "report_status_code",
+            "messages_processed",
+            "messages_successful",
+            "messages_with_error",
+            "messages_with_warning",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class FeedCreateSerializer(serializers.Serializer):
+    feed_type = serializers.ChoiceField(choices=list(FEED_TYPES))
+    marketplace_ids = serializers.ListField(child=serializers.CharField(), required=False)
+    purge_and_replace = serializers.BooleanField(required=False, default=False)
+    file = serializers.FileField(
+        required=False,
+        help_text="Multipart uploads only. Otherwise send the file as the body, with "
+        "feed_type and marketplace_ids in the query string.",
+    )
+
+
+class FeedFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=FeedSubmission.State.choices, required=False)
+    feed_type = serializers.ChoiceField(choices=list(FEED_TYPES), required=False)
+    since = serializers.DateTimeField(required=False, help_text="Created at or after.")
+    until = serializers.DateTimeField(required=False, help_text="Created at or before.")
+
+
+class MessageResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeedMessageResult
+        fields = [
+            "id",
+            "message_id",
+            "sku",
+            "order_id",
+            "code",
+            "result_type",
+            "severity",
+            "description",
+        ]
+
+
+class FeedResultSerializer(serializers.Serializer):
+    feed = FeedSerializer()
+    results = MessageResultSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+
+
+class FeedViewSet(PartnerViewSet):
+    parser_classes = [parsers.MultiPartParser, RawFeedParser]
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        # Installed before anything reads the body, so a multipart file over the limit is
+        # never stored whole.
+        request.upload_handlers = [LimitedFeedUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
+
+    def _object(self, seller: Any, pk: int) -> FeedSubmission:
+        return get_object_or_404(
+            FeedSubmission.objects.filter(seller=seller).select_related("seller"), pk=pk
+        )
+
+    @extend_schema(
+        parameters=[*PAGE_PARAMETERS, FeedFilterSerializer], responses=FeedSerializer(many=True)
+    )
+    def list(self, request: Request, seller_pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, SCOPE)
+        filters = FeedFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        before, size = self.page_args()
+        rows = services.list_feeds(seller, **filters.validated_data)
+        items, next_before = keyset_page(rows, before, size)
+        return self.paginated(items, next_before, FeedSerializer)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": FeedCreateSerializer,
+            "application/octet-stream": OpenApiTypes.BINARY,
+        },
+        parameters=[
+            OpenApiParameter("feed_type", str, description="Raw body: the feed type."),
+            OpenApiParameter(
+                "marketplace_ids", str, many=True, description="Raw body: the marketplaces."
+            ),
+            OpenApiParameter("filename", str, description="Raw body: the file's name."),
+        ],
+        responses={201: FeedSerializer},
+    )
+    def create(self, request: Request, seller_pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, SCOPE)
+        refused = getattr(request._request, "feed_upload_refused", None)
+        if refused:
+            raise TooLarge(refused)
+        raw = request.data.get("raw") if "raw" in request.data else None
+        if raw is not None:
+            fields: Any = {
+                "feed_type": request.query_params.get("feed_type"),
+                "marketplace_ids": request.query_params.getlist("marketplace_ids"),
+                "purge_and_replace": request.query_params.get("purge_and_replace", "false"),
+            }
+            source, filename = raw, request.query_params.get("filename") or "feed"
+        else:
+            fields = request.data
+            source = request.FILES.get("file")
+            if source is None:
+                raise serializers.ValidationError({"file": ["Send the feed file."]})
+            filename = source.name
+        data = FeedCreateSerializer(data=fields)
+        data.is_valid(raise_exception=True)
+        try:
+            feed = services.upload_feed(
+                seller,
+                source=source,
+                filename=filename,
+                feed_type=data.validated_data["feed_type"],
+                marketplace_ids=data.validated_data.get("marketplace_ids", []),
+                purge_and_replace=data.validated_data["purge_and_replace"],
+            )
+        except FeedRefused as refusal:
+            raise serializers.ValidationError({"file": [f"Not sent: {refusal}."]}) from None
+        return Response(FeedSerializer(feed).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=FeedSerializer)
+    def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, SCOPE)
+        return Response(FeedSerializer(self._object(seller, pk)).data)
+
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=FeedResultSerializer)
+    def result(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """The processing summary and, page by page, each message with an error or warning."""
+        seller = self.get_seller()
+        self.require(seller, SCOPE)
+        feed = self._object(seller, pk)
+        if feed.state != FeedSubmission.State.COMPLETE:
+            raise Conflict("The processing report is not read yet.")
+        before, size = self.page_args()
+        items, next_before = keyset_page(feed.results.all(), before, size)
+        response = self.paginated(items, next_before, MessageResultSerializer)
+        response.data = {"feed": FeedSerializer(feed).data, **response.data}
+        return response
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def result_download(self, request: Request, seller_pk: int, pk: int) -> FileResponse:
+        seller = self.get_seller()
+        self.require(seller, SCOPE)
+        feed = self._object(seller, pk)
+        if not feed.report_file:
+            raise Conflict("The processing report is not downloaded yet.")
+        extension = feed.report_file.rsplit(".", 1)[-1]
+        return FileResponse(
+            default_storage.open(feed.report_file, "rb"),
+            as_attachment=True,
+            filename=f"feed-{feed.pk}-processing-report.{extension}",
+            content_type=feed.report_content_type or "application/octet-stream",
+        )
+
+    @extend_schema(request=None, responses={202: FeedSerializer})
+    def cancel(self, request: Request, seller_pk: int, pk: int) -> Response:
+        seller = self.get_seller()
+        self.require(seller, SCOPE)
+        feed = self._object(seller, pk)
+        try:
+            services.cancel_feed(feed)
+        except services.FeedActionRefused as refusal:
+            raise Conflict(str(refusal)) from None
+        feed.refresh_from_db()
+        return Response(FeedSerializer(feed).data, status=status.HTTP_202_ACCEPTED)

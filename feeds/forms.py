@@ -1,0 +1,131 @@
+"""Forms of the feed pages; choices come from the operation catalog and the seller's data."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from feeds.uploads import size_text
+from mwsportal.mws.operations import FEED_TYPES
+from sellers.models import Seller
+
+FORMAT_LABELS = {"xml": "XML", "flat_file": "flat file"}
+# A table for the builder is at most 30,000 short rows.
+MAX_TABLE_BYTES = 5 * 1024 * 1024
+
+
+def feed_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Feed types grouped by format. Binary types need metadata the portal does not collect
+    (FeedOptions), so only XML and flat-file types are offered."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for value, info in FEED_TYPES.items():
+        if info.format in FORMAT_LABELS:
+            groups.setdefault(FORMAT_LABELS[info.format], []).append((value, info.name))
+    return [(f"{label} feeds", choices) for label, choices in groups.items()]
+
+
+def purge_types() -> list[str]:
+    return [info.name for info in FEED_TYPES.values() if info.purge_and_replace]
+
+
+class _SellerForm(forms.Form):
+    marketplaces = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: Amazon applies the feed to the seller's default marketplace.",
+    )
+
+    def __init__(self, *args, seller: Seller, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seller = seller
+        self.fields["marketplaces"].choices = [
+            (m.marketplace_id, f"{m.name or m.marketplace_id} ({m.marketplace_id})")
+            for m in seller.marketplaces.all()
+        ]
+
+
+class UploadFeedForm(_SellerForm):
+    field_order = ["feed_type", "marketplaces", "purge_and_replace", "confirm_purge", "file"]
+    feed_type = forms.ChoiceField(label="Feed type")
+    purge_and_replace = forms.BooleanField(
+        required=False,
+        label="Purge and replace",
+        help_text="Deletes every listing that is not in this file. Only for: "
+        + ", ".join(purge_types())
+        + ". Amazon allows it once every 24 hours.",
+    )
+    confirm_purge = forms.BooleanField(
+        required=False,
+        label="I understand that purge and replace deletes my whole catalogue first",
+    )
+    # Last in the form: a refused oversized upload stops reading the request at this field, and
+    # every field before it still arrives.
+    file = forms.FileField(label="Feed file")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["feed_type"].choices = [("", "Choose a feed type"), *feed_type_choices()]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        feed_type = data.get("feed_type")
+        if data.get("purge_and_replace"):
+            info = FEED_TYPES.get(feed_type or "")
+            if info is not None and not info.purge_and_replace:
+                self.add_error(
+                    "purge_and_replace", f"Purge and replace does not apply to {info.name}."
+                )
+            elif not data.get("confirm_purge"):
+                self.add_error(
+                    "confirm_purge",
+                    "Tick this to confirm: purge and replace deletes every listing not in the "
+                    "file.",
+                )
+        return data
+
+
+class BuildFeedForm(_SellerForm):
+    field_order = ["kind", "table", "csv_file", "marketplaces"]
+    KIND_CHOICES = [
+        ("inventory", "Inventory: SKU, quantity, optional fulfillment latency (days)"),
+        ("price", "Prices: SKU, price, currency"),
+    ]
+
+    kind = forms.ChoiceField(
+        choices=KIND_CHOICES, widget=forms.RadioSelect, initial="inventory", label="Feed"
+    )
+    table = forms.CharField(
+        required=False,
+        label="Rows",
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text="One SKU per line, comma-, semicolon- or tab-separated, a header line is "
+        "optional. For example <code>ABC-123,5,2</code> or <code>ABC-123,19.99,USD</code>.",
+    )
+    csv_file = forms.FileField(
+        required=False, label="…or a CSV file", help_text="The same columns, as a .csv file."
+    )
+
+    def clean_csv_file(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("csv_file")
+        if upload is not None and upload.size > MAX_TABLE_BYTES:
+            raise forms.ValidationError(
+                f"The file is {size_text(upload.size)}; a table for the builder is at most "
+                f"{size_text(MAX_TABLE_BYTES)}. Upload a feed file instead."
+            )
+        return upload
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("csv_file")
+        if upload is not None and (data.get("table") or "").strip():
+            raise forms.ValidationError("Paste rows or choose a file, not both.")
+        if upload is not None:
+            raw = b"".join(upload.chunks())
+            try:
+                data["table"] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                # Spreadsheets on Windows save CSV in the ANSI code page.
+                data["table"] = raw.decode("cp1252", errors="replace")
+        if not (data.get("table") or "").strip() and not self.errors:
+            raise forms.ValidationError("Paste some rows or choose a CSV file.")
+        return data

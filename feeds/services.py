@@ -1,0 +1,704 @@
+"""Every business action on feeds, for views, admin and tasks alike.
+
+Life of a feed (design §3, the mirror image of a report):
+
+1. The file is checked (``feeds.checks``) before anything is kept, then stored with its MD5.
+2. ``submit_feed`` queues it; ``_send_next`` asks the gateway for SubmitFeed. Feeds of one
+   seller and type go out one at a time, so at most one of them can have an unknown outcome.
+3. The answer either gives the FeedSubmissionId, or it was lost (``unknown_outcome``): then
+   ``reconcile_feed`` lists the seller's submissions of that type since the send and adopts the
+   one the portal does not know yet. Only when none can exist (a listing made well after the
+   send shows none) is the feed sent again.
+4. ``poll_seller`` asks about every open submission of a seller in one GetFeedSubmissionList
+   call per 100 ids; ``_DONE_`` fetches the processing report, which is stored as downloaded and
+   read into a summary and per-message results.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import posixpath
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from feeds import builder
+from feeds.checks import FeedRefused, check_feed, region_charset
+from feeds.models import FeedMessageResult, FeedSubmission
+from feeds.processing_report import UnreadableReport, parse_processing_report
+from mwsportal.gateway.handlers import CallOutcome, result_handler
+from mwsportal.gateway.models import MWSCall
+from mwsportal.gateway.services import SellerNotCallable, cancel_call, request_call
+from mwsportal.mws.checksums import content_md5
+from mwsportal.mws.errors import NotReadyError
+from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
+from mwsportal.mws.results import FeedSubmissionInfo
+from sellers import webhooks
+from sellers.models import Seller
+
+logger = logging.getLogger(__name__)
+
+State = FeedSubmission.State
+# MWS's clock and ours may differ: the reconciliation window opens this long before the send.
+CLOCK_MARGIN = timedelta(minutes=5)
+# A failed download of a processing report is tried again on later polls, this many times.
+MAX_FETCH_ATTEMPTS = 5
+
+
+class FeedActionRefused(Exception):
+    """The action does not apply to the feed in its current state; the message says why."""
+
+
+# ---- storing ---------------------------------------------------------------------------------
+
+
+def check_options(
+    seller: Seller, feed_type: str, marketplace_ids: Sequence[str], purge_and_replace: bool
+) -> None:
+    """Refuse options MWS would refuse: unknown types and marketplaces, misplaced purges."""
+    info = FEED_TYPES.get(feed_type)
+    if info is None:
+        raise FeedRefused(f"{feed_type} is not a feed type the portal knows")
+    if purge_and_replace and not info.purge_and_replace:
+        raise FeedRefused(f"PurgeAndReplace does not apply to the {info.name.lower()}")
+    known = set(seller.marketplaces.values_list("marketplace_id", flat=True))
+    unknown = [mid for mid in marketplace_ids if mid not in known]
+    if unknown:
+        raise FeedRefused(f"{', '.join(unknown)}: not a marketplace of this seller account")
+
+
+def upload_feed(
+    seller: Seller,
+    *,
+    source: IO[bytes],
+    filename: str,
+    feed_type: str,
+    marketplace_ids: Sequence[str] = (),
+    purge_and_replace: bool = False,
+    user: AbstractBaseUser | None = None,
+) -> FeedSubmission:
+    """Check an uploaded file, store it with its MD5 and queue it for SubmitFeed."""
+    check_options(seller, feed_type, marketplace_ids, purge_and_replace)
+    checked = check_feed(source, feed_type, seller.region)
+    feed = _store(
+        seller,
+        source,
+        record_count=checked.messages,
+        filename=filename,
+        feed_type=feed_type,
+        marketplace_ids=marketplace_ids,
+        purge_and_replace=purge_and_replace,
+        user=user,
+        origin=FeedSubmission.Source.UPLOAD,
+    )
+    submit_feed(feed)
+    return feed
+
+
+def build_feed(
+    seller: Seller,
+    *,
+    kind: builder.Kind,
+    table: str,
+    marketplace_ids: Sequence[str] = (),
+    user: AbstractBaseUser | None = None,
+) -> FeedSubmission:
+    """Turn a table of SKUs into an inventory or price feed, stored as a draft to review.
+
+    Raises ``builder.RowsRefused`` for a bad table.
+    """
+    feed_type = builder.FEED_TYPE_OF[kind]
+    check_options(seller, feed_type, marketplace_ids, False)
+    rows = builder.parse_rows(table, kind)
+    document = builder.build_envelope(rows, kind, seller.seller_id)
+    handle = io.BytesIO(document)
+    # The builder's output passes the same checks as an upload, so a fault in it cannot reach MWS.
+    checked = check_feed(handle, feed_type, seller.region)
+    return _store(
+        seller,
+        handle,
+        record_count=checked.messages,
+        filename=f"{kind}-feed.xml",
+        feed_type=feed_type,
+        marketplace_ids=marketplace_ids,
+        purge_and_replace=False,
+        user=user,
+        origin=FeedSubmission.Source.BUILDER,
+        state=State.DRAFT,
+    )
+
+
+def _store(
+    seller: Seller,
+    source: IO[bytes],
+    *,
+    record_count: int,
+    filename: str,
+    feed_type: str,
+    marketplace_ids: Sequence[str],
+    purge_and_replace: bool,
+    user: AbstractBaseUser | None,
+    origin: str,
+    state: str = State.DRAFT,
+) -> FeedSubmission:
+    """Write the file to storage and a row pointing at it; nothing is sent yet."""
+    source.seek(0)
+    md5 = content_md5(source)
+    safe_name = get_valid_filename(posixpath.basename(filename)) or "feed"
+    name = default_storage.save(
+        f"feeds/{seller.pk}/{uuid.uuid4().hex}/{safe_name}", File(source, name=safe_name)
+    )
+    size = default_storage.size(name)
+    return FeedSubmission.objects.create(
+        seller=seller,
+        created_by=user if user is not None and user.is_authenticated else None,
+        feed_type=feed_type,
+        marketplace_ids=list(marketplace_ids),
+        purge_and_replace=purge_and_replace,
+        source=origin,
+        file=name,
+        filename=filename[:255],
+        content_md5=md5,
+        size=size,
+        record_count=record_count,
+        state=state,
+    )
+
+
+def list_feeds(
+    seller: Seller,
+    *,
+    state: str | None = None,
+    feed_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[FeedSubmission]:
+    """The seller's feeds, filtered; the caller pages them by primary key."""
+    rows = FeedSubmission.objects.filter(seller=seller)
+    if state:
+        rows = rows.filter(state=state)
+    if feed_type:
+        rows = rows.filter(feed_type=feed_type)
+    if since:
+        rows = rows.filter(created_at__gte=since)
+    if until:
+        rows = rows.filter(created_at__lte=until)
+    return rows
+
+
+# ---- sending exactly once ----------------------------------------------------------------------
+
+
+def submit_feed(feed: FeedSubmission) -> None:
+    """Queue a stored feed for SubmitFeed (it goes out once no earlier feed of its type is in
+    flight)."""
+    updated = FeedSubmission.objects.filter(pk=feed.pk, state=State.DRAFT).update(
+        state=State.WAITING, state_message="", updated_at=timezone.now()
+    )
+    if not updated:
+        feed.refresh_from_db()
+        raise FeedActionRefused(f"This feed is already {feed.get_state_display().lower()}.")
+    feed.refresh_from_db()
+    seller_id, feed_type = feed.seller_id, feed.feed_type
+    transaction.on_commit(lambda: send_next(seller_id, feed_type))
+
+
+def send_next(seller_id: int, feed_type: str) -> FeedSubmission | None:
+    """Ask the gateway to send the oldest waiting feed of this seller and type, unless one of
+    that type is already being sent or reconciled. Safe to call any number of times."""
+    try:
+        with transaction.atomic():
+            if FeedSubmission.objects.filter(
+                seller_id=seller_id, feed_type=feed_type, state__in=FeedSubmission.IN_FLIGHT_STATES
+            ).exists():
+                return None
+            feed = (
+                FeedSubmission.objects.select_for_update()
+                .select_related("seller")
+                .filter(seller_id=seller_id, feed_type=feed_type, state=State.WAITING)
+                .order_by("created_at", "pk")
+                .first()
+            )
+            if feed is None:
+                return None
+            _request_submit(feed)
+            return feed
+    except IntegrityError:
+        # Another process sent a feed of this type at the same moment; it goes first.
+        return None
+
+
+def _request_submit(feed: FeedSubmission) -> None:
+    params: dict[str, Any] = {"FeedType": feed.feed_type}
+    if feed.marketplace_ids:
+        params["MarketplaceIdList"] = list(feed.marketplace_ids)
+    if feed.purge_and_replace:
+        params["PurgeAndReplace"] = True
+    feed.state = State.SENDING
+    feed.state_message = ""
+    feed.sent_at = timezone.now()
+    feed.send_attempts += 1
+    feed.save()
+    try:
+        request_call(
+            feed.seller,
+            "SubmitFeed",
+            params,
+            upload=feed.file,
+            handler="feeds.submitted",
+            context={"feed": feed.pk},
+        )
+    except SellerNotCallable:
+        # Nothing of this seller can be sent any more: the feeds queued behind this one fail too.
+        message = "Not sent: the seller's authorization was removed."
+        FeedSubmission.objects.filter(
+            seller_id=feed.seller_id, feed_type=feed.feed_type, state=State.WAITING
+        ).update(state=State.FAILED, state_message=message, updated_at=timezone.now())
+        feed.state = State.FAILED
+        feed.state_message = message
+        feed.save()
+
+
+@result_handler("feeds.submitted")
+def on_submitted(outcome: CallOutcome) -> None:
+    feed = _locked(outcome.context["feed"])
+    if feed is None or feed.state != State.SENDING:
+        return
+    if outcome.succeeded:
+        _adopt(feed, outcome.result.feed_submission_info)
+    elif outcome.state == MWSCall.State.UNKNOWN:
+        feed.state = State.UNKNOWN
+        # The window to search opens when the request really went out.
+        feed.sent_at = outcome.call.sent_at or feed.sent_at
+        feed.state_message = (
+            "The connection was lost after the feed was sent, so it is not known whether Amazon "
+            "received it. The portal checks Amazon's list of feeds instead of sending it again."
+        )
+        feed.save()
+        reconcile_feed(feed)
+        return
+    else:
+        feed.state = State.FAILED
+        feed.state_message = _error_text(outcome, "Amazon did not accept the feed")
+        feed.save()
+    send_next(feed.seller_id, feed.feed_type)
+
+
+def reconcile_feed(feed: FeedSubmission, *, not_before: datetime | None = None) -> MWSCall | None:
+    """Ask MWS which submissions of this type it has since the lost send (one listing)."""
+    if feed.state != State.UNKNOWN or feed.sent_at is None:
+        return None
+    try:
+        return request_call(
+            feed.seller,
+            "GetFeedSubmissionList",
+            {
+                "FeedTypeList": [feed.feed_type],
+                "SubmittedFromDate": feed.sent_at - CLOCK_MARGIN,
+                "MaxCount": MAX_IDS,
+            },
+            handler="feeds.reconciled",
+            context={"feed": feed.pk},
+            not_before=not_before,
+            # One listing per attempt: a tick asking again while it waits gets the same call, and
+            # the handler of a finished attempt (whose call still counts as pending while the
+            # handler runs) can ask for the next one.
+            dedupe_key=f"feeds.reconcile.{feed.pk}.{feed.reconcile_attempts}",
+        )
+    except SellerNotCallable:
+        return None
+
+
+@result_handler("feeds.reconciled")
+def on_reconciled(outcome: CallOutcome) -> None:
+    feed = _locked(outcome.context["feed"])
+    if feed is None or feed.state != State.UNKNOWN:
+        return
+    feed.reconcile_attempts += 1
+    if not outcome.succeeded:
+        # The next sync tick asks again; the feed is never resent on a failed listing.
+        feed.state_message = _error_text(outcome, "Amazon's list of feeds could not be read")
+        feed.save()
+        return
+    listing = outcome.result
+    candidates = _unknown_candidates(feed, listing.feed_submission_info)
+    if candidates:
+        _adopt(feed, _nearest(candidates, feed.sent_at))
+        send_next(feed.seller_id, feed.feed_type)
+        return
+    listed_at = outcome.call.sent_at or timezone.now()
+    settled_at = feed.sent_at + timedelta(seconds=settings.FEED_RECONCILE_SETTLE_SECONDS)
+    if listing.has_next or listed_at < settled_at:
+        # Not conclusive yet: a listing made this soon (or a partial one) may still miss it.
+        feed.save()
+        reconcile_feed(feed, not_before=settled_at if listed_at < settled_at else None)
+        return
+    # Amazon lists every feed it received at once; none since the send means it never arrived.
+    feed.state_message = "Amazon never received the feed; it was sent again."
+    _request_submit(feed)
+
+
+def _unknown_candidates(
+    feed: FeedSubmission, infos: Iterable[FeedSubmissionInfo]
+) -> list[FeedSubmissionInfo]:
+    infos = [i for i in infos if i.feed_type == feed.feed_type]
+    known = set(
+        FeedSubmission.objects.filter(
+            seller_id=feed.seller_id, feed_submission_id__in=[i.feed_submission_id for i in infos]
+        ).values_list("feed_submission_id", flat=True)
+    )
+    earliest = feed.sent_at - CLOCK_MARGIN
+    return [
+        i
+        for i in infos
+        if i.feed_submission_id not in known
+        and (i.submitted_date is None or i.submitted_date >= earliest)
+    ]
+
+
+def _nearest(candidates: list[FeedSubmissionInfo], sent_at: datetime) -> FeedSubmissionInfo:
+    """Feeds of a type go out one at a time, so normally one candidate exists; if the seller
+    also submitted one elsewhere, the one closest to our send is ours."""
+    return min(
+        candidates,
+        key=lambda i: abs((i.submitted_date or sent_at) - sent_at).total_seconds(),
+    )
+
+
+def _adopt(feed: FeedSubmission, info: FeedSubmissionInfo) -> None:
+    feed.feed_submission_id = info.feed_submission_id
+    feed.submitted_date = info.submitted_date
+    feed.state = State.SUBMITTED
+    feed.state_message = ""
+    _apply_info(feed, info)
+
+
+# ---- tracking ----------------------------------------------------------------------------------
+
+
+def poll_seller(seller: Seller) -> list[MWSCall]:
+    """One GetFeedSubmissionList per 100 open submissions of ``seller``."""
+    ids = list(
+        FeedSubmission.objects.filter(seller=seller)
+        .tracked()
+        .order_by("pk")
+        .values_list("feed_submission_id", flat=True)
+    )
+    calls = []
+    for number, start in enumerate(range(0, len(ids), MAX_IDS)):
+        chunk = ids[start : start + MAX_IDS]
+        calls.append(
+            request_call(
+                seller,
+                "GetFeedSubmissionList",
+                {"FeedSubmissionIdList": list(chunk), "MaxCount": MAX_IDS},
+                handler="feeds.polled",
+                context={"seller": seller.pk},
+                dedupe_key=f"feeds.poll.{number}",
+            )
+        )
+    return calls
+
+
+@result_handler("feeds.polled")
+def on_polled(outcome: CallOutcome) -> None:
+    if not outcome.succeeded:
+        return  # the next tick polls again
+    seller_id = outcome.context["seller"]
+    listing = outcome.result
+    _apply_infos(seller_id, listing.feed_submission_info)
+    if listing.has_next and listing.next_token:
+        seller = Seller.objects.get(pk=seller_id)
+        request_call(
+            seller,
+            "GetFeedSubmissionListByNextToken",
+            {"NextToken": listing.next_token},
+            handler="feeds.polled",
+            context={"seller": seller_id},
+        )
+
+
+def _apply_infos(seller_id: int, infos: Iterable[FeedSubmissionInfo]) -> None:
+    by_id = {i.feed_submission_id: i for i in infos}
+    feeds = FeedSubmission.objects.select_for_update().filter(
+        seller_id=seller_id, feed_submission_id__in=list(by_id)
+    )
+    for feed in feeds:
+        _apply_info(feed, by_id[feed.feed_submission_id])
+
+
+def _apply_info(feed: FeedSubmission, info: FeedSubmissionInfo) -> None:
+    feed.processing_status = info.feed_processing_status
+    feed.started_processing_date = info.started_processing_date or feed.started_processing_date
+    feed.completed_processing_date = (
+        info.completed_processing_date or feed.completed_processing_date
+    )
+    feed.last_polled_at = timezone.now()
+    if feed.state == State.SUBMITTED and info.feed_processing_status == "_DONE_":
+        feed.state = State.FETCHING
+        feed.save()
+        fetch_result(feed)
+        return
+    if feed.state == State.SUBMITTED and info.feed_processing_status == "_CANCELLED_":
+        feed.state = State.CANCELLED
+        feed.state_message = FEED_PROCESSING_STATUSES["_CANCELLED_"].description
+    feed.save()
+
+
+def fetch_result(feed: FeedSubmission) -> MWSCall | None:
+    """Ask for the processing report of a feed MWS finished."""
+    if feed.state != State.FETCHING:
+        return None
+    try:
+        return request_call(
+            feed.seller,
+            "GetFeedSubmissionResult",
+            {"FeedSubmissionId": feed.feed_submission_id},
+            handler="feeds.result",
+            context={"feed": feed.pk},
+            dedupe_key=f"feeds.result.{feed.pk}",
+        )
+    except SellerNotCallable:
+        return None
+
+
+@result_handler("feeds.result")
+def on_result(outcome: CallOutcome) -> None:
+    feed = _locked(outcome.context["feed"])
+    if feed is None or feed.state != State.FETCHING:
+        return
+    if outcome.succeeded and outcome.download is not None:
+        _keep_report(feed, outcome)
+        return
+    error = outcome.error
+    if error is not None and error.code == "FeedCanceled":
+        feed.state = State.CANCELLED
+        feed.state_message = "Amazon cancelled the feed; it has no processing report."
+        feed.save()
+        return
+    feed.fetch_attempts += 1
+    if feed.fetch_attempts >= MAX_FETCH_ATTEMPTS and not isinstance(error, NotReadyError):
+        feed.state = State.FAILED
+    feed.state_message = _error_text(outcome, "The processing report could not be downloaded")
+    feed.save()
+    if feed.state == State.FAILED:
+        _notify_done(feed)
+
+
+def _notify_done(feed: FeedSubmission) -> None:
+    webhooks.emit(
+        feed.seller,
+        webhooks.Event.FEED_DONE,
+        {
+            "feed": feed.pk,
+            "feed_type": feed.feed_type,
+            "state": feed.state,
+            "feed_submission_id": feed.feed_submission_id,
+            "messages_processed": feed.messages_processed,
+            "messages_with_error": feed.messages_with_error,
+            "messages_with_warning": feed.messages_with_warning,
+        },
+    )
+
+
+def _keep_report(feed: FeedSubmission, outcome: CallOutcome) -> None:
+    download = outcome.download
+    extension = "xml" if feed.is_xml else "txt"
+    with download.path.open("rb") as handle:
+        name = default_storage.save(
+            posixpath.join(posixpath.dirname(feed.file), f"processing-report.{extension}"),
+            File(handle, name=f"processing-report.{extension}"),
+        )
+        charset = download.charset or (None if feed.is_xml else region_charset(feed.seller.region))
+        try:
+            report = parse_processing_report(handle, charset)
+        except (UnreadableReport, UnicodeError, LookupError) as exc:
+            # The raw report stays downloadable; only the table is missing.
+            report = None
+            feed.state_message = f"The processing report could not be read: {exc}"
+    feed.report_file = name
+    feed.report_md5 = download.md5
+    feed.report_content_type = _content_type(download.content_type, download.charset)
+    feed.state = State.COMPLETE
+    FeedMessageResult.objects.filter(submission=feed).delete()
+    if report is not None:
+        feed.report_status_code = report.status_code
+        feed.messages_processed = report.processed
+        feed.messages_successful = report.successful
+        feed.messages_with_error = report.with_error
+        feed.messages_with_warning = report.with_warning
+        FeedMessageResult.objects.bulk_create(
+            FeedMessageResult(
+                submission=feed,
+                message_id=r.message_id,
+                sku=r.sku[:100],
+                order_id=r.order_id[:64],
+                code=r.code[:32],
+                result_type=r.result_type[:32],
+                severity=FeedMessageResult.Severity.ERROR
+                if r.is_error
+                else FeedMessageResult.Severity.WARNING,
+                description=r.description,
+            )
+            for r in report.results
+        )
+    feed.save()
+    _notify_done(feed)
+
+
+# ---- cancelling ----------------------------------------------------------------------------
+
+
+def cancel_params(submission_ids: Sequence[str]) -> dict[str, Any]:
+    """CancelFeedSubmissions parameters naming exactly these feeds.
+
+    Without ids MWS cancels every feed of the seller that matches the other filters, so an
+    empty list is refused here rather than ever sent.
+    """
+    ids = [i for i in submission_ids if i]
+    if not ids or len(ids) != len(submission_ids):
+        raise ValueError("CancelFeedSubmissions needs explicit FeedSubmissionIds")
+    return {"FeedSubmissionIdList": list(ids)}
+
+
+def cancel_feed(feed: FeedSubmission) -> None:
+    """Cancel a feed that was not sent yet, or ask MWS to cancel one it has not started on."""
+    with transaction.atomic():
+        feed = FeedSubmission.objects.select_for_update().select_related("seller").get(pk=feed.pk)
+        if feed.state in (State.DRAFT, State.WAITING) or (
+            feed.state == State.SENDING and _withdraw_submit(feed)
+        ):
+            feed.state = State.CANCELLED
+            feed.state_message = "Cancelled before it was sent to Amazon."
+            feed.save()
+            seller_id, feed_type = feed.seller_id, feed.feed_type
+            transaction.on_commit(lambda: send_next(seller_id, feed_type))
+            return
+        if feed.state in (State.SENDING, State.UNKNOWN):
+            raise FeedActionRefused(
+                "The feed is on its way to Amazon. It can be cancelled as soon as Amazon confirms "
+                "it, until processing starts."
+            )
+        if not feed.can_cancel:
+            raise FeedActionRefused(
+                "Amazon has started processing this feed or is done with it, so it can no "
+                "longer be cancelled."
+            )
+        try:
+            request_call(
+                feed.seller,
+                "CancelFeedSubmissions",
+                cancel_params([feed.feed_submission_id]),
+                handler="feeds.cancelled",
+                context={"feed": feed.pk},
+                dedupe_key=f"feeds.cancel.{feed.pk}",
+            )
+        except SellerNotCallable:
+            raise FeedActionRefused("The seller's authorization was removed.") from None
+        feed.state_message = "Cancellation requested."
+        feed.save()
+
+
+def _withdraw_submit(feed: FeedSubmission) -> bool:
+    """Take back a SubmitFeed still waiting in the gateway's queue; False once it went out."""
+    call = MWSCall.objects.filter(
+        seller_id=feed.seller_id,
+        operation="SubmitFeed",
+        state=MWSCall.State.QUEUED,
+        context__feed=feed.pk,
+    ).first()
+    return call is not None and cancel_call(call)
+
+
+@result_handler("feeds.cancelled")
+def on_cancelled(outcome: CallOutcome) -> None:
+    feed = _locked(outcome.context["feed"])
+    if feed is None:
+        return
+    if not outcome.succeeded:
+        feed.state_message = _error_text(outcome, "Amazon did not cancel the feed")
+        feed.save()
+        return
+    _apply_infos(feed.seller_id, outcome.result.feed_submission_info)
+
+
+def discard_draft(feed: FeedSubmission) -> None:
+    """Delete a draft that was never submitted, with its stored file."""
+    if feed.state != State.DRAFT:
+        raise FeedActionRefused("Only a draft that was never submitted can be discarded.")
+    name = feed.file
+    feed.delete()
+    transaction.on_commit(lambda: default_storage.delete(name))
+
+
+# ---- periodic sync ---------------------------------------------------------------------------
+
+
+def sync_seller(seller: Seller) -> None:
+    """Everything a tick does for one seller: send waiting feeds, reconcile unknown ones,
+    fetch finished reports, poll open submissions. Each request is deduplicated while pending,
+    so a tick that runs twice asks for nothing twice."""
+    if not seller.is_callable:
+        return
+    feeds = FeedSubmission.objects.filter(seller=seller)
+    for feed_type in set(feeds.filter(state=State.WAITING).values_list("feed_type", flat=True)):
+        send_next(seller.pk, feed_type)
+    for feed in feeds.filter(state=State.UNKNOWN).select_related("seller"):
+        reconcile_feed(feed)
+    for feed in feeds.filter(state=State.FETCHING).select_related("seller"):
+        fetch_result(feed)
+    poll_seller(seller)
+
+
+def sync_all() -> int:
+    """``sync_seller`` for every seller with open feeds; one seller's failure (a database
+    hiccup) does not stop the others. Returns how many sellers were synced."""
+    synced = 0
+    for seller in Seller.objects.filter(pk__in=sellers_to_sync()):
+        try:
+            sync_seller(seller)
+        except Exception:
+            logger.exception("feeds sync failed for seller %s", seller.pk)
+        else:
+            synced += 1
+    return synced
+
+
+def sellers_to_sync() -> list[int]:
+    return list(
+        Seller.objects.callable()
+        .filter(feed_submissions__state__in=FeedSubmission.OPEN_STATES)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _locked(pk: int) -> FeedSubmission | None:
+    return FeedSubmission.objects.select_for_update().select_related("seller").filter(pk=pk).first()
+
+
+def _error_text(outcome: CallOutcome, lead: str) -> str:
+    error = outcome.error
+    if error is None:
+        return f"{lead}: {outcome.call.error_message or outcome.state}."
+    detail = f"{error.code}: {error.message}" if error.code else error.message
+    return f"{lead}: {detail}"
+
+
+def _content_type(media: str | None, charset: str | None) -> str:
+    media = media or "application/octet-stream"
+    return f"{media}; charset={charset}" if charset else media

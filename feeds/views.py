@@ -1,0 +1,306 @@
+"""Feed pages. Thin: each finds its object through a ``for_user`` queryset (another user's
+seller or feed is a 404), hands the work to ``feeds.services`` and renders."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from feeds import services
+from feeds.builder import RowsRefused
+from feeds.checks import FeedRefused, region_charset
+from feeds.forms import BuildFeedForm, UploadFeedForm
+from feeds.models import FeedSubmission
+from feeds.uploads import LimitedFeedUploadHandler
+from mwsportal.mws.operations import FEED_PROCESSING_STATUSES
+from sellers.models import Seller
+
+RECENT_LIMIT = 50
+# A draft shows this much of its document for review; the whole file is a download away.
+DRAFT_PREVIEW_BYTES = 256 * 1024
+
+
+def _seller(request: HttpRequest, seller_pk: int) -> Seller:
+    return get_object_or_404(
+        Seller.objects.for_user(request.user).defer("auth_token"), pk=seller_pk
+    )
+
+
+def _feed(request: HttpRequest, pk: int) -> FeedSubmission:
+    return get_object_or_404(
+        FeedSubmission.objects.for_user(request.user).select_related("seller"), pk=pk
+    )
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    sellers = list(Seller.objects.for_user(request.user).defer("auth_token"))
+    if len(sellers) == 1:
+        return redirect("feeds:seller", seller_pk=sellers[0].pk)
+    feeds = FeedSubmission.objects.for_user(request.user).select_related("seller")[:RECENT_LIMIT]
+    return render(request, "feeds/index.html", {"sellers": sellers, "feeds": feeds})
+
+
+def _table_context(seller: Seller) -> dict:
+    feeds = list(FeedSubmission.objects.filter(seller=seller)[:RECENT_LIMIT])
+    return {"seller": seller, "feeds": feeds, "any_open": any(f.is_open for f in feeds)}
+
+
+@login_required
+@require_GET
+def seller_feeds(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    context = _table_context(_seller(request, seller_pk))
+    context["statuses"] = FEED_PROCESSING_STATUSES.values()
+    return render(request, "feeds/seller.html", context)
+
+
+@login_required
+@require_GET
+def seller_table(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    """The htmx fragment of the seller's feed list."""
+    context = _table_context(_seller(request, seller_pk))
+    return render(request, "feeds/includes/live_table.html", context)
+
+
+# Django's CSRF check reads the body before the view could install the size-limited upload
+# handler, so the check runs after it instead (the pattern Django's upload docs describe).
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    request.upload_handlers = [LimitedFeedUploadHandler(request)]
+    return _upload(request, seller_pk)
+
+
+@csrf_protect
+def _upload(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    form = UploadFeedForm(request.POST or None, request.FILES or None, seller=seller)
+    refused = getattr(request, "feed_upload_refused", None)
+    if request.method == "POST":
+        if refused:
+            form.is_valid()
+            form.errors.pop("file", None)
+            form.add_error("file", refused)
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                feed = services.upload_feed(
+                    seller,
+                    source=data["file"],
+                    filename=data["file"].name,
+                    feed_type=data["feed_type"],
+                    marketplace_ids=data["marketplaces"],
+                    purge_and_replace=data["purge_and_replace"],
+                    user=request.user,
+                )
+            except FeedRefused as refusal:
+                form.add_error("file", f"Not sent: {refusal}.")
+            else:
+                messages.success(request, "The feed is stored and on its way to Amazon.")
+                return redirect("feeds:detail", pk=feed.pk)
+    return render(
+        request,
+        "feeds/upload.html",
+        {"seller": seller, "form": form, "charset": region_charset(seller.region)},
+        status=400 if form.errors else 200,
+    )
+
+
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def build(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    request.upload_handlers = [LimitedFeedUploadHandler(request)]
+    return _build(request, seller_pk)
+
+
+@csrf_protect
+def _build(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    form = BuildFeedForm(request.POST or None, request.FILES or None, seller=seller)
+    refused = getattr(request, "feed_upload_refused", None)
+    if request.method == "POST":
+        if refused:
+            form.is_valid()
+            form.add_error("csv_file", refused)
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                feed = services.build_feed(
+                    seller,
+                    kind=data["kind"],
+                    table=data["table"],
+                    marketplace_ids=data["marketplaces"],
+                    user=request.user,
+                )
+            except RowsRefused as refusal:
+                for problem in refusal.problems:
+                    form.add_error("table", problem)
+            except FeedRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                return redirect("feeds:detail", pk=feed.pk)
+    return render(
+        request,
+        "feeds/build.html",
+        {"seller": seller, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _detail_context(feed: FeedSubmission) -> dict:
+    return {"feed": feed, "seller": feed.seller, "status": feed.status_info}
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request, pk)
+    context = _detail_context(feed)
+    context["results"] = feed.results.all()[:500]
+    context["result_count"] = feed.results.count()
+    if feed.state == FeedSubmission.State.DRAFT:
+        with default_storage.open(feed.file, "rb") as handle:
+            context["draft_text"] = handle.read(DRAFT_PREVIEW_BYTES).decode(
+                "utf-8", errors="replace"
+            )
+        context["draft_truncated"] = feed.size > DRAFT_PREVIEW_BYTES
+    return render(request, "feeds/detail.html", context)
+
+
+@login_required
+@require_GET
+def status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx status fragment; it stops asking to be polled once nothing will change."""
+    feed = _feed(request, pk)
+    response = render(request, "feeds/includes/status.html", _detail_context(feed))
+    if request.GET.get("was") == "open" and not feed.is_open:
+        # The page shows more once a feed settles (results, downloads): reload it whole.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request, pk)
+    try:
+        services.submit_feed(feed)
+    except services.FeedActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "The feed is on its way to Amazon.")
+    return redirect("feeds:detail", pk=feed.pk)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request, pk)
+    try:
+        services.cancel_feed(feed)
+    except services.FeedActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Cancellation asked for.")
+    return redirect("feeds:detail", pk=feed.pk)
+
+
+@login_required
+@require_POST
+def discard(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request, pk)
+    seller_pk = feed.seller_id
+    try:
+        services.discard_draft(feed)
+    except services.FeedActionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("feeds:detail", pk=feed.pk)
+    messages.success(request, "The draft is discarded.")
+    return redirect("feeds:seller", seller_pk=seller_pk)
+
+
+def _stem(feed: FeedSubmission) -> str:
+    return f"{slugify(feed.feed_type_name) or 'feed'}-{feed.feed_submission_id or feed.pk}"
+
+
+@login_required
+@require_GET
+def original(request: HttpRequest, pk: int) -> FileResponse:
+    feed = _feed(request, pk)
+    if feed.is_xml:
+        content_type = "text/xml"
+    else:
+        content_type = f"text/tab-separated-values; charset={region_charset(feed.seller.region)}"
+    # Streamed from storage in blocks; never read whole.
+    response = FileResponse(
+        default_storage.open(feed.file, "rb"),
+        as_attachment=True,
+        filename=feed.filename or f"{_stem(feed)}.{'xml' if feed.is_xml else 'txt'}",
+        content_type=content_type,
+    )
+    response["Content-Length"] = str(feed.size)
+    return response
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest, pk: int) -> FileResponse:
+    feed = _feed(request, pk)
+    if not feed.report_file:
+        raise Http404("The processing report is not downloaded yet.")
+    extension = feed.report_file.rsplit(".", 1)[-1]
+    return FileResponse(
+        default_storage.open(feed.report_file, "rb"),
+        as_attachment=True,
+        filename=f"{_stem(feed)}-processing-report.{extension}",
+        content_type=feed.report_content_type or "application/octet-stream",
+    )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a streamed answer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def results_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    feed = _feed(request, pk)
+    if feed.state != FeedSubmission.State.COMPLETE:
+        raise Http404("The processing report is not read yet.")
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(
+            ["message_id", "sku", "order_id", "severity", "type", "code", "description"]
+        )
+        for r in feed.results.all().iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    "" if r.message_id is None else r.message_id,
+                    r.sku,
+                    r.order_id,
+                    r.severity,
+                    r.result_type,
+                    r.code,
+                    r.description,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_stem(feed)}-results.csv"'
+    return response
