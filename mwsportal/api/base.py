@@ -1,0 +1,184 @@
+"""The base of every partner endpoint: authentication, seller lookup through
+``Seller.objects.for_partner`` (another partner's seller is a 404), scope checks, cursor pages
+and idempotent POSTs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Protocol
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from mwsportal.api.auth import ApiKeyAuthentication
+from mwsportal.api.errors import ScopeMissing, error_body
+from mwsportal.api.throttling import ApiKeyRateThrottle
+from sellers import services as seller_services
+from sellers.models import IdempotentRequest, Seller
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
+PAGE_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="The `next` link's cursor."),
+    OpenApiParameter(
+        "page_size", int, description=f"1 to {MAX_PAGE_SIZE}, {PAGE_SIZE} by default."
+    ),
+]
+
+
+class KeysetPage(Protocol):
+    items: list[Any]
+    next_before: int | None
+
+
+class _Replay(Exception):
+    """Raised to answer a retried POST with the first answer."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def encode_cursor(before: int) -> str:
+    return base64.urlsafe_b64encode(f"before:{before}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        before = int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from None
+    if kind != "before" or before < 1:
+        raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]})
+    return before
+
+
+def keyset_page(rows: QuerySet, before: int | None, size: int) -> tuple[list[Any], int | None]:
+    """Newest first by primary key; the same index range scan on every page."""
+    if before:
+        rows = rows.filter(pk__lt=before)
+    items = list(rows.order_by("-pk")[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    return items, (items[-1].pk if more and items else None)
+
+
+class PartnerViewSet(viewsets.ViewSet):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ApiKeyRateThrottle]
+
+    # ---- tenancy and scopes
+
+    def get_seller(self) -> Seller:
+        return get_object_or_404(
+            Seller.objects.for_partner(self.request.user).defer("auth_token"),
+            pk=self.kwargs["seller_pk"],
+        )
+
+    def require(self, seller: Seller, scope: str) -> None:
+        if scope not in seller_services.partner_scopes(seller, self.request.user):
+            raise ScopeMissing(scope)
+
+    # ---- cursor pages
+
+    def page_args(self) -> tuple[int | None, int]:
+        """(before, size) from ``?cursor=`` and ``?page_size=``."""
+        cursor = self.request.query_params.get("cursor")
+        before = decode_cursor(cursor) if cursor else None
+        raw_size = self.request.query_params.get("page_size", str(PAGE_SIZE))
+        try:
+            size = int(raw_size)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Give a number from 1 to {MAX_PAGE_SIZE}."]}
+            )
+        return before, size
+
+    def paginated(self, items: list[Any], next_before: int | None, serializer: type) -> Response:
+        next_url = None
+        if next_before:
+            query = self.request.query_params.copy()
+            query["cursor"] = encode_cursor(next_before)
+            next_url = self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
+        data = serializer(items, many=True, context={"request": self.request}).data
+        return Response({"results": data, "next": next_url})
+
+    # ---- Idempotency-Key on POST
+
+    _idempotency: IdempotentRequest | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
+        if request.method != "POST" or not key:
+            return
+        if len(key) > 255:
+            raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        try:
+            with transaction.atomic():
+                self._idempotency = IdempotentRequest.objects.create(
+                    partner=request.user, key=key, path=request.path
+                )
+        except IntegrityError:
+            earlier = IdempotentRequest.objects.get(partner=request.user, key=key)
+            raise _Replay(self._replay(earlier, request)) from None
+
+    @staticmethod
+    def _replay(earlier: IdempotentRequest, request: Request) -> Response:
+        if earlier.path != request.path:
+            return Response(
+                error_body(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used for another request.",
+                    {"Idempotency-Key": ["Use a new key for every distinct request."]},
+                ),
+                status=422,
+            )
+        if earlier.status is None:
+            return Response(
+                error_body(
+                    "idempotency_key_in_use",
+                    "The first request with this Idempotency-Key is still running; retry later.",
+                ),
+                status=409,
+                headers={"Retry-After": "1"},
+            )
+        return Response(earlier.body, status=earlier.status, headers={"Idempotent-Replay": "true"})
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, _Replay):
+            return exc.response
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            # A crash must not leave the key "in use" for ever.
+            if self._idempotency is not None:
+                self._idempotency.delete()
+                self._idempotency = None
+            raise
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        record = self._idempotency
+        if record is not None:
+            self._idempotency = None
+            if 200 <= response.status_code < 300:
+                record.status = response.status_code
+                record.body = response.data
+                record.save(update_fields=["status", "body"])
+            else:
+                # Refusals are not remembered: the partner may fix the request and retry.
+                record.delete()
+        return super().finalize_response(request, response, *args, **kwargs)

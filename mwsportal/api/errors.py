@@ -1,0 +1,73 @@
+"""One JSON shape for every error the API returns:
+
+``{"error": {"code": "...", "message": "...", "field": "first_field_at_fault" | null,
+"fields": {"field": ["message", ...]}}}``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ScopeMissing(exceptions.PermissionDenied):
+    default_code = "scope_missing"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"The seller's grant to this partner lacks the '{scope}' scope.")
+        self.scope = scope
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The object's state does not allow this."
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    fields = fields or {}
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "field": next(iter(fields), None),
+            "fields": fields,
+        }
+    }
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = "non_field_errors" if key == "non_field_errors" else f"{prefix}{key}"
+            flat.update(
+                _flatten(value, f"{name}.")
+                if isinstance(value, dict)
+                else {name: [str(item) for item in (value if isinstance(value, list) else [value])]}
+            )
+        return flat
+    return {"non_field_errors": [str(item) for item in detail]}
+
+
+def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a 500: Django's handler logs it
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        first = next(iter(fields.values()), ["Invalid input."])[0]
+        response.data = error_body("invalid", first, fields)
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        response.data = error_body(code, str(exc.detail))
+        if isinstance(exc, ScopeMissing):
+            response.data["error"]["scope"] = exc.scope
+    return response

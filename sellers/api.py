@@ -1,0 +1,194 @@
+"""Partner API: the sellers that granted the partner access, and their MWS request log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
+from mwsportal.gateway import services as gateway
+from mwsportal.gateway.models import RequestLogEntry
+from sellers import webhooks
+from sellers.models import Grant, Seller, SellerMarketplace, WebhookEndpoint
+
+
+class MarketplaceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SellerMarketplace
+        fields = [
+            "marketplace_id",
+            "name",
+            "country_code",
+            "currency_code",
+            "language_code",
+            "domain",
+            "has_suspended_listings",
+        ]
+
+
+class QuotaSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    operations = serializers.ListField(child=serializers.CharField())
+    quota = serializers.IntegerField()
+    level = serializers.FloatField()
+    restore_seconds = serializers.FloatField()
+    hourly_quota = serializers.IntegerField(allow_null=True)
+    hourly_remaining = serializers.IntegerField(allow_null=True)
+    blocked_until = serializers.DateTimeField(allow_null=True)
+    next_token_at = serializers.DateTimeField(allow_null=True)
+    queued = serializers.IntegerField()
+
+
+class SellerSerializer(serializers.ModelSerializer):
+    """Never the auth token: only these fields leave the portal."""
+
+    marketplaces = MarketplaceSerializer(many=True, read_only=True)
+    scopes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Seller
+        fields = [
+            "id",
+            "seller_id",
+            "region",
+            "name",
+            "status",
+            "status_reason",
+            "verified_at",
+            "marketplaces",
+            "scopes",
+        ]
+
+    def get_scopes(self, seller: Seller) -> list[str]:
+        return seller.partner_scopes
+
+
+class SellerDetailSerializer(SellerSerializer):
+    quota = serializers.SerializerMethodField()
+
+    class Meta(SellerSerializer.Meta):
+        fields = [*SellerSerializer.Meta.fields, "quota"]
+
+    @extend_schema_field(QuotaSerializer(many=True))
+    def get_quota(self, seller: Seller) -> list[dict[str, Any]]:
+        return [group.as_dict() for group in gateway.quota_status(seller, active_only=True)]
+
+
+class RequestLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestLogEntry
+        fields = [
+            "id",
+            "operation",
+            "attempt",
+            "sent_at",
+            "request_id",
+            "http_status",
+            "error_code",
+            "duration_ms",
+            "bytes_sent",
+            "bytes_received",
+            "quota_max",
+            "quota_remaining",
+            "quota_resets_on",
+        ]
+
+
+def _with_scopes(sellers: list[Seller], partner: Any) -> list[Seller]:
+    scopes = dict(
+        Grant.objects.filter(partner=partner, seller__in=sellers).values_list("seller_id", "scopes")
+    )
+    for seller in sellers:
+        seller.partner_scopes = sorted(scopes.get(seller.pk, []))
+    return sellers
+
+
+class SellerViewSet(PartnerViewSet):
+    @extend_schema(responses=SellerSerializer(many=True), parameters=PAGE_PARAMETERS)
+    def list(self, request: Request) -> Response:
+        before, size = self.page_args()
+        rows = Seller.objects.for_partner(request.user).defer("auth_token")
+        items, next_before = keyset_page(rows.prefetch_related("marketplaces"), before, size)
+        return self.paginated(_with_scopes(items, request.user), next_before, SellerSerializer)
+
+    @extend_schema(responses=SellerDetailSerializer)
+    def retrieve(self, request: Request, seller_pk: int) -> Response:
+        seller = _with_scopes([self.get_seller()], request.user)[0]
+        return Response(SellerDetailSerializer(seller).data)
+
+
+class RequestLogViewSet(PartnerViewSet):
+    @extend_schema(
+        responses=RequestLogSerializer(many=True),
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("operation", str, description="One MWS operation only."),
+        ],
+    )
+    def list(self, request: Request, seller_pk: int) -> Response:
+        seller = self.get_seller()
+        before, size = self.page_args()
+        rows = gateway.request_log(seller, operation=request.query_params.get("operation"))
+        items, next_before = keyset_page(rows, before, size)
+        return self.paginated(items, next_before, RequestLogSerializer)
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    """Never the secret: it is in the creation answer only."""
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "events", "is_active", "created_at"]
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEndpoint.Event.choices), min_length=1
+    )
+
+
+class WebhookCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        help_text="The HMAC-SHA256 key of this endpoint's signatures; shown only now."
+    )
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class WebhookViewSet(PartnerViewSet):
+    def _object(self, pk: int) -> WebhookEndpoint:
+        return get_object_or_404(WebhookEndpoint.objects.filter(partner=self.request.user), pk=pk)
+
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=WebhookEndpointSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        before, size = self.page_args()
+        rows = WebhookEndpoint.objects.filter(partner=request.user)
+        items, next_before = keyset_page(rows, before, size)
+        return self.paginated(items, next_before, WebhookEndpointSerializer)
+
+    @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookCreatedSerializer})
+    def create(self, request: Request) -> Response:
+        data = WebhookCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            endpoint, secret = webhooks.register_endpoint(request.user, **data.validated_data)
+        except webhooks.EndpointRefused as refusal:
+            raise serializers.ValidationError({"url": [str(refusal)]}) from None
+        endpoint.secret = secret
+        return Response(WebhookCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=WebhookEndpointSerializer)
+    def retrieve(self, request: Request, pk: int) -> Response:
+        return Response(WebhookEndpointSerializer(self._object(pk)).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request: Request, pk: int) -> Response:
+        webhooks.remove_endpoint(self._object(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,55 @@
+"""The services announce what partners subscribe to: failed reports and finished feeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds import services as feed_services
+from mwsportal.gateway.handlers import CallOutcome
+from mwsportal.gateway.models import MWSCall
+from mwsportal.mws.errors import ServerError
+from reports import services as report_services
+from sellers import webhooks
+from sellers.models import WebhookDelivery
+from tests.factories import FeedSubmissionFactory, ReportRequestFactory
+
+
+@pytest.fixture
+def subscribed(partner, grant):
+    webhooks.register_endpoint(
+        partner, url="https://hooks.example.com/", events=["report.failed", "feed.done"]
+    )
+
+
+def _failed_call(seller, handler: str, context: dict) -> MWSCall:
+    call = MWSCall(seller=seller, operation="X", handler=handler, context=context)
+    call.state = MWSCall.State.FAILED
+    call.error_message = "InternalError"
+    return call
+
+
+def test_a_failed_request_report_is_announced(subscribed, seller):
+    report_request = ReportRequestFactory(seller=seller, status="queued")
+    call = _failed_call(seller, "reports.report_requested", {"report_request": report_request.pk})
+    report_services.on_report_requested(CallOutcome(call=call))
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "report.failed"
+    assert delivery.payload["data"]["report_request"] == report_request.pk
+    assert delivery.payload["data"]["error"] == "InternalError"
+
+
+def test_a_feed_whose_report_cannot_be_fetched_is_announced_once(subscribed, seller, media):
+    feed = FeedSubmissionFactory(
+        seller=seller,
+        state="fetching",
+        feed_submission_id="5000",
+        fetch_attempts=feed_services.MAX_FETCH_ATTEMPTS - 1,
+    )
+    call = _failed_call(seller, "feeds.result", {"feed": feed.pk})
+    outcome = CallOutcome(call=call, error=ServerError("down"))
+    feed_services.on_result(outcome)
+    feed_services.on_result(outcome)  # a late duplicate changes nothing
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "feed.done"
+    assert delivery.payload["data"]["state"] == "failed"
+    assert delivery.payload["data"]["feed"] == feed.pk

@@ -1,0 +1,161 @@
+"""Creating through the API: report requests, feeds (multipart and raw body), errors that name
+the field, and ``Idempotency-Key`` retries that never create a second object."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.models import FeedSubmission
+from mwsportal.gateway.models import MWSCall
+from reports.models import ReportRequest
+from sellers.models import IdempotentRequest
+from tests.factories import FEED_BODY
+
+LISTINGS = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"
+FEED_TYPE = "_POST_INVENTORY_AVAILABILITY_DATA_"
+
+
+def test_request_report_queues_request_report(api, seller):
+    response = api.post(
+        f"/api/v1/sellers/{seller.pk}/report-requests/",
+        {"report_type": LISTINGS, "marketplace_ids": ["ATVPDKIKX0DER"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    row = ReportRequest.objects.get(pk=response.json()["id"])
+    assert row.status == "queued"
+    assert MWSCall.objects.filter(seller=seller, operation="RequestReport").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"report_type": "_NOPE_"}, "report_type"),
+        ({"report_type": LISTINGS, "marketplace_ids": ["A1PA6795UKMFR9"]}, "marketplace_ids"),
+        ({"report_type": LISTINGS, "start_date": "2999-01-01"}, "start_date"),
+        ({"report_type": LISTINGS, "start_date": "yesterday"}, "start_date"),
+    ],
+)
+def test_invalid_request_names_the_field(api, seller, payload, field):
+    response = api.post(f"/api/v1/sellers/{seller.pk}/report-requests/", payload, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["field"] == field
+    assert field in error["fields"]
+    assert not ReportRequest.objects.exists()
+
+
+def test_a_retried_post_with_the_same_key_creates_one_request(api, seller):
+    url = f"/api/v1/sellers/{seller.pk}/report-requests/"
+    first = api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replay"] == "true"
+    assert ReportRequest.objects.count() == 1
+    other = api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert other.json()["id"] != first.json()["id"]
+    assert ReportRequest.objects.count() == 2
+
+
+def test_a_refused_post_can_be_fixed_and_retried_with_its_key(api, seller):
+    url = f"/api/v1/sellers/{seller.pk}/report-requests/"
+    bad = api.post(url, {"report_type": "_NOPE_"}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert bad.status_code == 400
+    good = api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert good.status_code == 201
+
+
+def test_a_key_reused_on_another_route_is_refused(api, seller):
+    url = f"/api/v1/sellers/{seller.pk}/report-requests/"
+    api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    response = api.post(
+        f"/api/v1/sellers/{seller.pk}/schedules/",
+        {"report_type": LISTINGS, "schedule": "_1_DAY_"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "Idempotency-Key"
+
+
+def test_keys_of_two_partners_do_not_collide(api, other_api, seller, stranger_seller):
+    for client, target in ((api, seller), (other_api, stranger_seller)):
+        response = client.post(
+            f"/api/v1/sellers/{target.pk}/report-requests/",
+            {"report_type": LISTINGS},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="same",
+        )
+        assert response.status_code == 201
+    assert ReportRequest.objects.count() == 2
+    assert IdempotentRequest.objects.count() == 2
+
+
+def test_feed_from_a_multipart_file(api, seller, media, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/api/v1/sellers/{seller.pk}/feeds/",
+            {
+                "feed_type": FEED_TYPE,
+                "marketplace_ids": ["ATVPDKIKX0DER"],
+                "file": SimpleUploadedFile("inventory.xml", FEED_BODY, "text/xml"),
+            },
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="feed-1",
+        )
+    assert response.status_code == 201, response.content
+    feed = FeedSubmission.objects.get(pk=response.json()["id"])
+    assert (feed.filename, feed.size, feed.marketplace_ids) == (
+        "inventory.xml",
+        len(FEED_BODY),
+        ["ATVPDKIKX0DER"],
+    )
+    assert feed.state in ("waiting", "sending")
+
+
+def test_feed_from_a_raw_body_retried_is_stored_once(api, seller, media):
+    url = f"/api/v1/sellers/{seller.pk}/feeds/?feed_type={FEED_TYPE}&filename=inv.xml"
+    for _ in range(2):
+        response = api.generic(
+            "POST", url, FEED_BODY, content_type="text/xml", HTTP_IDEMPOTENCY_KEY="raw-1"
+        )
+        assert response.status_code == 201, response.content
+    feed = FeedSubmission.objects.get()
+    assert feed.filename == "inv.xml"
+    assert feed.record_count == 1
+
+
+def test_a_broken_feed_is_refused_on_the_file_field(api, seller, media):
+    response = api.generic(
+        "POST",
+        f"/api/v1/sellers/{seller.pk}/feeds/?feed_type={FEED_TYPE}",
+        b"<AmazonEnvelope><unclosed>",
+        content_type="text/xml",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "file"
+    assert not FeedSubmission.objects.exists()
+
+
+def test_a_raw_feed_over_the_limit_is_a_413(api, seller, media, settings):
+    settings.FEED_UPLOAD_MAX_BYTES = 100
+    response = api.generic(
+        "POST",
+        f"/api/v1/sellers/{seller.pk}/feeds/?feed_type={FEED_TYPE}",
+        FEED_BODY,
+        content_type="text/xml",
+    )
+    assert response.status_code == 413
+    assert not FeedSubmission.objects.exists()
+
+
+def test_feed_without_a_type_names_the_field(api, seller, media):
+    response = api.generic(
+        "POST", f"/api/v1/sellers/{seller.pk}/feeds/", FEED_BODY, content_type="text/xml"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "feed_type"
