@@ -387,8 +387,11 @@ def _adopt(feed: FeedSubmission, info: FeedSubmissionInfo) -> None:
 # ---- tracking ----------------------------------------------------------------------------------
 
 
-def poll_seller(seller: Seller) -> list[MWSCall]:
-    """One GetFeedSubmissionList per 100 open submissions of ``seller``."""
+def poll_seller(seller: Seller, *, spread_over: timedelta | None = None) -> list[MWSCall]:
+    """One GetFeedSubmissionList per 100 open submissions of ``seller``.
+
+    ``spread_over`` gives the calls a per-seller offset within that window, so the periodic
+    sync of many sellers does not send all their polls at the same moment."""
     ids = list(
         FeedSubmission.objects.filter(seller=seller)
         .tracked()
@@ -406,6 +409,7 @@ def poll_seller(seller: Seller) -> list[MWSCall]:
                 handler="feeds.polled",
                 context={"seller": seller.pk},
                 dedupe_key=f"feeds.poll.{number}",
+                spread_over=spread_over,
             )
         )
     return calls
@@ -645,10 +649,12 @@ def discard_draft(feed: FeedSubmission) -> None:
 # ---- periodic sync ---------------------------------------------------------------------------
 
 
-def sync_seller(seller: Seller) -> None:
+def sync_seller(seller: Seller, *, spread_over: timedelta | None = None) -> None:
     """Everything a tick does for one seller: send waiting feeds, reconcile unknown ones,
     fetch finished reports, poll open submissions. Each request is deduplicated while pending,
-    so a tick that runs twice asks for nothing twice."""
+    so a tick that runs twice asks for nothing twice. ``spread_over`` spreads the poll (the
+    one call every tick makes for every seller) over the window; the rest are rare and go
+    out at once."""
     if not seller.is_callable:
         return
     feeds = FeedSubmission.objects.filter(seller=seller)
@@ -658,16 +664,19 @@ def sync_seller(seller: Seller) -> None:
         reconcile_feed(feed)
     for feed in feeds.filter(state=State.FETCHING).select_related("seller"):
         fetch_result(feed)
-    poll_seller(seller)
+    poll_seller(seller, spread_over=spread_over)
 
 
 def sync_all() -> int:
     """``sync_seller`` for every seller with open feeds; one seller's failure (a database
-    hiccup) does not stop the others. Returns how many sellers were synced."""
+    hiccup) does not stop the others. Returns how many sellers were synced.
+
+    The polls are spread over the sync period, one slot per seller."""
+    window = timedelta(seconds=settings.FEED_SYNC_SECONDS)
     synced = 0
     for seller in Seller.objects.filter(pk__in=sellers_to_sync()):
         try:
-            sync_seller(seller)
+            sync_seller(seller, spread_over=window)
         except Exception:
             logger.exception("feeds sync failed for seller %s", seller.pk)
         else:

@@ -306,9 +306,12 @@ def open_report(report: Report) -> StoredFile:
 # ---- polling --------------------------------------------------------------------------------
 
 
-def poll_open_requests(seller: Seller) -> int:
+def poll_open_requests(seller: Seller, *, spread_over: timedelta | None = None) -> int:
     """Ask MWS about every open request of ``seller``: one GetReportRequestList call per
-    100 ids, however long the backlog. Returns the calls queued (or already pending)."""
+    100 ids, however long the backlog. Returns the calls queued (or already pending).
+
+    ``spread_over`` gives the calls a per-seller offset within that window (see
+    ``sync_report_list``)."""
     ids = list(
         ReportRequest.objects.filter(seller=seller, status__in=ReportRequest.POLLED_STATUSES)
         .exclude(mws_request_id="")
@@ -324,18 +327,23 @@ def poll_open_requests(seller: Seller) -> int:
             handler="reports.requests_polled",
             # A tick finding the previous poll still queued leaves it be.
             dedupe_key=f"reports.poll:{number}",
+            spread_over=spread_over,
         )
     return len(batches)
 
 
 def poll_all_sellers() -> int:
-    """Queue a poll for every callable seller with open requests; returns the sellers."""
+    """Queue a poll for every callable seller with open requests; returns the sellers.
+
+    Each seller's poll gets its own slot within the polling period, so thousands of sellers
+    do not all send at the moment beat runs the task."""
+    window = timedelta(seconds=settings.REPORTS_POLL_SECONDS)
     sellers = Seller.objects.callable().filter(
         report_requests__status__in=ReportRequest.POLLED_STATUSES
     )
     polled = 0
     for seller in sellers.distinct().defer("auth_token"):
-        poll_open_requests(seller)
+        poll_open_requests(seller, spread_over=window)
         polled += 1
     return polled
 

@@ -319,3 +319,18 @@ def test_with_a_feed_sent_elsewhere_too_the_one_closest_to_the_send_is_adopted(s
     feed.refresh_from_db()
     assert (feed.state, feed.feed_submission_id) == (State.SUBMITTED, "8001")
     assert len(calls("SubmitFeed")) == 1
+
+
+def test_the_periodic_sync_spreads_the_polls_of_many_sellers_over_its_period(settings):
+    settings.FEED_SYNC_SECONDS = 600
+    for n in range(10):
+        FeedSubmissionFactory(state=State.SUBMITTED, feed_submission_id=str(7000 + n))
+    before = timezone.now()
+
+    assert services.sync_all() == 10
+
+    starts = sorted(c.available_at for c in calls("GetFeedSubmissionList"))
+    assert len(starts) == 10
+    assert before <= starts[0]
+    assert starts[-1] <= before + timedelta(seconds=605)
+    assert starts[-1] - starts[0] > timedelta(seconds=300)

@@ -90,3 +90,18 @@ def test_deleting_a_schedule_sends_never():
     assert last.params["Schedule"] == "_NEVER_"
     with pytest.raises(ValueError, match="not a report schedule"):
         services.save_schedule(seller, "_GET_FLAT_FILE_ORDERS_DATA_", "_7_DAYS_")
+
+
+def test_periodic_polls_of_many_sellers_are_spread_over_the_poll_period(settings):
+    settings.REPORTS_POLL_SECONDS = 600
+    for seller in SellerFactory.create_batch(10):
+        ReportRequestFactory(seller=seller, status="submitted")
+    before = timezone.now()
+
+    assert services.poll_all_sellers() == 10
+
+    starts = sorted(MWSCall.objects.values_list("available_at", flat=True))
+    assert before <= starts[0]
+    assert starts[-1] <= before + timedelta(seconds=605)
+    # Ten sellers in their own slots cover most of the period instead of one moment.
+    assert starts[-1] - starts[0] > timedelta(seconds=300)
