@@ -17,7 +17,7 @@ from mwsportal.mws.operations import (
     get_operation,
 )
 from mwsportal.mws.params import encode_params
-from reports.models import ReportRequest
+from reports.models import Report, ReportRequest
 from reports.services import takes_marketplaces
 from sellers.models import Seller
 
@@ -119,7 +119,11 @@ class RequestReportForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    """Filters of a seller's reports page, from the query string."""
+    """Filters of a seller's reports page, from the query string.
+
+    The page lists requests, or with ``reports=True`` the reports themselves: there the status
+    is the report's download state and the dates are when the portal found the report.
+    """
 
     type = forms.ChoiceField(
         required=False,
@@ -132,6 +136,14 @@ class ReportFilterForm(forms.Form):
     until = forms.DateField(required=False, widget=_DateInput, label="Requested until")
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
+    def __init__(self, *args: Any, reports: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reports = reports
+        if reports:
+            self.fields["status"].choices = [("", "All states"), *Report.State.choices]
+            self.fields["since"].label = "Found from"
+            self.fields["until"].label = "Found until"
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
@@ -139,11 +151,12 @@ class ReportFilterForm(forms.Form):
         return data
 
     def query(self) -> dict[str, Any]:
-        """The valid filters, as keyword arguments of ``services.list_report_requests``."""
+        """The valid filters, as keyword arguments of ``services.list_report_requests`` (or of
+        ``services.list_reports`` for a form made with ``reports=True``)."""
         data = self.cleaned_data if self.is_valid() else {}
         return {
             "report_type": data.get("type") or None,
-            "status": data.get("status") or None,
+            "state" if self.reports else "status": data.get("status") or None,
             "since": _start_of(data.get("since")),
             "until": _end_of(data.get("until")),
             "before": data.get("before"),

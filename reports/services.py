@@ -256,15 +256,19 @@ def list_reports(
     seller: Seller,
     *,
     report_type: str | None = None,
+    state: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     before: int | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
-    """Every report of the seller, requested or not (schedules, settlements)."""
+    """Every report of the seller, requested or not (schedules, settlements); ``since`` and
+    ``until`` bound when the portal found it."""
     rows = Report.objects.filter(seller=seller)
     if report_type:
         rows = rows.filter(report_type=report_type)
+    if state:
+        rows = rows.filter(state=state)
     if since:
         rows = rows.filter(created_at__gte=since)
     if until:

@@ -51,13 +51,11 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
     seller = _seller(request, seller_pk)
-    filters = ReportFilterForm(request.GET)
-    query = filters.query()
     showing_reports = request.GET.get("view") == "reports"
+    filters = ReportFilterForm(request.GET, reports=showing_reports)
+    query = filters.query()
     if showing_reports:
-        page = services.list_reports(
-            seller, report_type=query["report_type"], before=query["before"]
-        )
+        page = services.list_reports(seller, **query)
     else:
         page = services.list_report_requests(seller, **query)
     next_query = request.GET.copy()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
@@ -334,3 +336,31 @@ def test_a_failed_download_can_be_retried_by_its_owner(seller, owner_client):
     answer = owner_client.post(retry, follow=True)
     assert "being downloaded already" in answer.content.decode()
     assert MWSCall.objects.count() == 1
+
+
+def test_the_reports_view_applies_the_state_and_date_filters(seller, owner_client):
+    stored = ReportFactory(seller=seller, body=b"sku\n")
+    failed = ReportFactory(seller=seller, state="failed")
+    old = ReportFactory(seller=seller, body=b"sku\n")
+    Report.objects.filter(pk=old.pk).update(created_at=datetime(2025, 1, 10, 12, tzinfo=UTC))
+    url = reverse("reports:seller", args=[seller.pk])
+
+    def listed(**query) -> set[int]:
+        answer = owner_client.get(url, {"view": "reports", **query})
+        assert answer.status_code == 200
+        return {r.pk for r in answer.context["page"].items}
+
+    assert listed() == {stored.pk, failed.pk, old.pk}
+    assert listed(status="failed") == {failed.pk}
+    assert listed(status="stored") == {stored.pk, old.pk}
+    assert listed(since="2026-01-01") == {stored.pk, failed.pk}
+    assert listed(until="2025-01-31") == {old.pk}
+    assert listed(status="stored", since="2025-01-01", until="2025-01-10") == {old.pk}
+
+
+def test_the_reports_view_offers_report_states_and_refuses_request_statuses(seller, owner_client):
+    url = reverse("reports:seller", args=[seller.pk])
+    page = owner_client.get(url, {"view": "reports", "status": "submitted"})
+    assert page.status_code == 200
+    assert "Select a valid choice" in page.content.decode()
+    assert '<option value="stored">Downloaded</option>' in page.content.decode()
