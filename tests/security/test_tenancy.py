@@ -1,0 +1,155 @@
+"""Tenant sweep over every browser URL: another user's object is a 404, never a 403, 200 or 500.
+
+The routes come from walking the URL resolver, so a page added later is swept too: a route
+that names an object by id and is missing from ``OBJECT_ROUTES`` fails the suite until it is
+listed here with the object it takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from sellers.models import Grant
+from tests.security.conftest import Route, Tenant, browser_routes, make_tenant
+
+pytestmark = pytest.mark.django_db
+
+# For each route that takes an id: the URL arguments naming the owner's object.
+OBJECT_ROUTES: dict[str, Callable[[Tenant], dict[str, int]]] = {
+    "sellers:dashboard": lambda t: {"pk": t.seller.pk},
+    "sellers:settings": lambda t: {"pk": t.seller.pk},
+    "sellers:verify": lambda t: {"pk": t.seller.pk},
+    "sellers:replace_token": lambda t: {"pk": t.seller.pk},
+    "sellers:remove": lambda t: {"pk": t.seller.pk},
+    "sellers:grant_partner": lambda t: {"pk": t.seller.pk},
+    "sellers:revoke_grant": lambda t: {"pk": t.seller.pk, "grant_pk": t.grant.pk},
+    "gateway:seller_activity": lambda t: {"pk": t.seller.pk},
+    "reports:seller": lambda t: {"seller_pk": t.seller.pk},
+    "reports:request_new": lambda t: {"seller_pk": t.seller.pk},
+    "reports:sync": lambda t: {"seller_pk": t.seller.pk},
+    "reports:settings": lambda t: {"seller_pk": t.seller.pk},
+    "reports:schedules": lambda t: {"seller_pk": t.seller.pk},
+    "reports:refresh_schedules": lambda t: {"seller_pk": t.seller.pk},
+    "reports:delete_schedule": lambda t: {"pk": t.schedule.pk},
+    "reports:request": lambda t: {"pk": t.report_request.pk},
+    "reports:request_status": lambda t: {"pk": t.report_request.pk},
+    "reports:cancel": lambda t: {"pk": t.report_request.pk},
+    "reports:download": lambda t: {"pk": t.report.pk},
+    "reports:preview": lambda t: {"pk": t.report.pk},
+    "reports:retry_download": lambda t: {"pk": t.report.pk},
+    "feeds:seller": lambda t: {"seller_pk": t.seller.pk},
+    "feeds:seller_table": lambda t: {"seller_pk": t.seller.pk},
+    "feeds:upload": lambda t: {"seller_pk": t.seller.pk},
+    "feeds:build": lambda t: {"seller_pk": t.seller.pk},
+    "feeds:detail": lambda t: {"pk": t.feed.pk},
+    "feeds:status": lambda t: {"pk": t.feed.pk},
+    "feeds:submit": lambda t: {"pk": t.feed.pk},
+    "feeds:cancel": lambda t: {"pk": t.feed.pk},
+    "feeds:discard": lambda t: {"pk": t.feed.pk},
+    "feeds:original": lambda t: {"pk": t.feed.pk},
+    "feeds:report": lambda t: {"pk": t.feed.pk},
+    "feeds:results_csv": lambda t: {"pk": t.feed.pk},
+}
+
+# Pages a visitor reaches before logging in. Every other browser URL must send them to login.
+PUBLIC_ROUTES = {
+    "healthz",
+    "login",
+    "logout",
+    "signup",
+    "signup_done",
+    "verify_email_resend",
+    "verify_email",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+# URL arguments that are not object ids, with a value each route accepts.
+OTHER_ARGUMENTS = {"region": "NA", "uidb64": "MQ", "token": "set-password"}
+
+ROUTES = browser_routes()
+ID_ROUTES = [route for route in ROUTES if route.int_kwargs]
+
+
+def test_every_route_that_takes_an_id_is_in_the_sweep():
+    assert {route.name for route in ID_ROUTES} == set(OBJECT_ROUTES), (
+        "A browser URL that names an object by id must be listed in OBJECT_ROUTES (and a "
+        "route that is gone removed from it)."
+    )
+
+
+def test_the_walk_sees_every_app():
+    names = {route.name for route in ROUTES}
+    assert {"home", "login", "sellers:list", "reports:index", "feeds:index"} <= names
+    assert not any(name.startswith(("admin:", "api:")) for name in names)
+
+
+def _call(client: Client, method: str, url: str):
+    return client.get(url) if method == "GET" else client.post(url, {})
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("route", sorted(OBJECT_ROUTES))
+def test_another_users_object_is_a_404(route, method, owner, stranger, settings):
+    # Actions that reach MWS at once find nothing listening, never a real endpoint.
+    settings.MWS_ENDPOINT = "http://127.0.0.1:9"
+    mine = make_tenant(owner)
+    make_tenant(stranger)  # the stranger has objects of their own, as every tenant does
+    url = reverse(route, kwargs=OBJECT_ROUTES[route](mine))
+    stranger_client, owner_client = Client(), Client()
+    stranger_client.force_login(stranger)
+    owner_client.force_login(owner)
+
+    as_stranger = _call(stranger_client, method, url)
+    as_owner = _call(owner_client, method, url)
+
+    if as_owner.status_code == 405:
+        # The route does not take this method at all: the answer is the same for every id
+        # and every user, so it tells nothing about the object.
+        assert as_stranger.status_code == 405
+        return
+    assert as_owner.status_code not in (404, 500), (
+        f"the sweep's object must exist for its owner: {route} gave {as_owner.status_code}"
+    )
+    assert as_stranger.status_code == 404, f"{method} {url} as another user"
+
+
+def test_a_grant_of_another_seller_is_a_404_under_ones_own_seller(owner, stranger):
+    mine = make_tenant(owner)
+    theirs = make_tenant(stranger)
+    client = Client()
+    client.force_login(stranger)
+    url = reverse(
+        "sellers:revoke_grant", kwargs={"pk": theirs.seller.pk, "grant_pk": mine.grant.pk}
+    )
+    assert client.post(url).status_code == 404
+    assert Grant.objects.filter(pk=mine.grant.pk).exists()
+
+
+def _arguments(route: Route) -> dict[str, object]:
+    return {
+        kwarg: (1 if kwarg in route.int_kwargs else OTHER_ARGUMENTS[kwarg])
+        for kwarg in route.kwargs
+    }
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if r.name not in PUBLIC_ROUTES], ids=lambda route: route.name
+)
+def test_every_private_page_sends_visitors_to_login(route, client):
+    url = reverse(route.name, kwargs=_arguments(route))
+    for method in ("GET", "POST"):
+        response = _call(client, method, url)
+        if response.status_code == 405:
+            continue
+        assert response.status_code == 302, f"{method} {url}"
+        assert response["Location"].startswith(reverse("login")), f"{method} {url}"
+
+
+def test_the_public_list_names_only_real_routes():
+    assert {route.name for route in ROUTES} >= PUBLIC_ROUTES
