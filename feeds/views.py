@@ -269,6 +269,19 @@ def report(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"): an SKU or a description from Amazon's report such as =HYPERLINK(...) would run
+# when the seller opens the file.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text, never evaluates: a leading quote, as
+    OWASP recommends, turns a would-be formula into plain text."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
 class _Echo:
     """A file-like object whose write returns the line, for csv.writer in a streamed answer."""
 
@@ -282,7 +295,8 @@ def results_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     feed = _feed(request, pk)
     if feed.state != FeedSubmission.State.COMPLETE:
         raise Http404("The processing report is not read yet.")
-    writer = csv.writer(_Echo())
+    # Every cell quoted, so a neutralised cell cannot be split by the separators it holds.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def rows() -> Iterator[str]:
         yield writer.writerow(
@@ -291,13 +305,13 @@ def results_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
         for r in feed.results.all().iterator(chunk_size=2000):
             yield writer.writerow(
                 [
-                    "" if r.message_id is None else r.message_id,
-                    r.sku,
-                    r.order_id,
-                    r.severity,
-                    r.result_type,
-                    r.code,
-                    r.description,
+                    _cell(r.message_id),
+                    _cell(r.sku),
+                    _cell(r.order_id),
+                    _cell(r.severity),
+                    _cell(r.result_type),
+                    _cell(r.code),
+                    _cell(r.description),
                 ]
             )
 

