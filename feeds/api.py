@@ -8,7 +8,6 @@ import tempfile
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -231,9 +230,13 @@ class FeedViewSet(PartnerViewSet):
         feed = self._object(seller, pk)
         if not feed.report_file:
             raise Conflict("The processing report is not downloaded yet.")
+        try:
+            handle = services.open_processing_report(feed)
+        except services.StoredFileMissing as missing:
+            raise exceptions.NotFound(str(missing)) from None
         extension = feed.report_file.rsplit(".", 1)[-1]
         return FileResponse(
-            default_storage.open(feed.report_file, "rb"),
+            handle,
             as_attachment=True,
             filename=f"feed-{feed.pk}-processing-report.{extension}",
             content_type=feed.report_content_type or "application/octet-stream",

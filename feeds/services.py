@@ -60,6 +60,40 @@ class FeedActionRefused(Exception):
     """The action does not apply to the feed in its current state; the message says why."""
 
 
+class StoredFileMissing(Exception):
+    """The feed names a stored file that storage no longer has (deleted by hand, a lost
+    volume); the message says which and what it means."""
+
+
+def open_original(feed: FeedSubmission) -> IO[bytes]:
+    """The feed file as the seller gave it (or the portal built it), to stream from storage."""
+    return _open_stored(
+        feed,
+        feed.file,
+        "The original file of this feed is missing from the portal's storage, so it cannot "
+        "be downloaded. What Amazon received is not affected: its processing report still "
+        "tells how every message went.",
+    )
+
+
+def open_processing_report(feed: FeedSubmission) -> IO[bytes]:
+    """Amazon's processing report as downloaded, to stream from storage."""
+    return _open_stored(
+        feed,
+        feed.report_file,
+        "The processing report of this feed is missing from the portal's storage, so it "
+        "cannot be downloaded. The results read from it are still shown with the feed.",
+    )
+
+
+def _open_stored(feed: FeedSubmission, name: str, missing: str) -> IO[bytes]:
+    try:
+        return default_storage.open(name, "rb")
+    except FileNotFoundError:
+        logger.error("feed %s: its stored file %s is missing", feed.pk, name)
+        raise StoredFileMissing(missing) from None
+
+
 # ---- storing ---------------------------------------------------------------------------------
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -171,10 +171,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["results"] = feed.results.all()[:500]
     context["result_count"] = feed.results.count()
     if feed.state == FeedSubmission.State.DRAFT:
-        with default_storage.open(feed.file, "rb") as handle:
-            context["draft_text"] = handle.read(DRAFT_PREVIEW_BYTES).decode(
-                "utf-8", errors="replace"
-            )
+        try:
+            with services.open_original(feed) as handle:
+                context["draft_text"] = handle.read(DRAFT_PREVIEW_BYTES).decode(
+                    "utf-8", errors="replace"
+                )
+        except services.StoredFileMissing as missing:
+            # The page still offers to discard the draft.
+            context["draft_missing"] = str(missing)
         context["draft_truncated"] = feed.size > DRAFT_PREVIEW_BYTES
     return render(request, "feeds/detail.html", context)
 
@@ -243,9 +247,13 @@ def original(request: HttpRequest, pk: int) -> FileResponse:
         content_type = "text/xml"
     else:
         content_type = f"text/tab-separated-values; charset={region_charset(feed.seller.region)}"
+    try:
+        handle = services.open_original(feed)
+    except services.StoredFileMissing as missing:
+        return _missing_file(request, feed, str(missing))
     # Streamed from storage in blocks; never read whole.
     response = FileResponse(
-        default_storage.open(feed.file, "rb"),
+        handle,
         as_attachment=True,
         filename=feed.filename or f"{_stem(feed)}.{'xml' if feed.is_xml else 'txt'}",
         content_type=content_type,
@@ -260,9 +268,13 @@ def report(request: HttpRequest, pk: int) -> FileResponse:
     feed = _feed(request, pk)
     if not feed.report_file:
         raise Http404("The processing report is not downloaded yet.")
+    try:
+        handle = services.open_processing_report(feed)
+    except services.StoredFileMissing as missing:
+        return _missing_file(request, feed, str(missing))
     extension = feed.report_file.rsplit(".", 1)[-1]
     return FileResponse(
-        default_storage.open(feed.report_file, "rb"),
+        handle,
         as_attachment=True,
         filename=f"{_stem(feed)}-processing-report.{extension}",
         content_type=feed.report_content_type or "application/octet-stream",
@@ -280,6 +292,20 @@ def _cell(value: object) -> str:
     OWASP recommends, turns a would-be formula into plain text."""
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def _missing_file(request: HttpRequest, feed: FeedSubmission, message: str) -> HttpResponse:
+    return render(
+        request,
+        "missing_file.html",
+        {
+            "seller": feed.seller,
+            "title": feed.feed_type_name,
+            "message": message,
+            "back_url": reverse("feeds:detail", args=[feed.pk]),
+        },
+        status=404,
+    )
 
 
 class _Echo:

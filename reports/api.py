@@ -11,7 +11,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -282,6 +282,8 @@ class ReportViewSet(PartnerViewSet):
             stored = services.open_report(self._object(seller, pk))
         except services.ReportActionRefused as refusal:
             raise Conflict(str(refusal)) from None
+        except services.StoredFileMissing as missing:
+            raise exceptions.NotFound(str(missing)) from None
         # Streamed from storage in blocks, never read whole.
         response = FileResponse(
             stored.handle,

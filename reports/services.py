@@ -64,6 +64,17 @@ class ReportActionRefused(Exception):
     """The action cannot be done in the object's current state; the message says why."""
 
 
+class StoredFileMissing(Exception):
+    """The row names a stored file that storage no longer has (deleted by hand, a lost
+    volume); the message tells the seller what to do."""
+
+
+REPORT_FILE_MISSING = (
+    "The stored copy of this report is missing from the portal's storage. Download it again "
+    "from Amazon (“Download again”); Amazon keeps reports for 90 days."
+)
+
+
 # Raised by every action that calls MWS for a seller whose authorization was removed.
 SellerNotCallable = gateway.SellerNotCallable
 
@@ -287,9 +298,15 @@ class StoredFile:
 
 
 def open_report(report: Report) -> StoredFile:
-    """The stored copy of ``report``; ``ReportActionRefused`` while there is none."""
+    """The stored copy of ``report``; ``ReportActionRefused`` while there is none,
+    ``StoredFileMissing`` when storage lost it."""
     if not report.is_stored:
         raise ReportActionRefused("This report is not downloaded yet.")
+    try:
+        handle = default_storage.open(report.file, "rb")
+    except FileNotFoundError:
+        logger.error("report %s: its stored file %s is missing", report.pk, report.file)
+        raise StoredFileMissing(REPORT_FILE_MISSING) from None
     content_type = report.content_type or (
         "text/xml" if report.format == "xml" else "text/tab-separated-values"
     )
@@ -300,7 +317,7 @@ def open_report(report: Report) -> StoredFile:
     when = report.available_at or report.created_at
     extension = report.file.rsplit(".", 1)[-1] if "." in report.file else "txt"
     return StoredFile(
-        handle=default_storage.open(report.file, "rb"),
+        handle=handle,
         filename=f"{stem}-{report.report_id}-{when:%Y%m%d}.{extension}",
         content_type=content_type,
         size=report.size,

@@ -145,6 +145,8 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         stored = services.open_report(report)
     except services.ReportActionRefused as refusal:
         raise Http404(str(refusal)) from None
+    except services.StoredFileMissing as missing:
+        return _missing_file(request, report, str(missing))
     # Streamed from storage in blocks; never read whole.
     response = FileResponse(
         stored.handle,
@@ -182,10 +184,31 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
     if not report.is_stored:
         raise Http404("This report is not downloaded yet.")
+    try:
+        preview_data = preview_report(report)
+    except FileNotFoundError:
+        return _missing_file(request, report, services.REPORT_FILE_MISSING)
     return render(
         request,
         "reports/preview.html",
-        {"report": report, "seller": report.seller, "preview": preview_report(report)},
+        {"report": report, "seller": report.seller, "preview": preview_data},
+    )
+
+
+def _missing_file(request: HttpRequest, report: Report, message: str) -> HttpResponse:
+    return render(
+        request,
+        "missing_file.html",
+        {
+            "seller": report.seller,
+            "title": report.report_type_name,
+            "message": message,
+            "retry_url": reverse("reports:retry_download", args=[report.pk]),
+            "back_url": reverse("reports:request", args=[report.request_id])
+            if report.request_id
+            else f"{reverse('reports:seller', args=[report.seller_id])}?view=reports",
+        },
+        status=404,
     )
 
 
