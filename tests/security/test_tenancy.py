@@ -1,76 +1,26 @@
 """Tenant sweep over every browser URL: another user's object is a 404, never a 403, 200 or 500.
 
 The routes come from walking the URL resolver, so a page added later is swept too: a route
-that names an object by id and is missing from ``OBJECT_ROUTES`` fails the suite until it is
-listed here with the object it takes.
+that names an object by id and is missing from ``OBJECT_ROUTES`` (in conftest.py) fails the
+suite until it is listed there with the object it takes.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from sellers.models import Grant
-from tests.security.conftest import Route, Tenant, browser_routes, make_tenant
+from tests.security.conftest import (
+    OBJECT_ROUTES,
+    PUBLIC_ROUTES,
+    browser_routes,
+    make_tenant,
+    route_arguments,
+)
 
 pytestmark = pytest.mark.django_db
-
-# For each route that takes an id: the URL arguments naming the owner's object.
-OBJECT_ROUTES: dict[str, Callable[[Tenant], dict[str, int]]] = {
-    "sellers:dashboard": lambda t: {"pk": t.seller.pk},
-    "sellers:settings": lambda t: {"pk": t.seller.pk},
-    "sellers:verify": lambda t: {"pk": t.seller.pk},
-    "sellers:replace_token": lambda t: {"pk": t.seller.pk},
-    "sellers:remove": lambda t: {"pk": t.seller.pk},
-    "sellers:grant_partner": lambda t: {"pk": t.seller.pk},
-    "sellers:revoke_grant": lambda t: {"pk": t.seller.pk, "grant_pk": t.grant.pk},
-    "gateway:seller_activity": lambda t: {"pk": t.seller.pk},
-    "reports:seller": lambda t: {"seller_pk": t.seller.pk},
-    "reports:request_new": lambda t: {"seller_pk": t.seller.pk},
-    "reports:sync": lambda t: {"seller_pk": t.seller.pk},
-    "reports:settings": lambda t: {"seller_pk": t.seller.pk},
-    "reports:schedules": lambda t: {"seller_pk": t.seller.pk},
-    "reports:refresh_schedules": lambda t: {"seller_pk": t.seller.pk},
-    "reports:delete_schedule": lambda t: {"pk": t.schedule.pk},
-    "reports:request": lambda t: {"pk": t.report_request.pk},
-    "reports:request_status": lambda t: {"pk": t.report_request.pk},
-    "reports:cancel": lambda t: {"pk": t.report_request.pk},
-    "reports:download": lambda t: {"pk": t.report.pk},
-    "reports:preview": lambda t: {"pk": t.report.pk},
-    "reports:retry_download": lambda t: {"pk": t.report.pk},
-    "feeds:seller": lambda t: {"seller_pk": t.seller.pk},
-    "feeds:seller_table": lambda t: {"seller_pk": t.seller.pk},
-    "feeds:upload": lambda t: {"seller_pk": t.seller.pk},
-    "feeds:build": lambda t: {"seller_pk": t.seller.pk},
-    "feeds:detail": lambda t: {"pk": t.feed.pk},
-    "feeds:status": lambda t: {"pk": t.feed.pk},
-    "feeds:submit": lambda t: {"pk": t.feed.pk},
-    "feeds:cancel": lambda t: {"pk": t.feed.pk},
-    "feeds:discard": lambda t: {"pk": t.feed.pk},
-    "feeds:original": lambda t: {"pk": t.feed.pk},
-    "feeds:report": lambda t: {"pk": t.feed.pk},
-    "feeds:results_csv": lambda t: {"pk": t.feed.pk},
-}
-
-# Pages a visitor reaches before logging in. Every other browser URL must send them to login.
-PUBLIC_ROUTES = {
-    "healthz",
-    "login",
-    "logout",
-    "signup",
-    "signup_done",
-    "verify_email_resend",
-    "verify_email",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
-}
-# URL arguments that are not object ids, with a value each route accepts.
-OTHER_ARGUMENTS = {"region": "NA", "uidb64": "MQ", "token": "set-password"}
 
 ROUTES = browser_routes()
 ID_ROUTES = [route for route in ROUTES if route.int_kwargs]
@@ -131,18 +81,11 @@ def test_a_grant_of_another_seller_is_a_404_under_ones_own_seller(owner, strange
     assert Grant.objects.filter(pk=mine.grant.pk).exists()
 
 
-def _arguments(route: Route) -> dict[str, object]:
-    return {
-        kwarg: (1 if kwarg in route.int_kwargs else OTHER_ARGUMENTS[kwarg])
-        for kwarg in route.kwargs
-    }
-
-
 @pytest.mark.parametrize(
     "route", [r for r in ROUTES if r.name not in PUBLIC_ROUTES], ids=lambda route: route.name
 )
 def test_every_private_page_sends_visitors_to_login(route, client):
-    url = reverse(route.name, kwargs=_arguments(route))
+    url = reverse(route.name, kwargs=route_arguments(route))
     for method in ("GET", "POST"):
         response = _call(client, method, url)
         if response.status_code == 405:
