@@ -20,8 +20,9 @@ from tests.unit.portal.test_settings import PRODUCTION_SECRETS, ROOT
 
 HOST = "portal.example.com"
 
-# Runs in the fresh interpreter: makes a user, logs in over HTTPS and prints what came back. Static files are served by the plain storage here: the manifest a production
-# deployment builds with collectstatic is not what is under test.
+# Runs in the fresh interpreter: makes a user, logs in over HTTPS and prints what came back.
+# Static files are served by the plain storage here: the manifest a production deployment
+# builds with collectstatic is not what is under test.
 PROBE = """
 import json, django
 from django.test.utils import override_settings
