@@ -14,7 +14,7 @@ from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.models import RequestLogEntry
 from sellers import webhooks
-from sellers.models import Grant, Seller, SellerMarketplace, WebhookEndpoint
+from sellers.models import Seller, SellerMarketplace, WebhookEndpoint
 
 
 class MarketplaceSerializer(serializers.ModelSerializer):
@@ -65,7 +65,7 @@ class SellerSerializer(serializers.ModelSerializer):
         ]
 
     def get_scopes(self, seller: Seller) -> list[str]:
-        return seller.partner_scopes
+        return sorted(seller.granted_scopes)
 
 
 class SellerDetailSerializer(SellerSerializer):
@@ -99,27 +99,17 @@ class RequestLogSerializer(serializers.ModelSerializer):
         ]
 
 
-def _with_scopes(sellers: list[Seller], partner: Any) -> list[Seller]:
-    scopes = dict(
-        Grant.objects.filter(partner=partner, seller__in=sellers).values_list("seller_id", "scopes")
-    )
-    for seller in sellers:
-        seller.partner_scopes = sorted(scopes.get(seller.pk, []))
-    return sellers
-
-
 class SellerViewSet(PartnerViewSet):
     @extend_schema(responses=SellerSerializer(many=True), parameters=PAGE_PARAMETERS)
     def list(self, request: Request) -> Response:
         before, size = self.page_args()
-        rows = Seller.objects.for_partner(request.user).defer("auth_token")
-        items, next_before = keyset_page(rows.prefetch_related("marketplaces"), before, size)
-        return self.paginated(_with_scopes(items, request.user), next_before, SellerSerializer)
+        rows = self.granted_sellers().prefetch_related("marketplaces")
+        items, next_before = keyset_page(rows, before, size)
+        return self.paginated(items, next_before, SellerSerializer)
 
     @extend_schema(responses=SellerDetailSerializer)
     def retrieve(self, request: Request, seller_pk: int) -> Response:
-        seller = _with_scopes([self.get_seller()], request.user)[0]
-        return Response(SellerDetailSerializer(seller).data)
+        return Response(SellerDetailSerializer(self.get_seller()).data)
 
 
 class RequestLogViewSet(PartnerViewSet):

@@ -492,8 +492,3 @@ def grant_partner(seller: Seller, partner: Partner, *, scopes: Iterable[str]) ->
 def revoke_grant(grant: Grant) -> None:
     logger.info("seller %s revoked partner %s", grant.seller_id, grant.partner_id)
     grant.delete()
-
-
-def partner_scopes(seller: Seller, partner: Partner) -> set[str]:
-    grant = Grant.objects.filter(seller=seller, partner=partner).first()
-    return set(grant.scopes) if grant else set()

@@ -9,7 +9,7 @@ import binascii
 from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, permissions, viewsets
@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from mwsportal.api.auth import ApiKeyAuthentication
 from mwsportal.api.errors import ScopeMissing, error_body
 from mwsportal.api.throttling import ApiKeyRateThrottle
-from sellers import services as seller_services
 from sellers.models import IdempotentRequest, Seller
 
 PAGE_SIZE = 25
@@ -78,14 +77,20 @@ class PartnerViewSet(viewsets.ViewSet):
 
     # ---- tenancy and scopes
 
-    def get_seller(self) -> Seller:
-        return get_object_or_404(
-            Seller.objects.for_partner(self.request.user).defer("auth_token"),
-            pk=self.kwargs["seller_pk"],
+    def granted_sellers(self) -> QuerySet[Seller]:
+        """The partner's sellers, each with its grant's scopes as ``granted_scopes``: the
+        query that finds the seller also answers which scopes it granted."""
+        return (
+            Seller.objects.for_partner(self.request.user)
+            .defer("auth_token")
+            .annotate(granted_scopes=F("grants__scopes"))
         )
 
+    def get_seller(self) -> Seller:
+        return get_object_or_404(self.granted_sellers(), pk=self.kwargs["seller_pk"])
+
     def require(self, seller: Seller, scope: str) -> None:
-        if scope not in seller_services.partner_scopes(seller, self.request.user):
+        if scope not in seller.granted_scopes:
             raise ScopeMissing(scope)
 
     # ---- cursor pages
