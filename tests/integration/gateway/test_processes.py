@@ -110,9 +110,12 @@ def test_a_backlog_of_1000_calls_does_not_delay_50_other_sellers(portal_env):
 
     waits = [w for sid, ws in report["latency"].items() if sid != "A0001GATEWAYTEST" for w in ws]
     assert len(waits) == 50
-    # Each went out on the first tick after its time and token were there (plus the few
-    # milliseconds the calls ahead of it in that tick took).
-    assert max(waits) <= tick + 0.2, f"p99 {p99(waits):.3f} s, max {max(waits):.3f} s"
+    # None waited behind seller 1's backlog, which needs over ten minutes at this scale (a
+    # GetReportCount token every 0.75 s). How soon each went out after its token was there
+    # (one tick when the machine is idle) is the throttling benchmark's to measure: on a
+    # loaded CI machine a tick can run late, so the bound here only separates "next few
+    # ticks" from "queued behind the backlog".
+    assert max(waits) <= 10 * tick, f"p99 {p99(waits):.3f} s, max {max(waits):.3f} s"
     # Meanwhile the backlog went out at its bucket's pace, and is mostly still waiting.
     backlog_sent = len(report["latency"]["A0001GATEWAYTEST"])
     assert 10 < backlog_sent < 100
