@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from mwsportal.accounts.forms import ThrottledAdminAuthenticationForm
 from mwsportal.accounts.models import EmailConfirmation
 
 
@@ -44,3 +45,5 @@ class PortalUserAdmin(UserAdmin):
 
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), PortalUserAdmin)
+# Failed staff logins count towards the same per-account and per-address lockout.
+admin.site.login_form = ThrottledAdminAuthenticationForm

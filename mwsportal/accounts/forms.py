@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse
@@ -123,3 +124,13 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                 ),
                 code="unconfirmed",
             )
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The admin's login form behind the same limits. Staff accounts are the ones most worth
+    guessing, so their form must not be a way around the lockout."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "locked_out": ThrottledAuthenticationForm.error_messages["locked_out"],
+    }

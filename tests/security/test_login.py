@@ -1,8 +1,13 @@
-"""Brute-force protection: failed logins lock out an account and a client address."""
+"""Brute-force protection: failed logins lock out an account and a client address, on every
+login form (the portal's and the admin's); a password reset does not tell whether an account
+exists."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -12,6 +17,7 @@ from mwsportal.accounts.throttling import LoginThrottle, client_ip
 pytestmark = pytest.mark.django_db
 
 LOCKED = "Too many failed logins"
+CSRF_TOKEN = re.compile(r'"X-CSRFToken": "[^"]+"')
 
 
 @pytest.fixture(autouse=True)
@@ -22,10 +28,31 @@ def limits(settings):
     settings.TRUSTED_PROXY_COUNT = 0
 
 
-def attempt(username: str, password: str, ip: str = "203.0.113.7"):
+def attempt(username: str, password: str, ip: str = "203.0.113.7", url: str | None = None):
     return Client(REMOTE_ADDR=ip).post(
-        reverse("login"), {"username": username, "password": password}
+        url or reverse("login"), {"username": username, "password": password}
     )
+
+
+LOGIN_FORMS = ["/accounts/login/", "/admin/login/"]
+
+
+@pytest.mark.parametrize("url", LOGIN_FORMS)
+def test_every_login_form_locks_a_staff_account_after_five_failures(staff, url):
+    for _ in range(4):
+        assert LOCKED not in attempt(staff.username, "wrong", url=url).content.decode()
+    assert LOCKED in attempt(staff.username, "wrong", url=url).content.decode()
+    for form in LOGIN_FORMS:
+        refused = attempt(staff.username, staff.raw_password, ip="198.51.100.1", url=form)
+        assert refused.status_code == 200, form
+        assert LOCKED in refused.content.decode(), form
+
+
+@pytest.mark.parametrize("url", LOGIN_FORMS)
+def test_every_login_form_counts_failures_per_address(owner, url):
+    for number in range(20):
+        attempt(f"guess{number}@example.com", "wrong", ip="203.0.113.9", url=url)
+    assert LOCKED in attempt(owner.username, owner.raw_password, ip="203.0.113.9").content.decode()
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(owner):
@@ -94,8 +121,6 @@ def test_the_lockout_ends_after_its_time(owner, monkeypatch):
 
 
 def test_a_password_reset_lifts_the_account_lock(owner, client):
-    from django.core import mail
-
     for _ in range(5):
         attempt(owner.username, "wrong")
     client.post(reverse("password_reset"), {"email": owner.email})
@@ -127,3 +152,26 @@ def test_behind_one_proxy_the_last_forwarded_address_is_the_client(settings):
         "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"
     )
     assert client_ip(request) == "203.0.113.7", "what the client wrote itself is not trusted"
+
+
+def test_a_password_reset_answers_the_same_whether_the_account_exists(owner, stranger):
+    stranger.is_active = False
+    stranger.save()
+    answers = {}
+    for email in (owner.email, "nobody@example.com", stranger.email, owner.email.upper()):
+        response = Client().post(reverse("password_reset"), {"email": email}, follow=True)
+        answers[email] = (
+            response.status_code,
+            tuple(response.redirect_chain),
+            # The page differs only in its CSRF token, masked anew for every response.
+            CSRF_TOKEN.sub("TOKEN", response.content.decode()),
+        )
+    assert len(set(answers.values())) == 1, "every address gets the same answer"
+    assert [message.to for message in mail.outbox] == [[owner.email], [owner.email]]
+
+
+def test_a_wrong_password_and_an_unknown_account_get_the_same_refusal(owner):
+    unknown = attempt("nobody@example.com", "wrong", ip="198.51.100.6")
+    wrong = attempt(owner.username, "wrong", ip="198.51.100.7")
+    assert unknown.status_code == wrong.status_code == 200
+    assert unknown.context["form"].errors == wrong.context["form"].errors
