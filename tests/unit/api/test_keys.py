@@ -1,13 +1,21 @@
-"""API keys: shown once, stored hashed, refused when missing, wrong, expired or revoked."""
+"""API keys: shown once, stored hashed, refused when missing, wrong, expired or revoked; and
+each key's rate limit, counted in the cache every web process shares."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
+from mwsportal.api import throttling
 from sellers import services
 from sellers.models import ApiKey
 from tests.unit.api.conftest import PartnerClient
@@ -83,5 +91,76 @@ def test_rate_limit_answers_429_with_retry_after(api, settings):
     assert api.get(URL).status_code == 200
     response = api.get(URL)
     assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
+    assert 0 < int(response["Retry-After"]) <= 60
     assert response.json()["error"]["code"] == "throttled"
+
+
+def test_each_key_has_its_own_allowance(api, partner, settings):
+    settings.API_RATE_LIMIT = "1/minute"
+    assert api.get(URL).status_code == 200
+    assert api.get(URL).status_code == 429
+    _, second_key = services.create_api_key(partner, name="second")
+    assert PartnerClient(second_key).get(URL).status_code == 200
+
+
+def test_the_allowance_comes_back_with_the_next_window(api, settings, monkeypatch):
+    settings.API_RATE_LIMIT = "1/minute"
+    start = 1_800_000_000.0  # the first second of a minute
+    monkeypatch.setattr(throttling.time, "time", lambda: start + 15)
+    assert api.get(URL).status_code == 200
+    refused = api.get(URL)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "45"
+    monkeypatch.setattr(throttling.time, "time", lambda: start + 60)
+    assert api.get(URL).status_code == 200
+
+
+def test_the_count_is_shared_with_another_process(api, partner, settings):
+    # A second web process (its own interpreter, the same cache) sees this one's count.
+    settings.API_RATE_LIMIT = "2/minute"
+    assert api.get(URL).status_code == 200
+    assert api.get(URL).status_code == 200
+    key_id = ApiKey.objects.get(partner=partner).pk
+    other_process = subprocess.run(
+        [sys.executable, "-c", ANOTHER_PROCESS, str(key_id)],
+        env={**os.environ, "MWSPORTAL_DATA_DIR": str(settings.DATA_DIR)},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert other_process.returncode == 0, other_process.stderr
+    assert other_process.stdout.split() == ["refused"]
+
+
+ANOTHER_PROCESS = """
+import os, sys
+from types import SimpleNamespace
+
+import django
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "mwsportal.settings"
+os.environ["API_RATE_LIMIT"] = "2/minute"
+django.setup()
+from mwsportal.api.throttling import ApiKeyRateThrottle
+
+request = SimpleNamespace(auth=SimpleNamespace(pk=int(sys.argv[1])))
+print("allowed" if ApiKeyRateThrottle().allow_request(request, None) else "refused")
+"""
+
+
+@pytest.mark.skipif(
+    "redis" not in django_settings.CACHES["default"]["BACKEND"].lower(),
+    reason="atomic counting is what the Redis cache adds (CACHE_URL=redis://...)",
+)
+def test_concurrent_requests_never_exceed_the_limit(partner, settings):
+    settings.API_RATE_LIMIT = "50/hour"
+    api_key, _ = services.create_api_key(partner, name="load")
+    request = SimpleNamespace(auth=SimpleNamespace(pk=api_key.pk))
+
+    def attempts(_: int) -> int:
+        return sum(throttling.ApiKeyRateThrottle().allow_request(request, None) for _ in range(20))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        allowed = sum(pool.map(attempts, range(8)))
+    assert allowed == 50
