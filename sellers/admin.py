@@ -12,12 +12,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.debug import sensitive_variables
 
-from sellers import services
+from sellers import services, tasks
 from sellers.forms import token_input
 from sellers.models import (
     ApiKey,
@@ -95,6 +96,13 @@ class SellerAdminForm(forms.ModelForm):
             return cleaned
         seller_id = self.instance.seller_id if self.instance.pk else cleaned.get("seller_id", "")
         region = self.instance.region if self.instance.pk else cleaned.get("region", "")
+        if self.instance.status == Seller.Status.SUSPENDED:
+            self.add_error(
+                "new_auth_token",
+                "This seller is suspended: the portal makes no call to Amazon for it, not even "
+                "to check a token. Reactivate it first.",
+            )
+            return cleaned
         try:
             seller_id = services.clean_seller_id(seller_id)
             cleaned["new_auth_token"] = services.clean_auth_token(token)
@@ -179,18 +187,40 @@ class SellerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Verify credentials now")
     def verify_now(self, request: HttpRequest, queryset: QuerySet[Seller]) -> None:
-        verified, failures = 0, []
-        for seller in queryset.filter(auth_token__isnull=False).defer(None):
-            try:
-                services.verify_seller(seller)
-            except services.AuthorizationCheckFailed as failure:
-                failures.append(f"{seller}: {failure.message}")
+        """Queue one verification per seller: checking hundreds of sellers one after the
+        other inside this request would outlast any timeout. Suspended sellers and sellers
+        without a token are not called."""
+        selected = queryset.order_by().values_list("pk", "status", "auth_token__isnull")
+        queued, suspended, removed = [], 0, 0
+        for pk, status, no_token in selected.iterator():
+            if status == Seller.Status.SUSPENDED:
+                suspended += 1
+            elif no_token:
+                removed += 1
             else:
-                verified += 1
-        if verified:
-            self.message_user(request, f"{verified} seller(s) verified.", messages.SUCCESS)
-        for failure in failures:
-            self.message_user(request, failure, messages.WARNING)
+                queued.append(pk)
+        transaction.on_commit(lambda: [tasks.verify_seller.delay(pk) for pk in queued])
+        if queued:
+            self.message_user(
+                request,
+                f"{len(queued)} verification(s) queued. Each seller's “verified at”, "
+                "marketplaces and status change when Amazon has answered.",
+                messages.SUCCESS,
+            )
+        if suspended:
+            self.message_user(
+                request,
+                f"{suspended} suspended seller(s) not verified: the portal makes no call to "
+                "Amazon for a suspended seller. Reactivate them first.",
+                messages.WARNING,
+            )
+        if removed:
+            self.message_user(
+                request,
+                f"{removed} seller(s) without a token not verified: their owners must paste "
+                "a new token.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Suspend (stop every MWS call)")
     def suspend(self, request: HttpRequest, queryset: QuerySet[Seller]) -> HttpResponse | None:
@@ -323,12 +353,31 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
+    """Staff grant and revoke as a seller does on its settings page, through the same
+    services."""
+
     form = GrantForm
     list_display = ["partner", "seller", "scopes", "created_at"]
     list_select_related = ["partner", "seller"]
     list_filter = ["partner"]
     autocomplete_fields = ["partner", "seller"]
     search_fields = ["partner__name", "seller__name", "seller__seller_id"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Grant | None = None) -> list[str]:
+        # A grant is the pair; another pair is another grant.
+        return ["partner", "seller"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: Grant, form: Any, change: bool) -> None:
+        grant = services.grant_partner(obj.seller, obj.partner, scopes=form.cleaned_data["scopes"])
+        obj.pk = grant.pk
+        obj.created_at = grant.created_at
+
+    def delete_model(self, request: HttpRequest, obj: Grant) -> None:
+        services.revoke_grant(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Grant]) -> None:
+        for grant in queryset:
+            services.revoke_grant(grant)
 
 
 # ---- webhooks -----------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
-"""The seller's settings page grants partners access and revokes it; only the owner can."""
+"""The seller's settings page grants partners access and revokes it; only the owner can.
+Staff create partners, grant, revoke keys and read the webhook log in the admin."""
 
 from __future__ import annotations
 
 import pytest
 
-from sellers import services
-from sellers.models import Grant, Partner, Seller
+from sellers import services, webhooks
+from sellers.models import Grant, Partner, Seller, WebhookDelivery
 from tests.factories import SellerFactory
 
 
@@ -75,3 +76,109 @@ def test_admin_shows_a_new_key_once_and_stores_only_its_hash(staff, client, part
     assert services.authenticate_api_key(key) == api_key
     listing = client.get("/admin/sellers/apikey/").content.decode()
     assert key not in listing
+
+
+# ---- staff, in the admin ----------------------------------------------------------------------
+
+
+def test_staff_create_a_partner(admin_client):
+    response = admin_client.post(
+        "/admin/sellers/partner/add/",
+        {
+            "name": "Globex Connect",
+            "contact_email": "api@globex.example",
+            "is_active": "on",
+            # The key and grant inlines, left empty.
+            "api_keys-TOTAL_FORMS": "0",
+            "api_keys-INITIAL_FORMS": "0",
+            "grants-TOTAL_FORMS": "0",
+            "grants-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content
+    partner = Partner.objects.get()
+    assert (partner.name, partner.contact_email, partner.is_active) == (
+        "Globex Connect",
+        "api@globex.example",
+        True,
+    )
+
+
+def test_staff_grant_change_and_revoke_in_the_admin(admin_client, seller, partner):
+    response = admin_client.post(
+        "/admin/sellers/grant/add/",
+        {"partner": partner.pk, "seller": seller.pk, "scopes": ["read_reports"]},
+    )
+    assert response.status_code == 302, response.content
+    grant = Grant.objects.get()
+    assert grant.scopes == ["read_reports"]
+    assert list(Seller.objects.for_partner(partner)) == [seller]
+
+    response = admin_client.post(
+        f"/admin/sellers/grant/{grant.pk}/change/",
+        {"scopes": ["submit_feeds", "request_reports"]},
+    )
+    assert response.status_code == 302, response.content
+    grant.refresh_from_db()
+    assert grant.scopes == ["request_reports", "submit_feeds"]
+    assert (grant.partner, grant.seller) == (partner, seller)
+
+    response = admin_client.post(f"/admin/sellers/grant/{grant.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Grant.objects.exists()
+    assert list(Seller.objects.for_partner(partner)) == []
+
+
+def test_a_grant_without_scopes_is_refused_in_the_admin(admin_client, seller, partner):
+    response = admin_client.post(
+        "/admin/sellers/grant/add/", {"partner": partner.pk, "seller": seller.pk}
+    )
+    assert response.status_code == 200
+    assert "scopes" in response.context["adminform"].form.errors
+    assert not Grant.objects.exists()
+
+
+def test_staff_revoke_keys_and_read_their_last_use(admin_client, partner):
+    api_key, key = services.create_api_key(partner, name="ci")
+    services.authenticate_api_key(key)
+    listing = admin_client.get("/admin/sellers/apikey/").content.decode()
+    assert api_key.prefix in listing
+    assert key not in listing
+    response = admin_client.post(
+        "/admin/sellers/apikey/",
+        {"action": "revoke", "_selected_action": [api_key.pk]},
+    )
+    assert response.status_code == 302
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
+    assert api_key.last_used_at is not None
+    with pytest.raises(services.ApiKeyRefused, match="revoked"):
+        services.authenticate_api_key(key)
+
+
+def test_the_webhook_admin_never_shows_the_secret_and_logs_deliveries(
+    admin_client, seller, partner
+):
+    services.grant_partner(seller, partner, scopes=["read_reports"])
+    endpoint, secret = webhooks.register_endpoint(
+        partner, url="https://hooks.example.com/in", events=["seller.needs_reauthorization"]
+    )
+    services.mark_needs_reauthorization(seller, reason="AccessDenied")
+    delivery = WebhookDelivery.objects.get()
+
+    page = admin_client.get(f"/admin/sellers/webhookendpoint/{endpoint.pk}/change/")
+    assert page.status_code == 200
+    assert secret not in page.content.decode()
+    log = admin_client.get("/admin/sellers/webhookdelivery/")
+    assert log.status_code == 200
+    assert "seller.needs_reauthorization" in log.content.decode()
+    detail = admin_client.get(f"/admin/sellers/webhookdelivery/{delivery.pk}/change/")
+    assert detail.status_code == 200
+    assert "AccessDenied" in detail.content.decode()
+    # The log is read-only: a delivery is neither added nor edited by hand.
+    assert admin_client.get("/admin/sellers/webhookdelivery/add/").status_code == 403
+    admin_client.post(
+        f"/admin/sellers/webhookdelivery/{delivery.pk}/change/", {"state": "delivered"}
+    )
+    delivery.refresh_from_db()
+    assert delivery.state == "pending"
