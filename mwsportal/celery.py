@@ -32,6 +32,10 @@ if app.conf.broker_url.startswith(("redis://", "rediss://")):
     # longest task, or a slow task would run twice. (The SQLite transport hands its options
     # to SQLAlchemy's create_engine, so they are set for Redis only.)
     app.conf.broker_transport_options = {"visibility_timeout": 3600}
+if app.conf.broker_url.startswith("redis://"):
+    # Kombu's Redis transport with a fix that keeps workers alive through a Redis restart
+    # (mwsportal/broker.py). rediss:// keeps kombu's own, which sets up its TLS defaults.
+    app.conf.broker_transport = "mwsportal.broker:Transport"
 app.autodiscover_tasks()
 
 
