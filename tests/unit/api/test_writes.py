@@ -4,12 +4,13 @@ the field, and ``Idempotency-Key`` retries that never create a second object."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from feeds.models import FeedSubmission
 from mwsportal.gateway.models import MWSCall
-from reports.models import ReportRequest
+from reports.models import ReportRequest, ReportSchedule
 from sellers.models import IdempotentRequest
-from tests.factories import FEED_BODY
+from tests.factories import FEED_BODY, ReportRequestFactory
 
 LISTINGS = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"
 FEED_TYPE = "_POST_INVENTORY_AVAILABILITY_DATA_"
@@ -94,8 +95,6 @@ def test_keys_of_two_partners_do_not_collide(api, other_api, seller, stranger_se
 
 
 def test_feed_from_a_multipart_file(api, seller, media, django_capture_on_commit_callbacks):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             f"/api/v1/sellers/{seller.pk}/feeds/",
@@ -159,3 +158,56 @@ def test_feed_without_a_type_names_the_field(api, seller, media):
     )
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "feed_type"
+
+
+def test_a_retried_schedule_post_asks_amazon_once(api, seller):
+    url = f"/api/v1/sellers/{seller.pk}/schedules/"
+    body = {"report_type": LISTINGS, "schedule": "_1_DAY_"}
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="sched-1")
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="sched-1")
+    assert first.status_code == again.status_code == 202, first.content
+    assert again.json() == first.json()
+    assert again["Idempotent-Replay"] == "true"
+    assert ReportSchedule.objects.filter(seller=seller).count() == 1
+    assert MWSCall.objects.filter(seller=seller, operation="ManageReportSchedule").count() == 1
+
+
+def test_a_retried_multipart_feed_is_stored_once(api, seller, media):
+    url = f"/api/v1/sellers/{seller.pk}/feeds/"
+    answers = [
+        api.post(
+            url,
+            {
+                "feed_type": FEED_TYPE,
+                "file": SimpleUploadedFile("inventory.xml", FEED_BODY, "text/xml"),
+            },
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="feed-retry",
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[1].json() == answers[0].json()
+    assert FeedSubmission.objects.count() == 1
+
+
+def test_a_retried_cancel_answers_as_the_first_did(api, seller):
+    report_request = ReportRequestFactory(seller=seller, status="submitted")
+    url = f"/api/v1/sellers/{seller.pk}/report-requests/{report_request.pk}/cancel/"
+    first = api.post(url, HTTP_IDEMPOTENCY_KEY="cancel-1")
+    assert first.status_code == 202, first.content
+    # The request stays submitted until Amazon answers: the key is what keeps the retry from
+    # asking Amazon a second time.
+    assert api.post(url, HTTP_IDEMPOTENCY_KEY="cancel-1").json() == first.json()
+    cancels = MWSCall.objects.filter(seller=seller, operation="CancelReportRequests")
+    assert cancels.count() == 1
+
+
+def test_a_retry_while_the_first_request_runs_is_told_to_wait(api, seller, partner):
+    url = f"/api/v1/sellers/{seller.pk}/report-requests/"
+    IdempotentRequest.objects.create(partner=partner, key="busy", path=url)
+    response = api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="busy")
+    assert response.status_code == 409
+    assert response["Retry-After"] == "1"
+    assert response.json()["error"]["code"] == "idempotency_key_in_use"
+    assert not ReportRequest.objects.exists()
