@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from drf_spectacular.validation import validate_schema
 
@@ -35,8 +37,15 @@ def test_docs_page_loads_nothing_from_another_origin(client, db):
     urls = re.findall(r"""(?:src|href)=["']([^"']+)""", html)
     assert urls
     assert all(not u.startswith(("http:", "https:", "//")) for u in urls), urls
+    # Every file it loads is one the portal serves itself.
+    static = [
+        u.removeprefix(settings.STATIC_URL) for u in urls if u.startswith(settings.STATIC_URL)
+    ]
+    assert len(static) >= 3
+    assert all(finders.find(path) for path in static), static
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200
+    assert not re.search(r"https?://", script.content.decode())
 
 
 def test_cursor_pages_walk_the_whole_list_once(api, seller):
