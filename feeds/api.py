@@ -171,10 +171,12 @@ class FeedViewSet(PartnerViewSet):
     def create(self, request: Request, seller_pk: int) -> Response:
         seller = self.get_seller()
         self.require(seller, SCOPE)
+        # Reading the body runs the upload handler, which notes a file over the size limit.
+        body = request.data
         refused = getattr(request._request, "feed_upload_refused", None)
         if refused:
             raise TooLarge(refused)
-        raw = request.data.get("raw") if "raw" in request.data else None
+        raw = body.get("raw") if "raw" in body else None
         if raw is not None:
             fields: Any = {
                 "feed_type": request.query_params.get("feed_type"),

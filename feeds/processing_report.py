@@ -53,6 +53,11 @@ class ProcessingReport:
     results: list[MessageResult] = field(default_factory=list)
 
 
+# An XML report is read whole into a tree. A real one holds a Result per message with an
+# error or warning, a few megabytes even for the 30,000 messages MWS advises as a maximum.
+MAX_XML_BYTES = 64 * 1024 * 1024
+
+
 def is_error_type(value: str) -> bool:
     return value.strip().lower() in _ERROR_WORDS
 
@@ -93,6 +98,13 @@ def _int(node: Node, name: str) -> int | None:
 
 
 def _parse_xml(source: BinaryIO) -> ProcessingReport:
+    size = source.seek(0, io.SEEK_END)
+    source.seek(0)
+    if size > MAX_XML_BYTES:
+        raise UnreadableReport(
+            f"the XML report is {size} bytes, more than the {MAX_XML_BYTES} read into memory; "
+            "download it to read it"
+        )
     try:
         root = parse_document(source)
     except InvalidResponseError as exc:

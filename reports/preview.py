@@ -36,6 +36,8 @@ class Preview:
     text: str = ""
     # More of the report exists than is shown.
     truncated: bool = False
+    # Why nothing is shown; the download is still there.
+    refused: str = ""
 
 
 def python_encoding(charset: str | None) -> str:
@@ -85,8 +87,17 @@ def preview_report(report: Report, *, rows: int = PREVIEW_ROWS) -> Preview:
     )
 
 
+DOCTYPE_REFUSED = (
+    "The report declares a DOCTYPE (a DTD or entities). MWS reports never do, and such a "
+    "document can read files or expand to gigabytes, so it is not previewed."
+)
+
+
 def _xml_preview(head: bytes, truncated: bool) -> Preview:
     """Pretty-print the beginning of an XML document, however it was cut off."""
+    if b"<!DOCTYPE" in head:
+        # A DOCTYPE can only come before the root element, so the head shows it.
+        return Preview(format="xml", encoding="utf-8", refused=DOCTYPE_REFUSED)
     parser = etree.XMLPullParser(
         events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=False
     )

@@ -81,6 +81,9 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 MAX_REQUEST_LINE = 8190
 # Error bodies are a few hundred bytes; anything far larger is not an MWS error document.
 MAX_ERROR_BODY = 1024 * 1024
+# The largest XML answers (a page of 100 reports or feeds) are tens of kilobytes. Anything
+# near this is not MWS, and is refused before it could be held in memory and parsed.
+MAX_XML_ANSWER = 16 * 1024 * 1024
 # Sellers x operations whose fixed request pairs are kept; past that the cache starts over.
 FIXED_PAIRS_CACHE = 4096
 # After NextTokenCorrupted, paging restarts from the original operation at most this often.
@@ -866,10 +869,16 @@ class MWSClient:
         )
 
     def _post(
-        self, op: Operation, prepared: PreparedRequest, *, body: Any = None, stream: bool = False
+        self,
+        op: Operation,
+        prepared: PreparedRequest,
+        *,
+        body: Any = None,
+        stream: bool = False,
+        identity: bool = False,
     ) -> requests.Response:
         headers = dict(prepared.headers)
-        if stream:
+        if identity:
             # Ask for the stored bytes as they are, so the Content-MD5 covers what we write.
             headers["Accept-Encoding"] = "identity"
         try:
@@ -970,11 +979,13 @@ class MWSClient:
         if body is None:
             tally.bytes_sent = len(prepared.body or b"")
         sent = self._clock()
-        response = self._post(op, prepared, body=body)
+        # Streamed, so an oversized answer is cut off instead of read whole.
+        response = self._post(op, prepared, body=body, stream=True)
         try:
-            content = response.content
-        except _TRANSPORT_EXCEPTIONS as exc:
-            raise self._transport_error(op, exc) from None
+            limit = MAX_XML_ANSWER if response.status_code == 200 else MAX_ERROR_BODY
+            content = self._read_capped(op, response, limit)
+        finally:
+            response.close()
         self._learn_clock(response.headers, sent, self._clock())
         self._note(tally, response)
         tally.bytes_received = len(content)
@@ -991,12 +1002,12 @@ class MWSClient:
     ) -> DownloadResult:
         tally.bytes_sent = len(prepared.body or b"")
         sent = self._clock()
-        response = self._post(op, prepared, stream=True)
+        response = self._post(op, prepared, stream=True, identity=True)
         try:
             self._learn_clock(response.headers, sent, self._clock())
             self._note(tally, response)
             if response.status_code != 200:
-                content = self._read_capped(op, response)
+                content = self._read_capped(op, response, MAX_ERROR_BODY)
                 tally.bytes_received = len(content)
                 raise self._error(op, response, content)
             md5 = hashlib.md5(usedforsecurity=False)
@@ -1032,8 +1043,16 @@ class MWSClient:
         media, charset = _split_content_type(response.headers.get("Content-Type"))
         return DownloadResult(tally.bytes_received, actual, media, charset, metadata)
 
-    def _read_capped(self, op: Operation, response: requests.Response) -> bytes:
+    def _read_capped(self, op: Operation, response: requests.Response, limit: int) -> bytes:
         try:
-            return response.raw.read(MAX_ERROR_BODY, decode_content=True) or b""
+            content = response.raw.read(limit + 1, decode_content=True) or b""
         except _TRANSPORT_EXCEPTIONS as exc:
             raise self._transport_error(op, exc) from None
+        if len(content) > limit:
+            raise InvalidResponseError(
+                f"HTTP {response.status_code} with a body larger than {limit} bytes, far more "
+                "than MWS sends; refused unread",
+                http_status=response.status_code,
+                operation=op.name,
+            )
+        return content

@@ -71,13 +71,34 @@ def parse_document(source: bytes | BinaryIO) -> Element:
         else:
             root = etree.parse(source, parser).getroot()
     except etree.XMLSyntaxError as exc:
+        # libxml2 gives up inside some hostile DTDs (entity amplification) before the check
+        # below could run; the reason worth telling is still the DTD.
+        if _head_declares_doctype(source):
+            raise InvalidResponseError(DTD_REFUSED) from None
         raise InvalidResponseError(f"response is not well-formed XML: {exc}") from None
     if root is None:
         raise InvalidResponseError("response is an empty XML document")
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise InvalidResponseError("response declares a DTD; refused (MWS never sends one)")
+        raise InvalidResponseError(DTD_REFUSED)
     return root
+
+
+DTD_REFUSED = "response declares a DTD; refused (MWS never sends one)"
+# A DOCTYPE can only come before the root element, so the start of a document shows it.
+_DOCTYPE_HEAD_BYTES = 64 * 1024
+
+
+def _head_declares_doctype(source: bytes | BinaryIO) -> bool:
+    if isinstance(source, bytes):
+        head = source[:_DOCTYPE_HEAD_BYTES]
+    else:
+        try:
+            source.seek(0)
+            head = source.read(_DOCTYPE_HEAD_BYTES)
+        except (OSError, ValueError):
+            return False
+    return b"<!DOCTYPE" in head
 
 
 def local_name(element: Element) -> str:
