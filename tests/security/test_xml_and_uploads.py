@@ -5,7 +5,7 @@ behind the browser upload and the API upload (raw body and multipart), the proce
 report parser, the report preview, and the sandbox's own feed processing. Each must refuse
 an XXE, a billion-laughs document, an external DTD or parameter entity and an oversized
 document with a clear error, and never expand an entity, read a local file or open a
-connection. The feed builder's CSV upload and the uploads' size limits are checked too.
+connection. The feed builder's CSV upload is size-limited too.
 """
 
 from __future__ import annotations
@@ -386,3 +386,36 @@ def test_the_preview_reads_only_the_head_of_an_oversized_report(media, monkeypat
     preview = preview_report(report)
     assert preview.truncated
     assert opened == [preview_module.PREVIEW_BYTES]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        ("feeds.forms.MAX_TABLE_BYTES", "a table for the builder is at most"),
+        ("FEED_UPLOAD_MAX_BYTES", "larger than the 64 KiB limit"),
+    ],
+)
+def test_the_builders_csv_upload_is_size_limited(
+    limit, expected, owner, media, monkeypatch, settings
+):
+    if "." in limit:
+        monkeypatch.setattr(limit, LIMIT)
+    else:
+        setattr(settings, limit, LIMIT)
+    seller = SellerFactory(owner=owner)
+    SellerMarketplaceFactory(seller=seller)
+    client = Client()
+    client.force_login(owner)
+    rows = b"".join(b"SKU-%d,5,2\n" % n for n in range(LIMIT // 4))
+    response = client.post(
+        reverse("feeds:build", args=[seller.pk]),
+        {
+            "kind": "inventory",
+            "marketplaces": ["ATVPDKIKX0DER"],
+            "csv_file": SimpleUploadedFile("rows.csv", rows, "text/csv"),
+        },
+    )
+    assert response.status_code == 400
+    assert expected in " ".join(response.context["form"].errors["csv_file"])
+    assert not seller.feed_submissions.exists()
