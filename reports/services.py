@@ -56,6 +56,8 @@ _STATUS_FROM_MWS = {
     "_DONE_": ReportRequest.Status.DONE,
     "_DONE_NO_DATA_": ReportRequest.Status.DONE_NO_DATA,
 }
+# Final statuses of a request that Amazon ended without a report.
+NO_REPORT_STATUSES = (ReportRequest.Status.CANCELLED, ReportRequest.Status.DONE_NO_DATA)
 # A seller's own request goes before background syncs in the seller's queue.
 SELLER_PRIORITY = 10
 
@@ -409,11 +411,15 @@ def _apply_request_info(report_request: ReportRequest, info: ReportRequestInfo) 
     report_request.submitted_at = report_request.submitted_at or info.submitted_date
     report_request.start_date = report_request.start_date or info.start_date
     report_request.end_date = report_request.end_date or info.end_date
+    # A partner waiting for report.done hears that no report is coming.
+    ends_without_report = status != report_request.status and status in NO_REPORT_STATUSES
     report_request.status = status
     if REPORT_PROCESSING_STATUSES[info.report_processing_status].final:
         report_request.completed_at = info.completed_date or timezone.now()
         report_request.stuck_since = None
     report_request.save()
+    if ends_without_report:
+        _notify(report_request.seller, webhooks.Event.REPORT_FAILED, report_request, None)
     if status == ReportRequest.Status.DONE and info.generated_report_id:
         _track_report(
             report_request.seller,

@@ -1,4 +1,5 @@
-"""The services announce what partners subscribe to: failed reports and finished feeds."""
+"""The services announce what partners subscribe to: failed reports, requests Amazon ended
+without a report, and finished feeds."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from feeds import services as feed_services
 from mwsportal.gateway.handlers import CallOutcome
 from mwsportal.gateway.models import MWSCall
 from mwsportal.mws.errors import ServerError
+from mwsportal.mws.results import ReportRequestInfo, ReportRequestListResult
 from reports import services as report_services
 from sellers import webhooks
 from sellers.models import WebhookDelivery
@@ -53,3 +55,32 @@ def test_a_feed_whose_report_cannot_be_fetched_is_announced_once(subscribed, sel
     assert delivery.event == "feed.done"
     assert delivery.payload["data"]["state"] == "failed"
     assert delivery.payload["data"]["feed"] == feed.pk
+
+
+@pytest.mark.parametrize(
+    ("mws_status", "status"), [("_DONE_NO_DATA_", "done_no_data"), ("_CANCELLED_", "cancelled")]
+)
+def test_a_request_amazon_ends_without_a_report_is_announced_once(
+    subscribed, seller, mws_status, status
+):
+    report_request = ReportRequestFactory(seller=seller, status="in_progress")
+    info = ReportRequestInfo(
+        report_request_id=report_request.mws_request_id,
+        report_type=report_request.report_type,
+        report_processing_status=mws_status,
+        submitted_date=None,
+        start_date=None,
+        end_date=None,
+        scheduled=False,
+    )
+    call = MWSCall(seller=seller, operation="GetReportRequestList", state=MWSCall.State.SUCCEEDED)
+    page = ReportRequestListResult(report_request_info=(info,), has_next=False, next_token=None)
+    outcome = CallOutcome(call=call, result=page)
+    report_services.on_requests_polled(outcome)
+    report_services.on_requests_polled(outcome)  # a later poll that lists it again
+    report_request.refresh_from_db()
+    assert report_request.status == status
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "report.failed"
+    assert delivery.payload["data"]["report_request"] == report_request.pk
+    assert delivery.payload["data"]["report"] is None
