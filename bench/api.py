@@ -2,21 +2,27 @@
 
 The parent creates a fresh PostgreSQL database (``--database-url``, dropped and made again),
 migrates it, and writes ``--rows`` report requests (and as many reports) for one seller granted
-to one partner. It counts the SQL queries of one list request at page sizes 10 and 100 (they
-must be equal), then starts gunicorn on loopback and a second process that calls the list and
-detail endpoints from ``--concurrency`` threads for ``--seconds``, each thread with its own
-keep-alive connection. Latencies are measured by that client, end to end over HTTP.
+to one partner, next to a second seller with as many rows of its own so every query has to
+pick one seller's rows out of the table. It counts the SQL queries of each list request at
+page sizes 10 and 100 (they must be equal), then starts gunicorn on loopback, configured as in
+production (``DEBUG`` off, the cache in Redis with ``--cache-url``), and a second process that
+calls the list and detail endpoints of report requests and reports for ``--seconds`` from
+each number of threads given to ``--concurrency``, each thread with its own keep-alive
+connection. Latencies are measured by that client, end to end over HTTP.
 
 Prints one JSON object. Usage: python bench/api.py [--rows 100000] [--seconds 15]
+[--database-url postgres://...] [--cache-url redis://...]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import platform
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -27,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,10 +51,21 @@ def percentile(values: list[float], q: float) -> float:
 # ---- the load process -------------------------------------------------------------------------
 
 
-def load(base: str, key: str, seller: int, ids: list[int], seconds: float, threads: int) -> None:
+def cursor(before: int) -> str:
+    return base64.urlsafe_b64encode(f"before:{before}".encode()).decode().rstrip("=")
+
+
+def load(
+    base: str, key: str, seller: int, ids: dict[str, list[int]], seconds: float, threads: int
+) -> None:
     import requests
 
-    results: dict[str, list[float]] = {"list": [], "detail": []}
+    kinds = [
+        (f"{collection}_{shape}", collection, shape)
+        for collection in ("report-requests", "reports")
+        for shape in ("list", "detail")
+    ]
+    results: dict[str, list[float]] = {kind: [] for kind, _, _ in kinds}
     errors = 0
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -57,11 +76,15 @@ def load(base: str, key: str, seller: int, ids: list[int], seconds: float, threa
         session.headers["Authorization"] = f"Api-Key {key}"
         rng = random.Random(n)
         while time.monotonic() < stop:
-            kind = "list" if rng.random() < 0.5 else "detail"
-            if kind == "list":
-                url = f"{base}/api/v1/sellers/{seller}/report-requests/?page_size=25"
+            kind, collection, shape = rng.choice(kinds)
+            url = f"{base}/api/v1/sellers/{seller}/{collection}/"
+            if shape == "list":
+                # Page 1 half the time, a page deep in the list otherwise.
+                url += "?page_size=25"
+                if rng.random() < 0.5:
+                    url += f"&cursor={cursor(rng.choice(ids[collection]))}"
             else:
-                url = f"{base}/api/v1/sellers/{seller}/report-requests/{rng.choice(ids)}/"
+                url += f"{rng.choice(ids[collection])}/"
             started = time.perf_counter()
             response = session.get(url, timeout=30)
             elapsed = (time.perf_counter() - started) * 1000
@@ -77,7 +100,8 @@ def load(base: str, key: str, seller: int, ids: list[int], seconds: float, threa
     for thread in pool:
         thread.join()
     summary: dict[str, Any] = {"errors": errors}
-    for kind, latencies in results.items():
+    everything = [ms for latencies in results.values() for ms in latencies]
+    for kind, latencies in [*results.items(), ("all", everything)]:
         summary[kind] = {
             "requests": len(latencies),
             "requests_per_second": round(len(latencies) / seconds, 1),
@@ -107,9 +131,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def seed(rows: int) -> tuple[str, int, list[int]]:
+def seed(rows: int) -> tuple[str, int, dict[str, list[int]]]:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
+    from django.db import connection
 
     from reports.models import Report, ReportRequest
     from sellers import services
@@ -117,50 +142,63 @@ def seed(rows: int) -> tuple[str, int, list[int]]:
 
     call_command("migrate", verbosity=0)
     owner = get_user_model().objects.create_user("bench@example.com", "bench@example.com")
-    seller = Seller.objects.create(
-        owner=owner, seller_id="A1BENCHAPI0001", region="NA", name="Bench"
+    seller, neighbour = (
+        Seller.objects.create(owner=owner, seller_id=f"A1BENCHAPI000{n}", region="NA", name=name)
+        for n, name in ((1, "Bench"), (2, "Neighbour"))
     )
     partner = Partner.objects.create(name="Bench partner")
     _, key = services.create_api_key(partner, name="bench")
     services.grant_partner(seller, partner, scopes=["read_reports"])
     batch = 5000
+    # The two sellers' rows interleave, as many sellers' rows do in one table.
     for start in range(0, rows, batch):
-        made = ReportRequest.objects.bulk_create(
-            ReportRequest(
-                seller=seller,
-                report_type=REPORT_TYPE,
-                status="done",
-                mws_request_id=str(50_000_000_000 + n),
+        for owner_seller in (seller, neighbour):
+            made = ReportRequest.objects.bulk_create(
+                ReportRequest(
+                    seller=owner_seller,
+                    report_type=REPORT_TYPE,
+                    status="done",
+                    mws_request_id=f"5{owner_seller.pk}{n:010d}",
+                )
+                for n in range(start, min(rows, start + batch))
             )
-            for n in range(start, min(rows, start + batch))
-        )
-        Report.objects.bulk_create(
-            Report(
-                seller=seller,
-                request=r,
-                report_id=str(20_000_000_000_000 + r.pk),
-                report_type=REPORT_TYPE,
-                state="stored",
+            Report.objects.bulk_create(
+                Report(
+                    seller=owner_seller,
+                    request=r,
+                    report_id=str(20_000_000_000_000 + r.pk),
+                    report_type=REPORT_TYPE,
+                    state="stored",
+                )
+                for r in made
             )
-            for r in made
-        )
-    ids = list(ReportRequest.objects.filter(seller=seller).values_list("pk", flat=True))
+    # Fresh statistics, as autovacuum would gather after such a load.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    ids = {
+        "report-requests": list(
+            ReportRequest.objects.filter(seller=seller).values_list("pk", flat=True)
+        ),
+        "reports": list(Report.objects.filter(seller=seller).values_list("pk", flat=True)),
+    }
     return key, seller.pk, ids
 
 
-def query_counts(key: str, seller: int) -> dict[str, int]:
+def query_counts(key: str, seller: int) -> dict[str, dict[str, int]]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
-    counts = {}
-    for size in (10, 100):
-        url = f"/api/v1/sellers/{seller}/report-requests/?page_size={size}"
-        client.get(url)  # warm: the key's last use is written at most once a minute
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        counts[f"page_size_{size}"] = len(queries)
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}", HTTP_HOST="127.0.0.1")
+    counts: dict[str, dict[str, int]] = {}
+    for collection in ("report-requests", "reports"):
+        for size in (10, 100):
+            url = f"/api/v1/sellers/{seller}/{collection}/?page_size={size}"
+            client.get(url)  # warm: the key's last use is written at most once a minute
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200, response.content[:300]
+            counts.setdefault(collection, {})[f"page_size_{size}"] = len(queries)
     return counts
 
 
@@ -168,25 +206,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        nargs="+",
+        default=[2, 8],
+        help="client threads; one measured run per number given",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--database-url", default=DEFAULT_DB)
+    parser.add_argument(
+        "--cache-url", default="", help="redis://... for the rate-limit counters, as in production"
+    )
     parser.add_argument("--load", nargs=4, metavar=("BASE", "KEY", "SELLER", "IDS_FILE"))
     args = parser.parse_args()
     if args.load:
         base, key, seller, ids_file = args.load
         ids = json.loads(Path(ids_file).read_text())
-        load(base, key, int(seller), ids, args.seconds, args.concurrency)
+        load(base, key, int(seller), ids, args.seconds, args.concurrency[0])
         return
 
     data_dir = tempfile.mkdtemp(prefix="bench-api-")
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
+        "CACHE_URL": args.cache_url,
         "MWSPORTAL_DATA_DIR": data_dir,
-        "DEBUG": "true",
+        # Production settings: no debug query log, no debug pages. Throwaway secrets.
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "MWS_ACCESS_KEY_ID": "AKIABENCHMARK0000001",
+        "MWS_SECRET_KEY": secrets.token_urlsafe(30),
+        "MWS_DEVELOPER_ID": "1234-5678-9012",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
-        # The limit is not under test: it must not refuse the load.
+        # The limit is not under test, but it is counted on every request as in production.
         "API_RATE_LIMIT": "1000000/second",
     }
     os.environ.update(env)
@@ -225,33 +281,33 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         ids_file = Path(data_dir) / "ids.json"
-        ids_file.write_text(json.dumps(random.Random(1).sample(ids, min(len(ids), 5000))))
+        sample = {c: random.Random(1).sample(rows, min(len(rows), 5000)) for c, rows in ids.items()}
+        ids_file.write_text(json.dumps(sample))
         base = f"http://127.0.0.1:{port}"
         # A short warm-up so every gunicorn worker has its connections and imports ready.
-        warm = [sys.executable, __file__, "--seconds", "2", "--concurrency", str(args.concurrency)]
+        load_args = ["--load", base, key, str(seller), str(ids_file)]
         subprocess.run(
-            [*warm, "--load", base, key, str(seller), str(ids_file)],
+            [sys.executable, __file__, "--seconds", "2", "--concurrency", "4", *load_args],
             check=True,
             capture_output=True,
         )
-        measured = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--seconds",
-                str(args.seconds),
-                "--concurrency",
-                str(args.concurrency),
-                "--load",
-                base,
-                key,
-                str(seller),
-                str(ids_file),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        runs = {}
+        for threads in args.concurrency:
+            measured = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--seconds",
+                    str(args.seconds),
+                    "--concurrency",
+                    str(threads),
+                    *load_args,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            runs[f"client_threads_{threads}"] = json.loads(measured.stdout)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -261,11 +317,11 @@ def main() -> None:
                 "rows": args.rows,
                 "seed_seconds": round(seeded_seconds, 1),
                 "database": "postgresql",
+                "cache": "redis" if args.cache_url else "file",
                 "gunicorn_workers": args.workers,
-                "client_threads": args.concurrency,
                 "seconds": args.seconds,
                 "queries_per_list_request": counts,
-                **json.loads(measured.stdout),
+                **runs,
                 "python": platform.python_version(),
                 "cpus": os.cpu_count(),
             },
