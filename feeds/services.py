@@ -326,6 +326,7 @@ def on_submitted(outcome: CallOutcome) -> None:
         feed.state = State.FAILED
         feed.state_message = _error_text(outcome, "Amazon did not accept the feed")
         feed.save()
+        _notify_done(feed)
     send_next(feed.seller_id, feed.feed_type)
 
 
@@ -491,6 +492,9 @@ def _apply_info(feed: FeedSubmission, info: FeedSubmissionInfo) -> None:
     if feed.state == State.SUBMITTED and info.feed_processing_status == "_CANCELLED_":
         feed.state = State.CANCELLED
         feed.state_message = FEED_PROCESSING_STATUSES["_CANCELLED_"].description
+        feed.save()
+        _notify_done(feed)
+        return
     feed.save()
 
 

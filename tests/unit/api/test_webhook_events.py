@@ -1,5 +1,5 @@
 """The services announce what partners subscribe to: failed reports, requests Amazon ended
-without a report, and finished feeds."""
+without a report, and feeds that finished, failed or were cancelled by Amazon."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from feeds import services as feed_services
 from mwsportal.gateway.handlers import CallOutcome
 from mwsportal.gateway.models import MWSCall
 from mwsportal.mws.errors import ServerError
-from mwsportal.mws.results import ReportRequestInfo, ReportRequestListResult
+from mwsportal.mws.results import (
+    FeedSubmissionInfo,
+    FeedSubmissionListResult,
+    ReportRequestInfo,
+    ReportRequestListResult,
+)
 from reports import services as report_services
 from sellers import webhooks
 from sellers.models import WebhookDelivery
@@ -84,3 +89,33 @@ def test_a_request_amazon_ends_without_a_report_is_announced_once(
     assert delivery.event == "report.failed"
     assert delivery.payload["data"]["report_request"] == report_request.pk
     assert delivery.payload["data"]["report"] is None
+
+
+def test_a_feed_amazon_refuses_is_announced(subscribed, seller, media):
+    feed = FeedSubmissionFactory(seller=seller, state="sending")
+    call = _failed_call(seller, "feeds.submitted", {"feed": feed.pk})
+    feed_services.on_submitted(CallOutcome(call=call, error=ServerError("down")))
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "feed.done"
+    assert delivery.payload["data"]["feed"] == feed.pk
+    assert delivery.payload["data"]["state"] == "failed"
+
+
+def test_a_feed_amazon_cancels_is_announced_once(subscribed, seller, media):
+    feed = FeedSubmissionFactory(seller=seller, state="submitted", feed_submission_id="5001")
+    info = FeedSubmissionInfo(
+        feed_submission_id="5001",
+        feed_type=feed.feed_type,
+        feed_processing_status="_CANCELLED_",
+        submitted_date=None,
+    )
+    call = MWSCall(seller=seller, operation="GetFeedSubmissionList", context={"seller": seller.pk})
+    call.state = MWSCall.State.SUCCEEDED
+    page = FeedSubmissionListResult(feed_submission_info=(info,), has_next=False, next_token=None)
+    feed_services.on_polled(CallOutcome(call=call, result=page))
+    feed_services.on_polled(CallOutcome(call=call, result=page))
+    feed.refresh_from_db()
+    assert feed.state == "cancelled"
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "feed.done"
+    assert delivery.payload["data"]["state"] == "cancelled"
