@@ -190,15 +190,11 @@ class SellerAdmin(admin.ModelAdmin):
         """Queue one verification per seller: checking hundreds of sellers one after the
         other inside this request would outlast any timeout. Suspended sellers and sellers
         without a token are not called."""
-        selected = queryset.order_by().values_list("pk", "status", "auth_token__isnull")
-        queued, suspended, removed = [], 0, 0
-        for pk, status, no_token in selected.iterator():
-            if status == Seller.Status.SUSPENDED:
-                suspended += 1
-            elif no_token:
-                removed += 1
-            else:
-                queued.append(pk)
+        selected = Seller.objects.filter(pk__in=queryset.values("pk"))
+        suspended = selected.filter(status=Seller.Status.SUSPENDED).count()
+        not_suspended = selected.exclude(status=Seller.Status.SUSPENDED)
+        removed = not_suspended.filter(auth_token__isnull=True).count()
+        queued = list(not_suspended.filter(auth_token__isnull=False).values_list("pk", flat=True))
         transaction.on_commit(lambda: [tasks.verify_seller.delay(pk) for pk in queued])
         if queued:
             self.message_user(

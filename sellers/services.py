@@ -22,11 +22,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from mwsportal.developer import build_client, developer_account
+from mwsportal.developer import developer_account
+from mwsportal.gateway.direct import BucketBusy, call_now
+from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors as mws_errors
+from mwsportal.mws.client import has_more
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS
+from mwsportal.mws.operations import get_operation
 from mwsportal.mws.results import ListMarketplaceParticipationsResult
-from mwsportal.mws.retry import RetryPolicy
 from sellers import webhooks
 from sellers.models import ApiKey, Grant, Partner, Seller, SellerMarketplace
 
@@ -39,10 +42,12 @@ AUTH_TOKEN_RE = re.compile(
     r"^amzn\.mws\.[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$"
 )
 PARTICIPATIONS = "ListMarketplaceParticipations"
-# A person waits on the page for these checks: one quick retry and a short timeout instead of
-# the guide's 45-second backoff, which suits background work.
-INTERACTIVE_RETRY_POLICY = RetryPolicy(delays=(1.0,))
+# A person waits on the page for these checks: a short timeout (and the gateway's one quick
+# resend) instead of the guide's background schedule.
 INTERACTIVE_TIMEOUT_SECONDS = 20
+# A seller sells in a handful of marketplaces; more pages than this is a listing gone wrong
+# (a NextToken that never ends), not an account.
+MAX_PARTICIPATION_PAGES = 20
 MARKETPLACE_FIELDS = (
     "name",
     "country_code",
@@ -60,11 +65,20 @@ class AuthorizationCheckFailed(Exception):
     ``access_denied`` is True when MWS refused the Seller ID and token themselves.
     """
 
-    def __init__(self, message: str, *, field: str | None = None, access_denied: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        access_denied: bool = False,
+        retry_in: float | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
         self.access_denied = access_denied
+        # Seconds until the same check can succeed, when the seller's quota is what stopped it.
+        self.retry_in = retry_in
 
 
 @dataclass(frozen=True)
@@ -123,25 +137,33 @@ def clean_auth_token(raw: str) -> str:
 
 
 @sensitive_variables("auth_token")
-def check_authorization(*, region: str, seller_id: str, auth_token: str) -> list[Participation]:
+def check_authorization(
+    *,
+    region: str,
+    seller_id: str,
+    auth_token: str,
+    seller: Seller | None = None,
+    logged: list[RequestLogEntry] | None = None,
+) -> list[Participation]:
     """The seller's marketplaces, read with ListMarketplaceParticipations (every page).
+
+    The calls go through the gateway at once (``call_now``): they take tokens from the Seller
+    ID's bucket and are written to the request log, for ``seller`` when it is stored already
+    (``logged`` receives the entries, for a seller stored afterwards).
 
     Raises ``AuthorizationCheckFailed`` when MWS refuses, cannot be reached, or lists only
     marketplaces of another region.
     """
     developer = developer_account(region)
     try:
-        with build_client(
-            region,
-            retry_policy=INTERACTIVE_RETRY_POLICY,
-            timeout=min(settings.MWS_REQUEST_TIMEOUT, INTERACTIVE_TIMEOUT_SECONDS),
-        ) as client:
-            pages = [
-                page.result
-                for page in client.iter_pages(
-                    PARTICIPATIONS, seller_id=seller_id, auth_token=auth_token, region=region
-                )
-            ]
+        pages = _participation_pages(region, seller_id, auth_token, seller, logged)
+    except BucketBusy as busy:
+        raise AuthorizationCheckFailed(
+            "This seller account has used up its Amazon MWS requests for checking the "
+            f"authorization for now. Nothing was saved; try again in {max(1, round(busy.retry_in))}"
+            " seconds.",
+            retry_in=busy.retry_in,
+        ) from None
     except mws_errors.AccessDeniedError:
         raise AuthorizationCheckFailed(
             f"Amazon refused this Seller ID and token for the developer "
@@ -181,6 +203,35 @@ def check_authorization(*, region: str, seller_id: str, auth_token: str) -> list
     participations = _participations(pages)
     _require_region(region, participations)
     return participations
+
+
+@sensitive_variables("auth_token")
+def _participation_pages(
+    region: str,
+    seller_id: str,
+    auth_token: str,
+    seller: Seller | None,
+    logged: list[RequestLogEntry] | None,
+) -> list[ListMarketplaceParticipationsResult]:
+    """Every page of the listing, each page one call through the gateway."""
+    common = {
+        "region": region,
+        "seller_id": seller_id,
+        "auth_token": auth_token,
+        "seller": seller,
+        "logged": logged,
+        "timeout": min(settings.MWS_REQUEST_TIMEOUT, INTERACTIVE_TIMEOUT_SECONDS),
+    }
+    op = get_operation(PARTICIPATIONS)
+    pages = [call_now(op.name, **common).result]
+    while has_more(op.paging, pages[-1]):
+        if len(pages) >= MAX_PARTICIPATION_PAGES:
+            raise mws_errors.InvalidResponseError(
+                f"{op.name} had more than {MAX_PARTICIPATION_PAGES} pages", operation=op.name
+            )
+        token = pages[-1].next_token
+        pages.append(call_now(op.next_token_operation, {"NextToken": token}, **common).result)
+    return pages
 
 
 def _participations(pages: Iterable[ListMarketplaceParticipationsResult]) -> list[Participation]:
@@ -243,7 +294,10 @@ def onboard_seller(
     existing = Seller.objects.for_user(owner).filter(seller_id=seller_id, region=region).first()
     if existing is not None and existing.status != Seller.Status.REMOVED:
         raise _already_connected(existing)
-    participations = check_authorization(region=region, seller_id=seller_id, auth_token=token)
+    logged: list[RequestLogEntry] = []
+    participations = check_authorization(
+        region=region, seller_id=seller_id, auth_token=token, seller=existing, logged=logged
+    )
     seller = existing or Seller(owner=owner, seller_id=seller_id, region=region)
     seller.name = name.strip() or seller.name or seller_id
     try:
@@ -253,6 +307,8 @@ def onboard_seller(
         raise _already_connected(
             Seller.objects.for_user(owner).get(seller_id=seller_id, region=region)
         ) from None
+    # The check ran before the row existed: its log entries now belong to the new seller.
+    RequestLogEntry.objects.filter(pk__in=[e.pk for e in logged], seller=None).update(seller=seller)
     logger.info(
         "user %s connected seller %s (%s, %s)", owner.pk, seller.pk, seller.seller_id, region
     )
@@ -271,8 +327,9 @@ def verify_seller(seller: Seller) -> None:
     """Check the stored authorization now and refresh the marketplaces.
 
     On AccessDenied the seller is flagged for re-authorization before the error is raised;
-    other failures change nothing.
+    other failures change nothing. A suspended seller is refused without a call.
     """
+    _refuse_suspended(seller)
     if not seller.auth_token:
         raise AuthorizationCheckFailed(
             "This seller account has no authorization any more. Paste a new token to connect it "
@@ -280,7 +337,10 @@ def verify_seller(seller: Seller) -> None:
         )
     try:
         participations = check_authorization(
-            region=seller.region, seller_id=seller.seller_id, auth_token=seller.auth_token
+            region=seller.region,
+            seller_id=seller.seller_id,
+            auth_token=seller.auth_token,
+            seller=seller,
         )
     except AuthorizationCheckFailed as failure:
         if not failure.access_denied:
@@ -304,12 +364,25 @@ def verify_seller(seller: Seller) -> None:
 
 @sensitive_variables("auth_token", "token")
 def replace_token(seller: Seller, *, auth_token: str) -> None:
-    """Store a new token once MWS accepted it; the old one stays until then."""
+    """Store a new token once MWS accepted it; the old one stays until then. A suspended
+    seller is refused without a call."""
+    _refuse_suspended(seller)
     token = clean_auth_token(auth_token)
     participations = check_authorization(
-        region=seller.region, seller_id=seller.seller_id, auth_token=token
+        region=seller.region, seller_id=seller.seller_id, auth_token=token, seller=seller
     )
     store_authorization(seller, auth_token=token, participations=participations)
+
+
+def _refuse_suspended(seller: Seller) -> None:
+    """Staff stopped every MWS call for this seller: checking its token would be one."""
+    if seller.status == Seller.Status.SUSPENDED:
+        reason = seller.status_reason or "Suspended by staff."
+        raise AuthorizationCheckFailed(
+            f"This seller account is suspended ({reason.rstrip('.')}), so the portal makes no "
+            "call to Amazon for it, not even to check its token. Nothing was changed. Contact "
+            "support to have the suspension lifted."
+        )
 
 
 @sensitive_variables("auth_token")

@@ -46,13 +46,13 @@ from django.db.models import Min, Q
 
 from mwsportal.developer import build_client, developer_account
 from mwsportal.gateway.buckets import BucketBackend, BucketKey, BucketLimits, bucket_backend
+from mwsportal.gateway.direct import bucket_key, learn_from_answer, log_entries
 from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.logredaction import redact
 from mwsportal.mws import errors
 from mwsportal.mws.client import AttemptRecord, DownloadResult, MWSClient, Response
 from mwsportal.mws.operations import Operation, get_operation
-from mwsportal.mws.results import QuotaInfo
 from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY
 from sellers.models import Seller
 from sellers.services import mark_needs_reauthorization
@@ -86,9 +86,7 @@ def to_datetime(epoch: float) -> datetime:
 
 def bucket_for(seller: Seller, operation: Operation) -> tuple[BucketKey, BucketLimits]:
     """The bucket a call of ``operation`` for ``seller`` draws from."""
-    developer = developer_account(seller.region).developer_id
-    key = BucketKey(developer, seller.seller_id, operation.throttle.name)
-    return key, BucketLimits.for_group(operation.throttle, settings.MWS_GATEWAY_TIME_SCALE)
+    return bucket_key(seller.region, seller.seller_id, operation)
 
 
 # ---- the dispatcher ---------------------------------------------------------------------
@@ -113,6 +111,10 @@ def dispatch_due_queues(*, executor: Executor | None = None, limit: int = 5000) 
     Safe to run concurrently with itself: a queue is leased by one conditional UPDATE.
     """
     backend = bucket_backend()
+    # Bucket knowledge starts when the gateway first runs, not at its first call, so a seller
+    # connected a while after deployment finds its buckets full, as MWS has them; otherwise
+    # the first token check of a fresh install would wait a whole restore period.
+    backend.epoch()
     executor = executor or CeleryExecutor()
     now = to_datetime(backend.now())
     free = Q(lease="") | Q(lease_until__lt=now)
@@ -421,71 +423,20 @@ def _finish(claim: _Claim, attempted: Attempted, backend: BucketBackend) -> None
 
 
 def _update_bucket(claim: _Claim, attempted: Attempted, backend: BucketBackend) -> None:
-    key, limits = claim.key, claim.limits
-    # The client resends once by itself after RequestExpired; that request had no token.
-    if len(attempted.records) > 1:
-        backend.charge(key, limits, len(attempted.records) - 1)
-    quota = next((r.quota for r in reversed(attempted.records) if r.quota is not None), None)
-    if quota is not None and _news(quota, limits):
-        backend.learn_hourly(
-            key,
-            limits,
-            quota_max=quota.max,
-            remaining=quota.remaining,
-            resets_on=quota.resets_on.timestamp() if quota.resets_on else None,
-        )
-    error = attempted.error
-    if isinstance(error, errors.ThrottledError):
-        backend.throttled(key, limits)
-    elif isinstance(error, errors.QuotaExceededError):
-        resets_on = error.resets_on
-        backend.quota_exceeded(key, limits, resets_on.timestamp() if resets_on else None)
-
-
-def _news(quota: QuotaInfo, limits: BucketLimits) -> bool:
-    """Whether quota headers can tell the bucket something it does not know. Our own count
-    of the hour is exact for our own calls; the headers matter when MWS allows more than the
-    catalog says (EU sellers in several marketplaces) or when someone else uses the same keys,
-    and then the remaining count falls to half before it can run out (one call in flight per
-    queue, and each answer carries the headers)."""
-    if quota.max is not None and quota.max != limits.hourly_quota:
-        return True
-    return (
-        quota.remaining is not None and quota.max is not None and quota.remaining <= quota.max / 2
-    )
+    learn_from_answer(backend, claim.key, claim.limits, attempted.records, attempted.error)
 
 
 def _write_log(claim: _Claim, records: list[AttemptRecord]) -> None:
     call = claim.call
-    sent_at = call.sent_at
-    first_attempt = call.attempts
-    entries = []
-    for offset, record in enumerate(records):
-        quota = record.quota
-        entries.append(
-            RequestLogEntry(
-                seller=claim.seller,
-                mws_seller_id=record.seller_id,
-                call=call,
-                operation=record.operation,
-                attempt=first_attempt + offset,
-                sent_at=sent_at,
-                timestamp=record.request_timestamp,
-                request_id=record.request_id or "",
-                host=record.host,
-                http_status=record.http_status,
-                error_code=record.error_code or "",
-                error_family=record.error_family or "",
-                duration_ms=record.duration_s * 1000,
-                bytes_sent=record.bytes_sent,
-                bytes_received=record.bytes_received,
-                quota_max=quota.max if quota else None,
-                quota_remaining=quota.remaining if quota else None,
-                quota_resets_on=quota.resets_on if quota else None,
-            )
+    RequestLogEntry.objects.bulk_create(
+        log_entries(
+            records,
+            seller=claim.seller,
+            call=call,
+            first_attempt=call.attempts,
+            sent_at=call.sent_at,
         )
-        sent_at += timedelta(seconds=record.duration_s)
-    RequestLogEntry.objects.bulk_create(entries)
+    )
     call.attempts += max(0, len(records) - 1)
 
 

@@ -79,7 +79,7 @@ def test_onboarding_revocation_and_reauthorization_through_seller_central(
     page.click("button:has-text('Check with Amazon and connect')")
     page.wait_for_url("**/sellers/*/")
     assert "is connected. Amazon lists 2 marketplace(s)" in page.locator(".messages").inner_text()
-    marketplaces = page.locator("table").inner_text()
+    marketplaces = page.locator("table", has_text="Marketplace ID").inner_text()
     assert "Amazon.ca" in marketplaces
     assert "Amazon.com" in marketplaces
     assert page.locator("h1 .badge").inner_text() == "Active"

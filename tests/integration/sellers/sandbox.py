@@ -7,6 +7,7 @@ import json
 import secrets
 from typing import Any
 
+from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.sandbox.config import DEFAULT_CONFIG
 from mwsportal.sandbox.server import RunningSandbox
 from tests import sandbox_support
@@ -49,3 +50,11 @@ def point_portal_at(settings: Any, sandbox: RunningSandbox) -> None:
         "name": "MWS Portal",
     }
     sandbox_support.point_portal_at(settings, sandbox.url, demo_developer)
+    assume_full_buckets()
+
+
+def assume_full_buckets() -> None:
+    """A fresh sandbox has every bucket full, as MWS has them for a seller nobody called for:
+    the gateway's knowledge of buckets must not start now, which would take them for empty."""
+    backend = bucket_backend()
+    backend.set_epoch(backend.now() - 10 * 3600)

@@ -10,6 +10,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from mwsportal.gateway import services as gateway
+from mwsportal.gateway.buckets import bucket_backend
+from mwsportal.gateway.dispatch import bucket_for
+from mwsportal.gateway.models import RequestLogEntry
+from mwsportal.mws.operations import get_operation
 from mwsportal.sandbox.faults import parse_rule
 from mwsportal.sandbox.server import running_sandbox
 from sellers import services
@@ -18,6 +23,7 @@ from tests.integration.sellers.sandbox import (
     DEMO_TOKEN,
     DEVELOPER_ID,
     EU_TOKEN,
+    assume_full_buckets,
     point_portal_at,
     sandbox_config,
 )
@@ -62,6 +68,47 @@ def test_every_page_of_participations_is_read(settings, owner):
     assert "ListMarketplaceParticipationsByNextToken" in operations
 
 
+def group_quota(seller: Seller):
+    return {q.group: q for q in gateway.quota_status(seller)}["ListMarketplaceParticipations"]
+
+
+def test_the_checks_are_charged_to_the_sellers_bucket_and_logged(sandbox, owner):
+    seller = onboard(owner)
+
+    logged = RequestLogEntry.objects.filter(seller=seller)
+    assert list(logged.values_list("operation", "http_status", "mws_seller_id")) == [
+        ("ListMarketplaceParticipations", 200, "A1DEMOSELLER0001")
+    ]
+    assert logged.get().request_id, "what MWS support asks for"
+    assert group_quota(seller).tokens == 14
+
+    services.verify_seller(seller)
+    assert logged.count() == 2
+    assert group_quota(seller).tokens == 13
+
+
+def test_a_refused_check_is_logged_under_its_seller_id(sandbox, owner):
+    with pytest.raises(services.AuthorizationCheckFailed):
+        onboard(owner, token="amzn.mws.00000000-0000-0000-0000-0000000000ff")
+    entry = RequestLogEntry.objects.get()
+    assert (entry.seller, entry.mws_seller_id, entry.error_code) == (
+        None,
+        "A1DEMOSELLER0001",
+        "AccessDenied",
+    )
+
+
+def test_a_seller_whose_check_quota_is_used_up_is_told_when_to_try_again(sandbox, owner):
+    seller = onboard(owner)
+    key, limits = bucket_for(seller, get_operation("ListMarketplaceParticipations"))
+    backend = bucket_backend()
+    while backend.take(key, limits).granted:
+        pass
+    with pytest.raises(services.AuthorizationCheckFailed, match="try again in 60 seconds"):
+        services.verify_seller(seller)
+    assert RequestLogEntry.objects.filter(seller=seller).count() == 1, "nothing more was sent"
+
+
 def test_a_wrong_token_is_refused_and_nothing_is_stored(sandbox, owner):
     with pytest.raises(services.AuthorizationCheckFailed) as raised:
         onboard(owner, token="amzn.mws.00000000-0000-0000-0000-0000000000ff")
@@ -97,6 +144,7 @@ def _free_port() -> int:
 
 def test_when_the_sandbox_is_down_the_seller_is_told_to_try_again(settings, owner):
     settings.MWS_ENDPOINT = f"http://127.0.0.1:{_free_port()}"
+    assume_full_buckets()
     with pytest.raises(services.AuthorizationCheckFailed, match="not answering") as raised:
         onboard(owner)
     assert "try again" in raised.value.message

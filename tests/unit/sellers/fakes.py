@@ -6,7 +6,6 @@ word failures without a server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -52,6 +51,9 @@ def page(
 
 @dataclass
 class FakeClient:
+    """Answers ListMarketplaceParticipations with ``pages`` (the ByNextToken twin with the page
+    after the one whose NextToken it got), or raises ``error``."""
+
     pages: list[ListMarketplaceParticipationsResult] = field(default_factory=list)
     error: Exception | None = None
     calls: list[dict[str, Any]] = field(default_factory=list)
@@ -62,9 +64,15 @@ class FakeClient:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
-    def iter_pages(self, operation: str, **kwargs: Any) -> Iterator[SimpleNamespace]:
-        self.calls.append({"operation": operation, **kwargs})
+    def call(
+        self, operation: str, *, params: dict[str, Any] | None = None, **kwargs: Any
+    ) -> SimpleNamespace:
+        self.calls.append(
+            {"operation": operation, **kwargs, **({"params": params} if params else {})}
+        )
         if self.error is not None:
             raise self.error
-        for result in self.pages:
-            yield SimpleNamespace(result=result)
+        if not params:
+            return SimpleNamespace(result=self.pages[0])
+        tokens = [p.next_token for p in self.pages]
+        return SimpleNamespace(result=self.pages[tokens.index(params["NextToken"]) + 1])

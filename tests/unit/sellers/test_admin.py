@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from celery.exceptions import Retry
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from mwsportal.accounts.models import EmailConfirmation
 from mwsportal.mws import errors as mws_errors
+from sellers import services, tasks
 from sellers.models import Seller
 from tests.factories import SellerFactory, SellerMarketplaceFactory, UserFactory, make_token
 from tests.unit.sellers.fakes import US, page
@@ -181,18 +183,63 @@ def test_reactivate_lifts_suspensions_only(admin_client):
     assert flagged.status == Seller.Status.NEEDS_REAUTH
 
 
-def test_verify_now_reports_each_outcome(admin_client, fake_mws):
-    good, removed = SellerFactory(), SellerFactory(auth_token=None, status="removed")
-    fake_mws.pages = [page(US, seller_id=good.seller_id)]
-    response = admin_client.post(
-        CHANGELIST,
-        {"action": "verify_now", "_selected_action": [good.pk, removed.pk]},
-        follow=True,
-    )
-    assert "1 seller(s) verified" in response.content.decode()
-    good.refresh_from_db()
-    assert good.verified_at is not None
-    assert len(fake_mws.calls) == 1
+def test_verify_now_queues_one_verification_per_seller_and_calls_nothing_itself(
+    admin_client, fake_mws, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.verify_seller, "delay", queued.append)
+    good = SellerFactory.create_batch(3)
+    removed = SellerFactory(auth_token=None, status="removed")
+    suspended = SellerFactory(status="suspended", status_reason="unpaid")
+    selected = [s.pk for s in (*good, removed, suspended)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            CHANGELIST, {"action": "verify_now", "_selected_action": selected}, follow=True
+        )
+
+    content = response.content.decode()
+    assert "3 verification(s) queued" in content
+    assert "1 suspended seller(s) not verified" in content
+    assert "1 seller(s) without a token not verified" in content
+    assert sorted(queued) == sorted(s.pk for s in good)
+    assert fake_mws.calls == [], "no MWS call inside the request"
+
+
+def test_the_verification_task_verifies_its_seller(fake_mws):
+    seller = SellerFactory()
+    fake_mws.pages = [page(US, seller_id=seller.seller_id)]
+    tasks.verify_seller.run(seller.pk)
+    tasks.verify_seller.run(seller.pk)  # twice: checked twice, nothing else
+    seller.refresh_from_db()
+    assert seller.verified_at is not None
+    assert list(seller.marketplaces.values_list("marketplace_id", flat=True)) == [US.marketplace_id]
+    assert len(fake_mws.calls) == 2
+
+
+def test_the_verification_task_waits_for_the_quota_to_refill(fake_mws, monkeypatch):
+    seller = SellerFactory()
+    busy = services.AuthorizationCheckFailed("used up", retry_in=42.0)
+    monkeypatch.setattr(services, "verify_seller", lambda s: (_ for _ in ()).throw(busy))
+    retried: list[float] = []
+
+    def retry(**options):
+        retried.append(options["countdown"])
+        return Retry()
+
+    monkeypatch.setattr(tasks.verify_seller, "retry", retry)
+    with pytest.raises(Retry):
+        tasks.verify_seller.run(seller.pk)
+    assert retried == [42.0]
+
+
+def test_staff_cannot_check_a_token_for_a_suspended_seller(admin_client, fake_mws):
+    seller = SellerFactory(status=Seller.Status.SUSPENDED, status_reason="unpaid")
+    url = reverse("admin:sellers_seller_change", args=[seller.pk])
+    response = admin_client.post(url, _change_form(seller, new_auth_token=make_token()))
+    assert response.status_code == 200
+    assert "This seller is suspended" in response.content.decode()
+    assert fake_mws.calls == []
 
 
 def _inline_management() -> dict[str, str]:

@@ -12,7 +12,7 @@ from sellers.models import Seller
 @pytest.mark.django_db
 def test_the_demo_user_owns_the_demo_seller_once(monkeypatch):
     monkeypatch.setattr(
-        "sellers.services.build_client",
+        "mwsportal.gateway.direct.build_client",
         lambda *args, **kwargs: pytest.fail("seeding must not call MWS"),
     )
     seed_demo()

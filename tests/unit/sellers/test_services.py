@@ -39,13 +39,14 @@ def test_onboarding_stores_the_seller_with_its_marketplaces(fake_mws):
     assert rows[CA.marketplace_id].has_suspended_listings is True
     assert rows[US.marketplace_id].currency_code == "USD"
     assert rows[US.marketplace_id].domain == "www.amazon.com"
+    common = {"seller_id": SELLER_ID, "auth_token": token, "region": "NA"}
     assert fake_mws.calls == [
+        {"operation": "ListMarketplaceParticipations", **common},
         {
-            "operation": "ListMarketplaceParticipations",
-            "seller_id": SELLER_ID,
-            "auth_token": token,
-            "region": "NA",
-        }
+            "operation": "ListMarketplaceParticipationsByNextToken",
+            **common,
+            "params": {"NextToken": "more"},
+        },
     ]
 
 
@@ -203,9 +204,32 @@ def test_a_successful_verification_ends_a_needs_reauth_state(fake_mws):
     assert (seller.status, seller.status_reason) == (Seller.Status.ACTIVE, "")
 
 
-def test_a_suspension_outlives_a_new_token(fake_mws):
+@pytest.mark.parametrize(
+    "action",
+    [
+        services.verify_seller,
+        lambda seller: services.replace_token(seller, auth_token=make_token()),
+    ],
+    ids=["verify", "replace token"],
+)
+def test_a_suspended_seller_is_refused_without_a_call(fake_mws, action):
+    seller = SellerFactory(status=Seller.Status.SUSPENDED, status_reason="Unpaid invoice.")
+    token = seller.auth_token
+    with pytest.raises(services.AuthorizationCheckFailed, match="suspended") as raised:
+        action(seller)
+    assert "Unpaid invoice" in raised.value.message
+    assert fake_mws.calls == []
+    seller.refresh_from_db()
+    assert (seller.status, seller.auth_token, seller.verified_at) == (
+        Seller.Status.SUSPENDED,
+        token,
+        None,
+    )
+
+
+def test_a_suspension_made_while_a_token_was_checked_outlives_it(fake_mws):
     seller = SellerFactory(status=Seller.Status.SUSPENDED, status_reason="unpaid")
-    services.replace_token(seller, auth_token=make_token())
+    services.store_authorization(seller, auth_token=make_token(), participations=[])
     seller.refresh_from_db()
     assert (seller.status, seller.status_reason) == (Seller.Status.SUSPENDED, "unpaid")
 

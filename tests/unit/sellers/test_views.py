@@ -177,6 +177,21 @@ def test_a_refused_replacement_token_is_shown_on_the_settings_page(owner_client,
     assert token not in response.content.decode()
 
 
+def test_a_suspended_seller_is_told_why_verify_and_replace_do_nothing(
+    owner_client, seller, fake_mws
+):
+    seller.status, seller.status_reason = Seller.Status.SUSPENDED, "Unpaid invoice."
+    seller.save()
+    verified = owner_client.post(reverse("sellers:verify", args=[seller.pk]), follow=True)
+    assert "This seller account is suspended (Unpaid invoice)" in verified.content.decode()
+    replaced = owner_client.post(
+        reverse("sellers:replace_token", args=[seller.pk]), {"auth_token": make_token()}
+    )
+    assert replaced.status_code == 400
+    assert "This seller account is suspended (Unpaid invoice)" in replaced.content.decode()
+    assert fake_mws.calls == []
+
+
 def test_remove_erases_the_token_and_asks_to_revoke_in_seller_central(owner_client, seller):
     response = owner_client.post(reverse("sellers:remove", args=[seller.pk]), follow=True)
     content = response.content.decode()
