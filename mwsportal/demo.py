@@ -10,8 +10,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.sandbox.config import load_config
 from mwsportal.sandbox.marketplaces import MARKETPLACES as SANDBOX_MARKETPLACES
+from reports.services import sync_report_list
 from sellers.models import Seller, SellerMarketplace
 
 DEMO_USERNAME = "demo@example.com"
@@ -22,6 +24,8 @@ DEMO_STAFF_PASSWORD = "admin-password"  # noqa: S105 - a published demo login, d
 DEMO_SELLER_ID = "A1DEMOSELLER0001"
 DEMO_SELLER_REGION = "NA"
 DEMO_SELLER_NAME = "Demo Outdoor Goods"
+# Long enough for every throttle bucket of the sandbox's catalog to refill.
+SANDBOX_BUCKETS_FULL_AFTER_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -42,16 +46,17 @@ def _ensure_user(username: str, password: str, *, staff: bool) -> DemoLogin:
     return DemoLogin(username, password, created)
 
 
-def _ensure_demo_seller(owner: AbstractBaseUser) -> None:
+def _ensure_demo_seller(owner: AbstractBaseUser) -> Seller:
     """Give the demo user the sandbox's already-authorized demo seller, as onboarding would
     have stored it. The token and marketplaces come from the sandbox's default config rather
     than from a call, so seeding works before the sandbox is started."""
-    if (
+    existing = (
         Seller.objects.for_user(owner)
         .filter(seller_id=DEMO_SELLER_ID, region=DEMO_SELLER_REGION)
-        .exists()
-    ):
-        return
+        .first()
+    )
+    if existing is not None:
+        return existing
     sandbox_seller = load_config().seller(DEMO_SELLER_ID)
     token = next(
         (
@@ -86,15 +91,35 @@ def _ensure_demo_seller(owner: AbstractBaseUser) -> None:
         )
         for marketplace in (SANDBOX_MARKETPLACES[mid] for mid in sandbox_seller.marketplaces)
     )
+    return seller
+
+
+def _queue_first_sync(seller: Seller) -> None:
+    """Queue a real MWS call for the demo seller (a report-list sync through the gateway), so
+    the dashboard's request log and quota show live traffic as soon as the worker runs,
+    before anyone clicks anything. A seller whose authorization the demo user removed gets
+    nothing."""
+    if not seller.is_callable:
+        return
+    if settings.MWS_ENDPOINT.rstrip("/").endswith(settings.SANDBOX_ADDR):
+        # The embedded sandbox starts every run with full buckets; without this, a fresh
+        # database would take its Seller ID's buckets for empty and hold the call a minute.
+        backend = bucket_backend()
+        known_since = backend.now() - SANDBOX_BUCKETS_FULL_AFTER_SECONDS
+        if backend.epoch() > known_since:
+            backend.set_epoch(known_since)
+    sync_report_list(seller)
 
 
 @transaction.atomic
 def seed_demo() -> list[DemoLogin]:
     """Create the demo seller user, its demo seller account and the demo staff user when they
-    do not exist yet."""
+    do not exist yet, and queue a first MWS call for the demo seller (one per run: a sync
+    still waiting is not queued twice)."""
     logins = [
         _ensure_user(DEMO_USERNAME, DEMO_PASSWORD, staff=False),
         _ensure_user(DEMO_STAFF_USERNAME, DEMO_STAFF_PASSWORD, staff=True),
     ]
-    _ensure_demo_seller(get_user_model().objects.get(username=DEMO_USERNAME))
+    seller = _ensure_demo_seller(get_user_model().objects.get(username=DEMO_USERNAME))
+    _queue_first_sync(seller)
     return logins

@@ -32,7 +32,8 @@ import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,7 +42,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Min, Q
 
 from mwsportal.developer import build_client, developer_account
@@ -73,10 +74,12 @@ MAX_THROTTLED_RETRIES = 10
 NOT_REPEATABLE = frozenset({"SubmitFeed"})
 
 
-def send_lease_seconds() -> float:
-    """How long a worker holds a queue while one call is in flight: longer than a task may
-    live, so a lease only runs out when its worker is gone."""
-    return settings.CELERY_TASK_TIME_LIMIT + 60.0
+# A worker holds its queue under a lease that runs this long past its last renewal, and renews
+# it every LEASE_RENEW_SECONDS while it works the queue (from a thread of its own, so a long
+# download keeps it too). A worker killed with a call in flight therefore blocks its queue for
+# about a minute, not for as long as a task may live.
+LEASE_SECONDS = 60.0
+LEASE_RENEW_SECONDS = 15.0
 
 
 def to_datetime(epoch: float) -> datetime:
@@ -285,16 +288,44 @@ def work_queue(
     if not taken:
         return 0
     sent = 0
-    claim = _claim_next(queue_id, mine, backend, first=True)
-    while claim is not None:
-        attempted = sender(claim.call, claim.seller)
-        _finish(claim, attempted, backend)
-        sent += 1
-        if time.monotonic() - started >= budget or _others_waiting(queue_id, backend):
-            _hand_back(queue_id, mine, executor, backend)
-            break
-        claim = _claim_next(queue_id, mine, backend, first=False)
+    with _lease_kept(queue_id, mine, backend):
+        claim = _claim_next(queue_id, mine, backend, first=True)
+        while claim is not None:
+            attempted = sender(claim.call, claim.seller)
+            _finish(claim, attempted, backend)
+            sent += 1
+            if time.monotonic() - started >= budget or _others_waiting(queue_id, backend):
+                _hand_back(queue_id, mine, executor, backend)
+                break
+            claim = _claim_next(queue_id, mine, backend, first=False)
     return sent
+
+
+@contextmanager
+def _lease_kept(queue_id: int, lease: str, backend: BucketBackend) -> Iterator[None]:
+    """Renew the queue's lease every LEASE_RENEW_SECONDS until the block ends (or the lease
+    passed to another run, which then renews it itself)."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        try:
+            while not stop.wait(LEASE_RENEW_SECONDS):
+                until = to_datetime(backend.now()) + timedelta(seconds=LEASE_SECONDS)
+                try:
+                    CallQueue.objects.filter(pk=queue_id, lease=lease).update(lease_until=until)
+                except DatabaseError:
+                    # The next renewal tries again; the lease has most of a minute left.
+                    logger.warning("could not renew the lease of queue %s", queue_id)
+        finally:
+            connections.close_all()
+
+    keeper = threading.Thread(target=renew, name=f"lease-{queue_id}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join()
 
 
 def _others_waiting(queue_id: int, backend: BucketBackend) -> bool:
@@ -379,9 +410,9 @@ def _claim_next(queue_id: int, lease: str, backend: BucketBackend, *, first: boo
         head.retry_at = None
         head.save(update_fields=["ready_at", "state", "attempts", "sent_at", "retry_at"])
         if first:
-            # Held for longer than this run can last (its budget plus one call), and looked at
-            # again only if this worker disappears with a call in flight.
-            queue.lease_until = now + timedelta(seconds=send_lease_seconds())
+            # Renewed while this run lasts, and looked at again only if this worker disappears
+            # with a call in flight.
+            queue.lease_until = now + timedelta(seconds=LEASE_SECONDS)
             queue.next_check_at = queue.lease_until
             queue.save(update_fields=["lease_until", "next_check_at"])
         return _Claim(head, seller, operation, key, limits)

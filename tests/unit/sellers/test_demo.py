@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 
 from mwsportal.demo import DEMO_SELLER_ID, DEMO_USERNAME, seed_demo
+from mwsportal.gateway.buckets import bucket_backend
+from mwsportal.gateway.dispatch import bucket_for
+from mwsportal.gateway.models import MWSCall
+from mwsportal.mws.operations import get_operation
 from mwsportal.sandbox.config import load_config
 from sellers.models import Seller
 
@@ -37,3 +41,30 @@ def test_seeding_keeps_what_the_demo_user_changed():
     Seller.objects.update(name="Renamed in the portal")
     seed_demo()
     assert Seller.objects.get().name == "Renamed in the portal"
+
+
+@pytest.mark.django_db
+def test_seeding_queues_one_first_call_for_the_demo_seller(settings):
+    settings.MWS_ENDPOINT = f"http://{settings.SANDBOX_ADDR}"
+    seed_demo()
+    seed_demo()  # a second start while the first sync still waits
+
+    (call,) = MWSCall.objects.all()
+    assert (call.seller.seller_id, call.operation, call.state) == (
+        DEMO_SELLER_ID,
+        "GetReportList",
+        "queued",
+    )
+    # The sandbox starts with full buckets: the call may go on the first tick.
+    backend = bucket_backend()
+    key, limits = bucket_for(call.seller, get_operation(call.operation))
+    assert backend.take(key, limits).granted
+
+
+@pytest.mark.django_db
+def test_a_removed_demo_seller_gets_no_call():
+    seed_demo()
+    MWSCall.objects.all().delete()
+    Seller.objects.update(status=Seller.Status.REMOVED, auth_token=None)
+    seed_demo()
+    assert not MWSCall.objects.exists()
