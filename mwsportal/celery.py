@@ -107,4 +107,6 @@ app.conf.beat_schedule = {
         "schedule": _webhooks,
         "options": {"expires": _webhooks},
     },
+    # Spent Idempotency-Keys and old finished deliveries, once a day.
+    "partners-purge": {"task": "partners.purge", "schedule": crontab(hour=3, minute=41)},
 }

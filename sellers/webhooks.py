@@ -37,6 +37,8 @@ Event = WebhookEndpoint.Event
 # Pauses after the 1st, 2nd, ... failed attempt; the last one repeats until GIVE_UP_AFTER.
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
 GIVE_UP_AFTER = timedelta(days=1)
+# Finished deliveries stay in the admin's delivery log this long.
+LOG_RETENTION = timedelta(days=30)
 # A delivery handed to a worker is not handed out again for this long.
 LEASE = timedelta(minutes=5)
 TIMEOUT_SECONDS = 10
@@ -209,3 +211,14 @@ def _schedule_retry(delivery: WebhookDelivery) -> None:
         )
     else:
         delivery.next_attempt_at = next_at
+
+
+def purge_deliveries(*, now: Any = None) -> int:
+    """Delete the finished deliveries older than LOG_RETENTION; returns how many."""
+    cutoff = (now or timezone.now()) - LOG_RETENTION
+    deleted, _ = (
+        WebhookDelivery.objects.filter(created_at__lt=cutoff)
+        .exclude(state=WebhookDelivery.State.PENDING)
+        .delete()
+    )
+    return deleted

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.request import Request
@@ -30,6 +32,26 @@ PAGE_PARAMETERS = [
         "page_size", int, description=f"1 to {MAX_PAGE_SIZE}, {PAGE_SIZE} by default."
     ),
 ]
+
+
+# A retry is recognised this long; after it, the same key starts a new request.
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+# A first request still unanswered after this long died with its process (no request runs
+# this long behind the web server's timeout): a retry takes over.
+IDEMPOTENCY_ABANDONED_AFTER = timedelta(minutes=10)
+
+
+def free_again(now: datetime) -> Q:
+    """The recorded keys a new request may take over."""
+    return Q(created_at__lt=now - IDEMPOTENCY_KEY_LIFETIME) | Q(
+        status__isnull=True, created_at__lt=now - IDEMPOTENCY_ABANDONED_AFTER
+    )
+
+
+def purge_idempotency_keys(*, now: datetime | None = None) -> int:
+    """Forget the keys no retry can use any more; returns how many."""
+    deleted, _ = IdempotentRequest.objects.filter(free_again(now or timezone.now())).delete()
+    return deleted
 
 
 class KeysetPage(Protocol):
@@ -130,18 +152,19 @@ class PartnerViewSet(viewsets.ViewSet):
             return
         if len(key) > 255:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        keys = IdempotentRequest.objects.filter(partner=request.user, key=key)
+        keys.filter(free_again(timezone.now())).delete()
         try:
             with transaction.atomic():
                 self._idempotency = IdempotentRequest.objects.create(
                     partner=request.user, key=key, path=request.path
                 )
         except IntegrityError:
-            earlier = IdempotentRequest.objects.get(partner=request.user, key=key)
-            raise _Replay(self._replay(earlier, request)) from None
+            raise _Replay(self._replay(keys.first(), request)) from None
 
     @staticmethod
-    def _replay(earlier: IdempotentRequest, request: Request) -> Response:
-        if earlier.path != request.path:
+    def _replay(earlier: IdempotentRequest | None, request: Request) -> Response:
+        if earlier is not None and earlier.path != request.path:
             return Response(
                 error_body(
                     "idempotency_key_reused",
@@ -150,7 +173,8 @@ class PartnerViewSet(viewsets.ViewSet):
                 ),
                 status=422,
             )
-        if earlier.status is None:
+        if earlier is None or earlier.status is None:
+            # Still running (or freed by another retry a moment ago).
             return Response(
                 error_body(
                     "idempotency_key_in_use",

@@ -162,3 +162,17 @@ def test_another_partners_endpoint_is_a_404(api, other_api):
     assert other_api.get("/api/v1/webhooks/").json()["results"] == []
     assert api.delete(f"/api/v1/webhooks/{created['id']}/").status_code == 204
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_delivery_log_keeps_a_month_of_finished_deliveries(api, seller):
+    assert _register(api, "https://a.example.com/", ["feed.done"]).status_code == 201
+    for _ in range(3):
+        webhooks.emit(seller, "feed.done", {"feed": 1})
+    old, old_pending, recent = WebhookDelivery.objects.order_by("pk")
+    WebhookDelivery.objects.filter(pk=old.pk).update(state="delivered")
+    WebhookDelivery.objects.filter(pk=recent.pk).update(state="failed")
+    WebhookDelivery.objects.filter(pk__in=[old.pk, old_pending.pk]).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    assert webhooks.purge_deliveries() == 1
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}

@@ -3,13 +3,17 @@ the field, and ``Idempotency-Key`` retries that never create a second object."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from feeds.models import FeedSubmission
 from mwsportal.gateway.models import MWSCall
 from reports.models import ReportRequest, ReportSchedule
 from sellers.models import IdempotentRequest
+from sellers.tasks import purge_partner_records
 from tests.factories import FEED_BODY, ReportRequestFactory
 
 LISTINGS = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"
@@ -211,3 +215,40 @@ def test_a_retry_while_the_first_request_runs_is_told_to_wait(api, seller, partn
     assert response["Retry-After"] == "1"
     assert response.json()["error"]["code"] == "idempotency_key_in_use"
     assert not ReportRequest.objects.exists()
+
+
+def test_a_key_past_its_lifetime_starts_a_new_request(api, seller):
+    url = f"/api/v1/sellers/{seller.pk}/report-requests/"
+    first = api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    again = api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    assert again.status_code == 201
+    assert again.json()["id"] != first.json()["id"]
+    assert IdempotentRequest.objects.get().body["id"] == again.json()["id"]
+
+
+def test_a_key_whose_first_request_died_is_taken_over(api, seller, partner):
+    url = f"/api/v1/sellers/{seller.pk}/report-requests/"
+    IdempotentRequest.objects.create(partner=partner, key="died", path=url)
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    response = api.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="died")
+    assert response.status_code == 201
+    assert ReportRequest.objects.count() == 1
+
+
+def test_the_daily_purge_forgets_only_spent_keys(partner):
+    now = timezone.now()
+    for key, age, status in [
+        ("answered-recently", timedelta(hours=23), 201),
+        ("running", timedelta(minutes=1), None),
+        ("answered-long-ago", timedelta(hours=25), 201),
+        ("died", timedelta(minutes=11), None),
+    ]:
+        row = IdempotentRequest.objects.create(partner=partner, key=key, path="/", status=status)
+        IdempotentRequest.objects.filter(pk=row.pk).update(created_at=now - age)
+    assert purge_partner_records() == 2
+    assert set(IdempotentRequest.objects.values_list("key", flat=True)) == {
+        "answered-recently",
+        "running",
+    }
+    assert purge_partner_records() == 0
