@@ -1,11 +1,16 @@
-"""Celery tasks of the sellers app: webhook deliveries, by id."""
+"""Celery tasks of the sellers app: verifications and webhook deliveries, by id."""
 
 from __future__ import annotations
+
+import logging
 
 from celery import shared_task
 
 from mwsportal.api.base import purge_idempotency_keys
-from sellers import webhooks
+from sellers import services, webhooks
+from sellers.models import Seller
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="webhooks.dispatch", ignore_result=True)
@@ -21,6 +26,23 @@ def dispatch_webhooks() -> int:
 def deliver_webhook(delivery_id: int) -> None:
     """One attempt; a failure schedules the next one, which the dispatcher picks up."""
     webhooks.deliver(delivery_id)
+
+
+@shared_task(name="sellers.verify", bind=True, ignore_result=True, max_retries=5)
+def verify_seller(self, seller_id: int) -> None:
+    """Check one seller's stored authorization (the admin's "verify now", one task per
+    seller). The outcome is on the seller: its verification time, marketplaces and status.
+    Running twice only checks twice."""
+    seller = Seller.objects.filter(pk=seller_id).first()
+    if seller is None:
+        return
+    try:
+        services.verify_seller(seller)
+    except services.AuthorizationCheckFailed as failure:
+        if failure.retry_in is not None:
+            # The seller's quota for this check is used up: try again once it refilled.
+            raise self.retry(countdown=failure.retry_in) from None
+        logger.warning("seller %s: verification failed: %s", seller_id, failure.message)
 
 
 @shared_task(name="partners.purge", ignore_result=True)
