@@ -179,7 +179,10 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
             headers=headers,
             timeout=TIMEOUT_SECONDS,
             allow_redirects=False,
+            # Only the status matters: the endpoint's answer body is never downloaded.
+            stream=True,
         )
+        response.close()
     except requests.RequestException as error:
         delivery.last_status = None
         delivery.last_error = type(error).__name__

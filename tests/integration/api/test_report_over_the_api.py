@@ -52,6 +52,9 @@ def test_request_webhook_and_download(us_seller, monkeypatch):  # noqa: F811
     class Answer:
         ok, status_code = True, 204
 
+        def close(self) -> None:
+            pass
+
     def fake_post(url, *, data, headers, **kwargs):
         sent.append((url, data, headers))
         return Answer()
