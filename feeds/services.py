@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 State = FeedSubmission.State
 # MWS's clock and ours may differ: the reconciliation window opens this long before the send.
 CLOCK_MARGIN = timedelta(minutes=5)
+# A reconciliation reads at most this many pages of MAX_IDS submissions; a listing longer than
+# that (a seller flooding one feed type) cannot prove the feed missing.
+MAX_RECONCILE_PAGES = 20
 # A failed download of a processing report is tried again on later polls, this many times.
 MAX_FETCH_ATTEMPTS = 5
 
@@ -331,7 +334,8 @@ def on_submitted(outcome: CallOutcome) -> None:
 
 
 def reconcile_feed(feed: FeedSubmission, *, not_before: datetime | None = None) -> MWSCall | None:
-    """Ask MWS which submissions of this type it has since the lost send (one listing)."""
+    """Ask MWS which submissions of this type it has since the lost send: one listing, read
+    page by page (``on_reconciled`` follows its NextToken)."""
     if feed.state != State.UNKNOWN or feed.sent_at is None:
         return None
     try:
@@ -355,6 +359,20 @@ def reconcile_feed(feed: FeedSubmission, *, not_before: datetime | None = None) 
         return None
 
 
+def _reconcile_next_page(feed: FeedSubmission, next_token: str, page: int, listed_at: str) -> None:
+    try:
+        request_call(
+            feed.seller,
+            "GetFeedSubmissionListByNextToken",
+            {"NextToken": next_token},
+            handler="feeds.reconciled",
+            context={"feed": feed.pk, "page": page, "listed_at": listed_at},
+            dedupe_key=f"feeds.reconcile.{feed.pk}.{feed.reconcile_attempts}.page",
+        )
+    except SellerNotCallable:
+        return
+
+
 @result_handler("feeds.reconciled")
 def on_reconciled(outcome: CallOutcome) -> None:
     feed = _locked(outcome.context["feed"])
@@ -362,7 +380,8 @@ def on_reconciled(outcome: CallOutcome) -> None:
         return
     feed.reconcile_attempts += 1
     if not outcome.succeeded:
-        # The next sync tick asks again; the feed is never resent on a failed listing.
+        # The next sync tick asks again from the first page; the feed is never resent on a
+        # failed listing.
         feed.state_message = _error_text(outcome, "Amazon's list of feeds could not be read")
         feed.save()
         return
@@ -372,16 +391,44 @@ def on_reconciled(outcome: CallOutcome) -> None:
         _adopt(feed, _nearest(candidates, feed.sent_at))
         send_next(feed.seller_id, feed.feed_type)
         return
-    listed_at = outcome.call.sent_at or timezone.now()
-    settled_at = feed.sent_at + timedelta(seconds=settings.FEED_RECONCILE_SETTLE_SECONDS)
-    if listing.has_next or listed_at < settled_at:
-        # Not conclusive yet: a listing made this soon (or a partial one) may still miss it.
+    page = outcome.context.get("page", 1)
+    # The listing is as of its first page; later pages continue that snapshot.
+    listed_at = (
+        datetime.fromisoformat(outcome.context["listed_at"])
+        if "listed_at" in outcome.context
+        else outcome.call.sent_at or timezone.now()
+    )
+    if listing.has_next and listing.next_token:
+        if page >= MAX_RECONCILE_PAGES:
+            _give_up_reconciling(feed)
+            return
         feed.save()
-        reconcile_feed(feed, not_before=settled_at if listed_at < settled_at else None)
+        _reconcile_next_page(feed, listing.next_token, page + 1, listed_at.isoformat())
+        return
+    settled_at = feed.sent_at + timedelta(seconds=settings.FEED_RECONCILE_SETTLE_SECONDS)
+    if listed_at < settled_at:
+        # Not conclusive yet: a listing made this soon after the send may still miss it.
+        feed.save()
+        reconcile_feed(feed, not_before=settled_at)
         return
     # Amazon lists every feed it received at once; none since the send means it never arrived.
     feed.state_message = "Amazon never received the feed; it was sent again."
     _request_submit(feed)
+
+
+def _give_up_reconciling(feed: FeedSubmission) -> None:
+    """Too many submissions of this type since the send to read them all: whether Amazon got
+    the feed stays unknown, and sending it again could apply it twice."""
+    feed.state = State.FAILED
+    feed.state_message = (
+        f"The answer to this feed's upload was lost, and Amazon lists more than "
+        f"{MAX_RECONCILE_PAGES * MAX_IDS} feeds of this type since then, too many to find out "
+        "whether it arrived. It was not sent again, so it cannot be applied twice: check the "
+        "feed upload history in Seller Central, and upload it again only if it is not there."
+    )
+    feed.save()
+    _notify_done(feed)
+    send_next(feed.seller_id, feed.feed_type)
 
 
 def _unknown_candidates(
@@ -698,7 +745,15 @@ def sync_seller(seller: Seller, *, spread_over: timedelta | None = None) -> None
     feeds = FeedSubmission.objects.filter(seller=seller)
     for feed_type in set(feeds.filter(state=State.WAITING).values_list("feed_type", flat=True)):
         send_next(seller.pk, feed_type)
-    for feed in feeds.filter(state=State.UNKNOWN).select_related("seller"):
+    # A reconciliation reading its later pages is not started again from the first.
+    reconciling = set(
+        MWSCall.objects.filter(
+            seller=seller, handler="feeds.reconciled", state__in=MWSCall.PENDING_STATES
+        ).values_list("context__feed", flat=True)
+    )
+    for feed in (
+        feeds.filter(state=State.UNKNOWN).exclude(pk__in=reconciling).select_related("seller")
+    ):
         reconcile_feed(feed)
     for feed in feeds.filter(state=State.FETCHING).select_related("seller"):
         fetch_result(feed)

@@ -334,3 +334,73 @@ def test_the_periodic_sync_spreads_the_polls_of_many_sellers_over_its_period(set
     assert before <= starts[0]
     assert starts[-1] <= before + timedelta(seconds=605)
     assert starts[-1] - starts[0] > timedelta(seconds=300)
+
+
+def lost_feed(seller, settings) -> FeedSubmission:
+    """A feed whose SubmitFeed answer was lost, with the first reconciliation listing queued."""
+    settings.FEED_RECONCILE_SETTLE_SECONDS = 0
+    feed = upload(seller)
+    services.on_submitted(outcome_of(calls("SubmitFeed")[0], "unknown_outcome"))
+    feed.refresh_from_db()
+    return feed
+
+
+def test_reconciliation_follows_next_token_and_finds_the_feed_on_a_later_page(seller, settings):
+    feed = lost_feed(seller, settings)
+    others = tuple(
+        info(str(8000 + n), submitted=feed.sent_at, feed_type="_POST_PRODUCT_DATA_")
+        for n in range(3)
+    )
+    (first,) = calls("GetFeedSubmissionList")
+    services.on_reconciled(
+        outcome_of(first, "succeeded", result=FeedSubmissionListResult(others, True, "page-2"))
+    )
+    feed.refresh_from_db()
+    assert feed.state == State.UNKNOWN, "a partial listing proves nothing"
+    (second,) = calls("GetFeedSubmissionListByNextToken")
+    assert second.params == {"NextToken": "page-2"}
+    assert second.context["page"] == 2
+    # Only the first page of a listing is asked for by the periodic sync; the chain goes on.
+    services.sync_seller(seller)
+    assert len(calls("GetFeedSubmissionList")) == 1
+
+    found = FeedSubmissionListResult((info("8100", submitted=feed.sent_at),), False, None)
+    services.on_reconciled(outcome_of(second, "succeeded", result=found))
+    feed.refresh_from_db()
+    assert (feed.state, feed.feed_submission_id) == (State.SUBMITTED, "8100")
+    assert len(calls("SubmitFeed")) == 1, "never sent twice"
+
+
+def test_a_listing_read_to_its_end_without_the_feed_sends_it_again(seller, settings):
+    feed = lost_feed(seller, settings)
+    (first,) = calls("GetFeedSubmissionList")
+    services.on_reconciled(
+        outcome_of(first, "succeeded", result=FeedSubmissionListResult((), True, "page-2"))
+    )
+    (second,) = calls("GetFeedSubmissionListByNextToken")
+    services.on_reconciled(
+        outcome_of(second, "succeeded", result=FeedSubmissionListResult((), False, None))
+    )
+    feed.refresh_from_db()
+    assert feed.state == State.SENDING
+    assert len(calls("SubmitFeed")) == 2
+
+
+def test_a_listing_that_never_ends_is_bounded_and_never_resends(seller, settings):
+    feed = lost_feed(seller, settings)
+    call = calls("GetFeedSubmissionList")[0]
+    endless = FeedSubmissionListResult((), True, "again")
+    for _ in range(services.MAX_RECONCILE_PAGES + 5):
+        services.on_reconciled(outcome_of(call, "succeeded", result=endless))
+        feed.refresh_from_db()
+        if feed.state != State.UNKNOWN:
+            break
+        call.state = "succeeded"
+        call.save()
+        call = calls("GetFeedSubmissionListByNextToken")[-1]
+    assert feed.state == State.FAILED
+    assert "It was not sent again" in feed.state_message
+    assert len(calls("GetFeedSubmissionListByNextToken")) == services.MAX_RECONCILE_PAGES - 1
+    assert len(calls("SubmitFeed")) == 1
+    services.sync_seller(seller)
+    assert len(calls("GetFeedSubmissionList")) == 1, "no new listing for a settled feed"
