@@ -1,9 +1,11 @@
 """The upload handler that enforces ``FEED_UPLOAD_MAX_BYTES`` while the request streams in.
 
 Django's default handlers would write the whole body to a temporary file first and leave the
-size check to the form. This one counts bytes as they arrive and stops reading the request the
-moment the limit is passed, so a 2 GiB upload costs neither memory nor 2 GiB of disk. The view
-reads ``request.feed_upload_refused`` to tell the seller why the file is missing.
+size check to the form. This one counts each file's bytes as they arrive and stops reading the
+request the moment a file passes the limit, so a 2 GiB upload costs no memory and at most the
+limit in temporary disk. The limit is per file, as documented: the request's Content-Length
+(the form's other fields and files included) decides nothing. The view reads
+``request.feed_upload_refused`` to tell the seller why the file is missing.
 """
 
 from __future__ import annotations
@@ -11,9 +13,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest
-
-# Room for the other form fields and the multipart framing around the file.
-FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def size_text(size: int) -> str:
@@ -36,20 +35,10 @@ class LimitedFeedUploadHandler(TemporaryFileUploadHandler):
     def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.limit: int = settings.FEED_UPLOAD_MAX_BYTES
-        self.announced_too_large = False
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        # The fields before the file (CSRF token, feed type) are still read; the file is not.
-        self.announced_too_large = bool(
-            content_length and content_length > self.limit + FORM_OVERHEAD_BYTES
-        )
-
-    def new_file(self, *args, **kwargs) -> None:
-        if self.announced_too_large:
-            self._refuse()
-        super().new_file(*args, **kwargs)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        # ``start`` counts from the beginning of the current file, so each file of a request
+        # gets the whole limit.
         if start + len(raw_data) > self.limit:
             self.file.close()
             self._refuse()
