@@ -125,6 +125,28 @@ def fresh_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def server_cpu_seconds(gunicorn_pid: int, database: str) -> dict[int, float]:
+    """CPU seconds used so far by each gunicorn worker and each PostgreSQL backend serving
+    ``database``: the server side of a request, whatever else runs on the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        parent, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
+        if parent == gunicorn_pid or (
+            command.startswith("postgres:") and f" {database} " in command
+        ):
+            used[int(entry.name)] = (utime + stime) / tick
+    return used
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -291,8 +313,10 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        runs = {}
+        runs: dict[str, Any] = {}
+        database = urlsplit(args.database_url).path.lstrip("/")
         for threads in args.concurrency:
+            cpu_before = server_cpu_seconds(server.pid, database)
             measured = subprocess.run(
                 [
                     sys.executable,
@@ -307,7 +331,18 @@ def main() -> None:
                 capture_output=True,
                 text=True,
             )
-            runs[f"client_threads_{threads}"] = json.loads(measured.stdout)
+            cpu_after = server_cpu_seconds(server.pid, database)
+            run = json.loads(measured.stdout)
+            cpu = sum(after - cpu_before.get(pid, 0.0) for pid, after in cpu_after.items())
+            runs[f"client_threads_{threads}"] = {
+                **run,
+                # Less sensitive to other work on the machine than the latencies are.
+                "server_cpu_ms_per_request": round(
+                    1000 * cpu / max(1, run["all"]["requests"] + run["errors"]), 2
+                ),
+                # The machine may be shared: how busy it was over the last minute.
+                "load_average_1min": round(os.getloadavg()[0], 2),
+            }
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -71,3 +73,16 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None
         if isinstance(exc, ScopeMissing):
             response.data["error"]["scope"] = exc.scope
     return response
+
+
+@csrf_exempt
+def unknown_route(request: HttpRequest, path: str) -> JsonResponse:
+    """A URL under /api/ that names no route: the same JSON error as every other answer."""
+    message = f"There is no API route at /api/{path}. See /api/docs/."
+    try:
+        match = resolve(f"/api/{path}/")
+    except Resolver404:
+        match = None
+    if match is not None and match.url_name != "unknown":
+        message = f"There is no API route at /api/{path}: routes end with a slash, /api/{path}/."
+    return JsonResponse(error_body("not_found", message), status=404)

@@ -1,9 +1,10 @@
 """``/api/v1/``: every partner route, nested under the seller it concerns, plus the schema."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from feeds.api import FeedViewSet
+from mwsportal.api.errors import unknown_route
 from reports.api import ReportRequestViewSet, ReportViewSet, ScheduleViewSet
 from sellers.api import RequestLogViewSet, SellerViewSet, WebhookViewSet
 
@@ -63,4 +64,5 @@ urlpatterns = [
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^(?P<path>.*)$", unknown_route, name="unknown"),
 ]

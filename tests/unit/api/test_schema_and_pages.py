@@ -74,3 +74,17 @@ def test_filters_by_status_and_type(api, seller):
     assert [row["id"] for row in response.json()["results"]] == [done.pk]
     bad = api.get(f"/api/v1/sellers/{seller.pk}/report-requests/?status=nope")
     assert bad.json()["error"]["field"] == "status"
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_an_unknown_route_is_a_json_404(api, method):
+    response = getattr(api, method)("/api/v1/nowhere/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert "/api/v1/nowhere/" in response.json()["error"]["message"]
+
+
+def test_a_route_without_its_final_slash_says_so(api, seller):
+    response = api.get(f"/api/v1/sellers/{seller.pk}/reports")
+    assert response.status_code == 404
+    assert f"/api/v1/sellers/{seller.pk}/reports/." in response.json()["error"]["message"]
