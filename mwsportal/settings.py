@@ -301,7 +301,9 @@ if STORAGE_BACKEND == "s3":
     }
 elif STORAGE_BACKEND == "local":
     default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # A file gets its name only once it is whole, so a killed process leaves no partial
+        # report or feed that looks finished (mwsportal/storage.py).
+        "BACKEND": "mwsportal.storage.AtomicFileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT},
     }
 else:
@@ -447,5 +449,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # urllib3 logs every request line at DEBUG, query string included, and SubmitFeed
+        # carries the MWS Auth Token and the signature there: never below INFO.
+        "urllib3": {"level": "INFO"},
+    },
 }
