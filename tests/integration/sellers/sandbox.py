@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import secrets
 from typing import Any
 
 from mwsportal.gateway.buckets import bucket_backend
@@ -15,29 +14,11 @@ from tests import sandbox_support
 DEMO_TOKEN = "amzn.mws.00000000-0000-0000-0000-000000000001"
 EU_TOKEN = "amzn.mws.00000000-0000-0000-0000-000000000002"
 DEVELOPER_ID = "1234-5678-9012"
-# A value that must never show up anywhere but in the database, encrypted. Well-formed, so it
-# passes the portal's checks, and different on every run.
-CANARY_TOKEN = (
-    f"amzn.mws.canary00-{secrets.token_hex(2)}-{secrets.token_hex(2)}-4ca7-{secrets.token_hex(6)}"
-)
-CANARY_SELLER_ID = "A5CANARYSELLER5"
 
 
 def sandbox_config(**overrides: Any) -> dict[str, Any]:
-    """The sandbox's default config plus a seller that authorized the demo developer with the
-    canary token."""
+    """The sandbox's default config, with ``overrides`` replacing whole sections."""
     config = copy.deepcopy(json.loads(DEFAULT_CONFIG.read_text(encoding="utf-8")))
-    config["sellers"].append(
-        {
-            "seller_id": CANARY_SELLER_ID,
-            "name": "Canary Goods",
-            "region": "NA",
-            "marketplaces": ["ATVPDKIKX0DER"],
-            "authorizations": [
-                {"access_key_id": "AKIAMWSPORTALDEMO0001", "mws_auth_token": CANARY_TOKEN}
-            ],
-        }
-    )
     config.update(overrides)
     return config
 
