@@ -86,12 +86,12 @@ end
 local reply
 if op == "take" then
   if blocked > now then
-    reply = {"0", fmt(now), fmt(blocked), fmt(now), "blocked"}
+    reply = {"0", fmt(now), fmt(blocked), fmt(now), "blocked", fmt(now)}
   elseif limit ~= nil and used >= limit then
-    reply = {"0", fmt(now), fmt(hourly_free_at()), fmt(now), "hourly"}
+    reply = {"0", fmt(now), fmt(hourly_free_at()), fmt(now), "hourly", fmt(now)}
   elseif level < 1 - EPS then
     local start = math.max(now, updated)
-    reply = {"0", fmt(now), fmt(start + (1 - level) * restore), fmt(now), "empty"}
+    reply = {"0", fmt(now), fmt(start + (1 - level) * restore), fmt(now), "empty", fmt(now)}
   else
     if level + allowance / restore > quota then
       level = quota - 1
@@ -100,12 +100,28 @@ if op == "take" then
       level = level - 1
     end
     count(1)
-    reply = {"1", fmt(now), fmt(now), fmt(token_at), ""}
+    local full_at = math.max(now, updated) + (quota - 1 - level) * restore
+    reply = {"1", fmt(now), fmt(now), fmt(token_at), "", fmt(full_at)}
   end
 elseif op == "charge" then
   local calls = tonumber(ARGV[8])
   level = level - calls
   count(calls)
+  reply = {fmt(now)}
+elseif op == "arrived" then
+  local taken_at, covered = tonumber(ARGV[8]), tonumber(ARGV[9])
+  local late = (now - covered) / restore
+  if late > 0 then level = level - math.min(1, late) end
+  local taken_slot = math.floor(taken_at / slot_seconds)
+  if taken_slot < slot and (slots[taken_slot] or 0) > 0 then
+    slots[taken_slot] = slots[taken_slot] - 1
+    used = used - 1
+    if slots[taken_slot] == 0 then
+      slots[taken_slot] = nil
+      table.insert(dropped, "s" .. taken_slot)
+    end
+    count(1)
+  end
   reply = {fmt(now)}
 elseif op == "empty" then
   level = math.min(level, 0)

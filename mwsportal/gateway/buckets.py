@@ -14,7 +14,11 @@ Rules that keep the model on the safe side of MWS's:
   epoch starts full, which is what MWS has for them too.
 - A token is taken by the worker immediately before it sends. A request reaches MWS a little
   after the take, and a (nearly) full bucket at MWS gains nothing while it waits at its cap: a
-  take on such a bucket restarts our refill clock at the latest moment the request can arrive.
+  take on such a bucket restarts our refill clock ``DELIVERY_ALLOWANCE_SECONDS`` after the take.
+  A request can arrive later than that (a worker descheduled on a loaded machine, a slow
+  connect), so the take also says until when its arrival is allowed for (``covered_until``),
+  and once the answer is in, ``arrived`` writes off the refill our model credited after that
+  moment: the request surely arrived before its answer, so MWS's bucket cannot be lower.
 - ``RequestThrottled`` empties the bucket; ``QuotaExceeded`` blocks it until the reset time.
 - The hourly quota is counted locally (each slot is kept one minute longer than MWS keeps it)
   and reconciled with ``x-mws-quota-max``/``-remaining``/``-resetsOn``: calls MWS counted that
@@ -86,6 +90,9 @@ class Take:
     token_at: float
     # "" when granted, else "blocked" (QuotaExceeded), "hourly" or "empty".
     reason: str
+    # Granted: the latest arrival at MWS our model allows for, the moment MWS's bucket would
+    # reach its cap before the request takes its token there (see ``arrived``).
+    covered_until: float
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,10 @@ class BucketBackend(Protocol):
     def take(self, key: BucketKey, limits: BucketLimits) -> Take: ...
 
     def charge(self, key: BucketKey, limits: BucketLimits, count: int) -> None: ...
+
+    def arrived(
+        self, key: BucketKey, limits: BucketLimits, taken_at: float, covered_until: float
+    ) -> None: ...
 
     def throttled(self, key: BucketKey, limits: BucketLimits) -> None: ...
 
@@ -194,14 +205,14 @@ class _Bucket:
     def take(self) -> Take:
         state, now = self.state, self.now
         if state.blocked_until > now:
-            return Take(False, now, state.blocked_until, now, "blocked")
+            return Take(False, now, state.blocked_until, now, "blocked", now)
         limit = self.hourly_limit
         if limit is not None and self.hourly_used >= limit:
-            return Take(False, now, self._hourly_free_at(), now, "hourly")
+            return Take(False, now, self._hourly_free_at(), now, "hourly", now)
         restore = self.limits.restore_seconds
         if state.level < 1 - EPSILON:
             start = max(now, state.updated)
-            return Take(False, now, start + (1 - state.level) * restore, now, "empty")
+            return Take(False, now, start + (1 - state.level) * restore, now, "empty", now)
         if state.level + DELIVERY_ALLOWANCE_SECONDS / restore > self.limits.quota:
             # MWS's bucket may sit at its cap until this request arrives, gaining nothing
             # meanwhile: its refill starts when the request has surely arrived.
@@ -210,11 +221,28 @@ class _Bucket:
         else:
             state.level -= 1
         self._count(1)
-        return Take(True, now, now, self.token_at, "")
+        full_at = max(now, state.updated) + (self.limits.quota - 1 - state.level) * restore
+        return Take(True, now, now, self.token_at, "", full_at)
 
     def charge(self, calls: int) -> None:
         self.state.level -= calls
         self._count(calls)
+
+    def arrived(self, taken_at: float, covered_until: float) -> None:
+        """The answer to a request whose token was taken at ``taken_at`` is in: the request
+        reached MWS at ``now`` at the latest. If that is after ``covered_until``, MWS's bucket
+        sat at its cap meanwhile and took the token later than our model has it: up to one
+        token of refill we credited never happened there."""
+        late = (self.now - covered_until) / self.limits.restore_seconds
+        if late > 0:
+            self.state.level -= min(1.0, late)
+        # MWS counted the request in the slot it arrived in, which leaves its hour later.
+        taken_slot = math.floor(taken_at / self.limits.slot_seconds)
+        if taken_slot < self.slot and self.state.slots.get(taken_slot, 0) > 0:
+            self.state.slots[taken_slot] -= 1
+            if not self.state.slots[taken_slot]:
+                del self.state.slots[taken_slot]
+            self._count(1)
 
     def empty(self) -> None:
         self.state.level = min(self.state.level, 0.0)
@@ -266,6 +294,16 @@ class _Bucket:
             blocked_until=blocked,
             next_token_at=next_at,
         )
+
+
+def arrival_matters(take: Take, limits: BucketLimits, answered_at: float) -> bool:
+    """Whether ``arrived`` can change the bucket of a call taken with ``take`` and answered at
+    ``answered_at``: the answer came after the arrival the take allowed for, or in a later
+    hourly slot. Most answers need no second write."""
+    slot = limits.slot_seconds
+    return answered_at > take.covered_until or math.floor(answered_at / slot) > math.floor(
+        take.now / slot
+    )
 
 
 # ---- database backend -------------------------------------------------------------------
@@ -331,6 +369,11 @@ class DatabaseBuckets:
 
     def charge(self, key: BucketKey, limits: BucketLimits, count: int) -> None:
         self._change(key, limits, lambda bucket: bucket.charge(count))
+
+    def arrived(
+        self, key: BucketKey, limits: BucketLimits, taken_at: float, covered_until: float
+    ) -> None:
+        self._change(key, limits, lambda bucket: bucket.arrived(taken_at, covered_until))
 
     def throttled(self, key: BucketKey, limits: BucketLimits) -> None:
         self._change(key, limits, _Bucket.empty)
@@ -431,11 +474,23 @@ class RedisBuckets:
         self._redis.set(self._epoch_key, repr(float(epoch)))
 
     def take(self, key: BucketKey, limits: BucketLimits) -> Take:
-        granted, now, retry_at, token_at, reason = self._run("take", key, limits)
-        return Take(granted == b"1", float(now), float(retry_at), float(token_at), reason.decode())
+        granted, now, retry_at, token_at, reason, covered = self._run("take", key, limits)
+        return Take(
+            granted == b"1",
+            float(now),
+            float(retry_at),
+            float(token_at),
+            reason.decode(),
+            float(covered),
+        )
 
     def charge(self, key: BucketKey, limits: BucketLimits, count: int) -> None:
         self._run("charge", key, limits, str(count))
+
+    def arrived(
+        self, key: BucketKey, limits: BucketLimits, taken_at: float, covered_until: float
+    ) -> None:
+        self._run("arrived", key, limits, _arg(taken_at), _arg(covered_until))
 
     def throttled(self, key: BucketKey, limits: BucketLimits) -> None:
         self._run("empty", key, limits)

@@ -29,7 +29,14 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from mwsportal.developer import build_client, developer_account
-from mwsportal.gateway.buckets import BucketBackend, BucketKey, BucketLimits, bucket_backend
+from mwsportal.gateway.buckets import (
+    BucketBackend,
+    BucketKey,
+    BucketLimits,
+    Take,
+    arrival_matters,
+    bucket_backend,
+)
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors
 from mwsportal.mws.client import AttemptRecord, Response
@@ -98,7 +105,7 @@ def call_now(
     resent = 0
     with build_client(region, **options) as client:
         while True:
-            _take_token(backend, key, limits, op.name, deadline)
+            take = _take_token(backend, key, limits, op.name, deadline)
             sent_at = _as_datetime(backend.now())
             first = len(records)
             try:
@@ -110,24 +117,24 @@ def call_now(
                     params=params,
                 )
             except errors.MWSError as error:
-                _record(backend, key, limits, records, first, error, seller, sent_at, logged)
+                _record(backend, key, limits, take, records, first, error, seller, sent_at, logged)
                 resendable = isinstance(error, errors.ServerError | errors.TransportError)
                 if not resendable or resent >= retries:
                     raise
                 resent += 1
                 time.sleep(INTERACTIVE_RETRY_SECONDS / settings.MWS_GATEWAY_TIME_SCALE)
                 continue
-            _record(backend, key, limits, records, first, None, seller, sent_at, logged)
+            _record(backend, key, limits, take, records, first, None, seller, sent_at, logged)
             return response
 
 
 def _take_token(
     backend: BucketBackend, key: BucketKey, limits: BucketLimits, operation: str, deadline: float
-) -> None:
+) -> Take:
     while True:
         take = backend.take(key, limits)
         if take.granted:
-            return
+            return take
         wait = take.retry_at - take.now
         if time.monotonic() + wait > deadline:
             raise BucketBusy(operation, wait)
@@ -138,6 +145,7 @@ def _record(
     backend: BucketBackend,
     key: BucketKey,
     limits: BucketLimits,
+    take: Take,
     records: list[AttemptRecord],
     first: int,
     error: BaseException | None,
@@ -147,6 +155,9 @@ def _record(
 ) -> None:
     """Settle the attempts ``records[first:]`` of this sending with the bucket and the log."""
     attempts = records[first:]
+    # The answer is in, so the request reached MWS by now (see buckets.arrived).
+    if arrival_matters(take, limits, backend.now()):
+        backend.arrived(key, limits, take.now, take.covered_until)
     with transaction.atomic():
         learn_from_answer(backend, key, limits, attempts, error)
         entries = RequestLogEntry.objects.bulk_create(

@@ -46,7 +46,14 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Min, Q
 
 from mwsportal.developer import build_client, developer_account
-from mwsportal.gateway.buckets import BucketBackend, BucketKey, BucketLimits, bucket_backend
+from mwsportal.gateway.buckets import (
+    BucketBackend,
+    BucketKey,
+    BucketLimits,
+    Take,
+    arrival_matters,
+    bucket_backend,
+)
 from mwsportal.gateway.direct import bucket_key, learn_from_answer, log_entries
 from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
@@ -257,6 +264,8 @@ class _Claim:
     operation: Operation
     key: BucketKey
     limits: BucketLimits
+    # The token this sending took; None for a call recovered from a worker that died.
+    take: Take | None = None
 
 
 def work_queue(
@@ -415,7 +424,7 @@ def _claim_next(queue_id: int, lease: str, backend: BucketBackend, *, first: boo
             queue.lease_until = now + timedelta(seconds=LEASE_SECONDS)
             queue.next_check_at = queue.lease_until
             queue.save(update_fields=["lease_until", "next_check_at"])
-        return _Claim(head, seller, operation, key, limits)
+        return _Claim(head, seller, operation, key, limits, take)
 
 
 def _cancel_pending(queue: CallQueue, now: datetime) -> None:
@@ -442,10 +451,11 @@ def _recover_interrupted(call: MWSCall, seller: Seller, backend: BucketBackend) 
 
 
 def _finish(claim: _Claim, attempted: Attempted, backend: BucketBackend) -> None:
-    now = to_datetime(backend.now())
+    answered_at = backend.now()
+    now = to_datetime(answered_at)
     try:
         with transaction.atomic():
-            _update_bucket(claim, attempted, backend)
+            _update_bucket(claim, attempted, backend, answered_at)
             _write_log(claim, attempted.records)
             _settle(claim, attempted, now)
     finally:
@@ -453,7 +463,13 @@ def _finish(claim: _Claim, attempted: Attempted, backend: BucketBackend) -> None
             attempted.download.path.unlink(missing_ok=True)
 
 
-def _update_bucket(claim: _Claim, attempted: Attempted, backend: BucketBackend) -> None:
+def _update_bucket(
+    claim: _Claim, attempted: Attempted, backend: BucketBackend, answered_at: float
+) -> None:
+    take = claim.take
+    # The answer is in, so the request reached MWS by ``answered_at`` at the latest.
+    if take is not None and arrival_matters(take, claim.limits, answered_at):
+        backend.arrived(claim.key, claim.limits, take.now, take.covered_until)
     learn_from_answer(backend, claim.key, claim.limits, attempted.records, attempted.error)
 
 

@@ -13,6 +13,7 @@ from mwsportal.gateway.buckets import (
     BucketKey,
     BucketLimits,
     RedisBuckets,
+    arrival_matters,
 )
 from mwsportal.mws.operations import get_operation
 
@@ -146,6 +147,55 @@ def test_charge_counts_requests_sent_without_a_token(buckets, clock):
     buckets.charge(KEY, SUBMIT_FEED, 3)
     granted = [buckets.take(KEY, SUBMIT_FEED).granted for _ in range(13)]
     assert granted == [True] * 12 + [False]
+
+
+def test_a_request_that_arrives_late_at_a_full_bucket_costs_the_refill_mws_never_had(
+    buckets, clock
+):
+    known_since_long_ago(buckets, clock)
+    take = buckets.take(KEY, SUBMIT_FEED)
+    assert take.covered_until == pytest.approx(clock.now + DELIVERY_ALLOWANCE_SECONDS)
+    # The request reached MWS 30 s after the take; MWS's bucket sat at 15 until then.
+    clock.advance(30)
+    assert arrival_matters(take, SUBMIT_FEED, clock.now)
+    buckets.arrived(KEY, SUBMIT_FEED, take.now, take.covered_until)
+    (view,) = buckets.views([(KEY, SUBMIT_FEED)])
+    assert view.level == pytest.approx(14, abs=1e-5)
+
+
+def test_a_late_arrival_never_costs_more_than_its_own_token(buckets, clock):
+    known_since_long_ago(buckets, clock)
+    take = buckets.take(KEY, SUBMIT_FEED)
+    clock.advance(1000)
+    buckets.arrived(KEY, SUBMIT_FEED, take.now, take.covered_until)
+    (view,) = buckets.views([(KEY, SUBMIT_FEED)])
+    assert view.level == pytest.approx(14, abs=1e-5)
+
+
+def test_a_take_on_a_drained_bucket_covers_a_long_way_to_mws(buckets, clock):
+    known_since_long_ago(buckets, clock)
+    for _ in range(10):
+        take = buckets.take(KEY, SUBMIT_FEED)
+    # Nine tokens below the cap before this take (whose refill started when the first request
+    # surely arrived): MWS's bucket cannot reach its cap for 9 x 120 s, so only a later
+    # answer than that can matter.
+    full_at = clock.now + DELIVERY_ALLOWANCE_SECONDS + 9 * 120
+    assert take.covered_until == pytest.approx(full_at, abs=1e-3)
+    assert not arrival_matters(take, SUBMIT_FEED, clock.now + 5)
+
+
+def test_a_request_arriving_in_a_later_minute_is_counted_in_that_minute(buckets, clock):
+    limits = BucketLimits(quota=100, restore_seconds=0.01, hourly_quota=1)
+    known_since_long_ago(buckets, clock)
+    clock.now = 1_700_000_010.0  # ten seconds into a minute
+    take = buckets.take(KEY, limits)
+    clock.advance(55)  # answered in the next minute: MWS may have counted it there
+    assert arrival_matters(take, limits, clock.now)
+    buckets.arrived(KEY, limits, take.now, take.covered_until)
+    denied = buckets.take(KEY, limits)
+    assert denied.reason == "hourly"
+    next_slot_start = 1_700_000_000.0 + 60
+    assert denied.retry_at == pytest.approx(next_slot_start + 61 * 60)
 
 
 def test_views_report_level_hourly_use_and_blocks(buckets, clock):

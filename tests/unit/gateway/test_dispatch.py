@@ -27,6 +27,7 @@ from mwsportal.gateway.runner import InlineExecutor
 from mwsportal.mws import errors
 from mwsportal.mws.client import AttemptRecord, Response
 from mwsportal.mws.results import CountResult, QuotaInfo, ResponseMetadata, SubmitFeedResult
+from mwsportal.sandbox.throttle import THROTTLE_TABLE, Throttler, throttle_group
 from sellers.models import Seller
 from tests.factories import SellerFactory
 
@@ -340,6 +341,54 @@ def test_submitfeed_is_never_resent_after_a_server_error(seller, backend, mws, c
     assert len(mws.sent) == 1
     (outcome,) = OUTCOMES
     assert outcome.state == "unknown_outcome"
+
+
+class _SandboxClock:
+    def __init__(self, clock) -> None:
+        self.clock = clock
+
+    def time(self) -> float:
+        return self.clock.now
+
+
+class StrictMWS(FakeMWS):
+    """FakeMWS behind the sandbox's own throttle model: a request takes MWS's token when it
+    arrives, ``stalls`` seconds (one entry per call, in order) after the worker took ours."""
+
+    def __init__(self, clock, stalls: list[float]) -> None:
+        super().__init__(clock)
+        self.throttler = Throttler(_SandboxClock(clock))
+        self.stalls = deque(stalls)
+        self.refused: list[str] = []
+
+    def __call__(self, call: MWSCall, seller: Seller) -> Attempted:
+        self.clock.advance(self.stalls.popleft() if self.stalls else 0.0)
+        group = throttle_group(call.operation)
+        decision = self.throttler.take(
+            (seller.seller_id, "developer", group), THROTTLE_TABLE[group]
+        )
+        if not decision.allowed:
+            self.refused.append(decision.code or "")
+            self.script.appendleft(errors.ThrottledError("Request is throttled", http_status=503))
+        answer = super().__call__(call, seller)
+        self.clock.advance(0.1)
+        return answer
+
+
+def test_a_request_that_reaches_mws_late_never_costs_a_throttle(seller, backend, clock):
+    # GetReportCount: 10 at once, then one every 45 s. The first request reaches MWS five
+    # seconds after its token was taken (a worker descheduled on a loaded machine): MWS's full
+    # bucket gained nothing meanwhile, so its eleventh token comes five seconds later than a
+    # model that restarted its refill at the take would think.
+    mws = StrictMWS(clock, stalls=[5.0])
+    calls = [count_call(seller) for _ in range(13)]
+    run_for(mws, clock, 150)
+    assert mws.refused == []
+    assert [pk for pk, *_ in mws.sent] == [c.pk for c in calls]
+    # Still as fast as MWS allows: the eleventh goes out on the first tick after MWS has it
+    # (sent times are arrival times).
+    eleventh_at = mws.sent[10][3]
+    assert mws.sent[0][3] + 45 <= eleventh_at <= mws.sent[0][3] + 45 + 1.5
 
 
 def test_request_throttled_empties_the_bucket_and_the_call_waits_for_it(
