@@ -16,12 +16,14 @@ Printed as one JSON object:
 - ``bound_s``: the guide's bound, (F - 15) SubmitFeed restores of 120 s / S, plus one tick;
   ``ratio`` = makespan / bound (target at most 1.02);
 - ``throttled``: RequestThrottled and QuotaExceeded answers, as the sandbox counted them
-  (target 0);
+  (target 0), and ``throttled_calls``: which seller, operation and code each came from;
 - ``dispatch_p50_s``/``dispatch_p99_s``: from the moment a call could go (its turn, its time
   and a token all there) to the moment it was sent;
 - ``overhead_ms_per_call``: worker time per call outside the HTTP request (queue, bucket,
   request log, result), and ``tick_ms``: the dispatcher's mean time per tick;
 - ``all_done_s``: until the last feed was seen processed.
+
+``--profile FOLDER`` writes a cProfile of each worker process there (``worker-PID.prof``).
 
 Usage: python bench/throttle.py --sellers 50 --feeds 25 --time-scale 60
 """
@@ -148,6 +150,12 @@ def run_worker(args: argparse.Namespace) -> None:
             if pool is not None:
                 connections.close_all()
 
+    profile = None
+    if args.profile:
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     stop = Path(args.stop)
     while not stop.exists():
         started = time.perf_counter()
@@ -159,6 +167,9 @@ def run_worker(args: argparse.Namespace) -> None:
         time.sleep(max(0.0, args.tick - (time.perf_counter() - started)))
     if pool is not None:
         pool.shutdown(wait=True)
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(Path(args.profile) / f"worker-{os.getpid()}.prof")
     Path(args.stats).write_text(json.dumps(stats))
 
 
@@ -299,6 +310,7 @@ def measure(
                 "worker",
                 *("--stop", str(stop), "--stats", str(folder / f"stats-{k}.json")),
                 *("--threads", str(args.threads), "--tick", str(args.tick)),
+                *(("--profile", args.profile) if args.profile else ()),
             ],
             cwd=ROOT,
             env=os.environ.copy(),
@@ -339,9 +351,8 @@ def measure(
         for sent, ready in mine.exclude(sent_at=None).values_list("sent_at", "ready_at")
     ]
     answers = requests.get(f"{url}/_sandbox/calls", timeout=30).json()["calls"]
-    throttled = sum(
-        row["count"] for row in answers if row["code"] in ("RequestThrottled", "QuotaExceeded")
-    )
+    refusals = [row for row in answers if row["code"] in ("RequestThrottled", "QuotaExceeded")]
+    throttled = sum(row["count"] for row in refusals)
     stats = [json.loads((folder / f"stats-{k}.json").read_text()) for k in range(args.workers)]
     sent = sum(s["sent"] for s in stats)
     overhead = sum(s["work_s"] - s["send_s"] for s in stats) / max(1, sent)
@@ -365,6 +376,9 @@ def measure(
         "ratio": round(makespan / bound, 4),
         "all_done_s": round(all_done_s, 3),
         "throttled": throttled,
+        "throttled_calls": [
+            {key: row[key] for key in ("seller_id", "action", "code", "count")} for row in refusals
+        ],
         "errors": sum(row["count"] for row in answers if row["status"] != 200),
         "dispatch_p50_s": round(percentile(sorted(waits), 0.5), 4),
         "dispatch_p99_s": round(percentile(sorted(waits), 0.99), 4),
@@ -439,6 +453,9 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--database-url", default="", help="default: SQLite in a temp folder")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds")
+    parser.add_argument(
+        "--profile", default="", help="folder for a cProfile of each worker (worker-PID.prof)"
+    )
     parser.add_argument("--role", choices=["main", "worker"], default="main")
     parser.add_argument("--stop", default="")
     parser.add_argument("--stats", default="")
