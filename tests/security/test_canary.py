@@ -24,6 +24,7 @@ import pytest
 from celery import Celery
 from celery.app.task import Task
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.client import Client as DjangoClient
@@ -39,6 +40,7 @@ from mwsportal.sandbox.server import RunningSandbox, running_sandbox
 from reports.models import Report, ReportRequest
 from sellers import services
 from sellers.models import Grant, Partner, Seller
+from sellers.tasks import verify_seller
 from tests import sandbox_support
 from tests.factories import FEED_BODY
 from tests.security.conftest import admin_page_urls
@@ -283,8 +285,6 @@ def request_a_report(client: Client, broker: Broker, seller: Seller) -> Report:
 
 
 def submit_a_feed(client: Client, broker: Broker, seller: Seller) -> FeedSubmission:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     answer = client.post(
         reverse("feeds:upload", args=[seller.pk]),
         {
@@ -480,8 +480,6 @@ def test_the_canary_secrets_never_leak(
 
 def test_the_broker_sees_a_secret_passed_to_a_task(broker):
     # The task-argument check above would catch a task that carried a secret.
-    from sellers.tasks import verify_seller
-
     verify_seller.delay(CANARY_TOKEN)
     celery_app.send_task("reports.poll_open_requests", kwargs={"token": CANARY_SECRET_KEY})
     assert [Canaries().leaks(repr(task)) for task in broker.sent] == [True, True]
