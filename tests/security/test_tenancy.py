@@ -15,6 +15,7 @@ from sellers.models import Grant
 from tests.security.conftest import (
     OBJECT_ROUTES,
     PUBLIC_ROUTES,
+    admin_page_urls,
     browser_routes,
     make_tenant,
     route_arguments,
@@ -96,3 +97,14 @@ def test_every_private_page_sends_visitors_to_login(route, client):
 
 def test_the_public_list_names_only_real_routes():
     assert {route.name for route in ROUTES} >= PUBLIC_ROUTES
+
+
+def test_the_admin_is_closed_to_sellers(owner):
+    make_tenant(owner)
+    client = Client()
+    client.force_login(owner)
+    for url in admin_page_urls():
+        for method in ("GET", "POST"):
+            response = _call(client, method, url)
+            assert response.status_code == 302, f"{method} {url}"
+            assert response["Location"].startswith(reverse("admin:login")), f"{method} {url}"
