@@ -248,7 +248,10 @@ def submit_feed(feed: FeedSubmission) -> None:
         raise FeedActionRefused(f"This feed is already {feed.get_state_display().lower()}.")
     feed.refresh_from_db()
     seller_id, feed_type = feed.seller_id, feed.feed_type
-    transaction.on_commit(lambda: send_next(seller_id, feed_type))
+    # The feed is stored and waiting. When it cannot be handed to the gateway right now (Redis
+    # restarting), the next feeds sync sends it; failing here would tell the caller the upload
+    # failed, and a retry would store and send the same feed twice.
+    transaction.on_commit(lambda: send_next(seller_id, feed_type), robust=True)
 
 
 def send_next(seller_id: int, feed_type: str) -> FeedSubmission | None:
