@@ -11,16 +11,21 @@ connection. The feed builder's CSV upload is size-limited too.
 from __future__ import annotations
 
 import io
+import re
 import threading
+import xml.sax
+import xml.sax.handler
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from lxml import etree
 from rest_framework.test import APIClient
 
 from feeds.checks import FeedRefused, check_feed
@@ -419,3 +424,45 @@ def test_the_builders_csv_upload_is_size_limited(
     assert response.status_code == 400
     assert expected in " ".join(response.context["form"].errors["csv_file"])
     assert not seller.feed_submissions.exists()
+
+
+# The modules behind the places above. A new module that parses XML fails the suite until
+# its place is added to PLACES.
+XML_READERS = {
+    "mwsportal/mws/xmlparse.py",  # mws-answer, mws-error-answer, processing-report
+    "feeds/checks.py",  # feed-checks, browser-upload, api-upload-*
+    "reports/preview.py",  # report-preview
+    "mwsportal/sandbox/feedproc.py",  # sandbox-feed-processing
+}
+_PARSES_XML = re.compile(
+    r"etree\.(fromstring|parse|iterparse|XML|XMLParser|XMLPullParser|XMLID)\("
+    r"|\bxml\.(dom|etree|sax\.(parse|make_parser))|\bminidom\b|\bdefusedxml\b|\bpulldom\b"
+)
+
+
+def test_every_module_that_parses_xml_is_in_the_suite():
+    root = Path(settings.BASE_DIR)
+    found = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if not {".venv", "tests", "bench"} & set(path.relative_to(root).parts)
+        and _PARSES_XML.search(path.read_text(encoding="utf-8"))
+    }
+    assert found == XML_READERS
+
+
+def test_the_trap_and_the_secret_file_catch_a_parser_that_reaches_out(trap, secret_file):
+    # What the suite would see from a parser left with entity loading on. (The libxml2 under
+    # lxml here has no HTTP client at all; Python's own SAX parser fetches with urllib.)
+    documents = hostile_documents(trap.url, secret_file)
+    careless = etree.XMLParser(resolve_entities=True, load_dtd=True)
+    local = etree.fromstring(documents["xxe-local-file"], careless)
+    assert SECRET_TEXT in etree.tostring(local).decode()
+
+    sax = xml.sax.make_parser()  # noqa: S317 - careless on purpose
+    sax.setFeature(xml.sax.handler.feature_external_ges, True)
+    hits_before = len(trap.hits)
+    # The trap answers with a declaration, which is no entity text: the fetch still happened.
+    with pytest.raises(xml.sax.SAXParseException):
+        sax.parse(io.BytesIO(documents["xxe-over-the-network"]))
+    assert len(trap.hits) == hits_before + 1
