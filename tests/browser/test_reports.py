@@ -30,7 +30,9 @@ def sandbox(settings, media) -> Iterator[RunningSandbox]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_request_watch_preview_and_download(live_server, page, sandbox, owner):
+def test_request_watch_preview_and_download(live_server, page, sandbox, owner, settings):
+    # The periodic poll spreads sellers over its period; here the period is short.
+    settings.REPORTS_POLL_SECONDS = 0.5
     seller = SellerFactory(owner=owner, seller_id=US_SELLER, auth_token=US_TOKEN, name="Shop")
     SellerMarketplaceFactory(seller=seller)
 
