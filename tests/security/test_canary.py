@@ -2,8 +2,9 @@
 
 The seller's MWS Auth Token, the developer account's secret key and a partner's API key are
 unique strings made for this run. A seller is onboarded with them in the browser, requests a
-report and submits a feed (through the real gateway, dispatcher and Celery tasks), a partner
-reads everything over the API, MWS refuses a call, a page crashes (DEBUG off and on), and
+report and submits a feed (through the real gateway, dispatcher and Celery tasks, with a 500
+and a wrong Content-MD5 on the way), a partner reads everything over the API, MWS refuses a
+call, a page crashes (DEBUG off and on), and
 staff open the admin page of every model. Then the canaries are looked for in every log record
 of every logger, every response (pages, fragments, downloads, API, admin, error pages), every
 argument of every Celery task the flow sent, every error e-mail and exception message, and every
@@ -13,9 +14,11 @@ token's ciphertext may be.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import traceback
+import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -259,7 +262,23 @@ def onboard(client: Client) -> Seller:
     return Seller.objects.get(seller_id=CANARY_SELLER_ID)
 
 
-def request_a_report(client: Client, broker: Broker, seller: Seller) -> Report:
+def add_fault(sandbox: RunningSandbox, **rule: Any) -> None:
+    request = urllib.request.Request(
+        f"{sandbox.url}/_sandbox/faults",
+        data=json.dumps(rule).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        assert answer.status == 201
+
+
+def request_a_report(
+    client: Client, broker: Broker, sandbox: RunningSandbox, seller: Seller
+) -> Report:
+    # Failed calls on the way, which the gateway logs and retries.
+    add_fault(sandbox, kind="internal_error", actions=["RequestReport"], count=1)
+    add_fault(sandbox, kind="wrong_md5", actions=["GetReport"], count=1)
     answer = client.post(
         reverse("reports:request_new", args=[seller.pk]),
         {"report_type": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", "marketplaces": ["ATVPDKIKX0DER"]},
@@ -445,7 +464,7 @@ def test_the_canary_secrets_never_leak(
     assert seller.auth_token == CANARY_TOKEN, "the flow really stored the canary"
     assert settings.MWS_SECRET_KEY == CANARY_SECRET_KEY, "and signs with the canary secret"
 
-    report = request_a_report(owner_client, broker, seller)
+    report = request_a_report(owner_client, broker, sandbox, seller)
     feed = submit_a_feed(owner_client, broker, seller)
     use_the_api(canaries, seller, report, feed)
     staff_pages(admin_client, seller)
@@ -463,6 +482,7 @@ def test_the_canary_secrets_never_leak(
         "sellers.verify",
     } <= sent, sent
     assert RequestLogEntry.objects.filter(seller=seller).count() >= 5
+    assert RequestLogEntry.objects.filter(seller=seller).exclude(error_code="").exists()
     assert MWSCall.objects.filter(seller=seller).exists()
 
     assert not [text[:200] for text in seen if canaries.leaks(text)]
