@@ -138,6 +138,8 @@ class SoakOptions:
     database_url: str = DEFAULT_DATABASE_URL
     seed: int = 1
     gunicorn_workers: int = 2
+    # Leave the database in place after the run, to look into a failed check.
+    keep_database: bool = False
 
     @property
     def kill_count(self) -> int:
@@ -414,7 +416,7 @@ def database_admin_url(url: str) -> tuple[str, str]:
 
 
 @contextmanager
-def own_database(url: str) -> Iterator[None]:
+def own_database(url: str, *, keep: bool = False) -> Iterator[None]:
     import psycopg
 
     admin, name = database_admin_url(url)
@@ -424,8 +426,9 @@ def own_database(url: str) -> Iterator[None]:
     try:
         yield
     finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not keep:
+            with psycopg.connect(admin, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def portal_env(
@@ -766,6 +769,8 @@ class Soak:
     # -- draining and checking --
 
     def open_work(self) -> dict[str, int]:
+        """What the load left unfinished. Calls the periodic syncs keep asking for during the
+        drain do not count; a call asked for before the drain began does until it is done."""
         from feeds.models import FeedSubmission
         from mwsportal.gateway.models import MWSCall
         from reports.models import Report, ReportRequest, ReportSchedule
@@ -776,11 +781,16 @@ class Soak:
             ).count(),
             "reports": Report.objects.filter(state=Report.State.PENDING).count(),
             "feeds": FeedSubmission.objects.filter(state__in=FeedSubmission.OPEN_STATES).count(),
-            "calls": MWSCall.objects.filter(state__in=MWSCall.PENDING_STATES).count(),
+            "calls": MWSCall.objects.filter(
+                state__in=MWSCall.PENDING_STATES, created_at__lt=self.drain_started
+            ).count(),
             "schedule_changes": ReportSchedule.objects.exclude(pending_schedule="").count(),
         }
 
     def drain(self) -> tuple[float, dict[str, int]]:
+        from django.utils import timezone
+
+        self.drain_started = timezone.now()
         started = time.monotonic()
         while True:
             open_now = self.open_work()
@@ -894,42 +904,57 @@ class Soak:
     def check_stuck(self, open_now: dict[str, int]) -> dict[str, Any]:
         from django.utils import timezone
 
-        from mwsportal.gateway.models import CallQueue, MWSCall
+        from mwsportal.gateway.models import MWSCall
 
-        held = CallQueue.objects.exclude(lease="").filter(lease_until__gt=timezone.now())
-        # A queue still leased after everything drained is held by a worker that is gone.
-        stale = [f"queue {q.pk} leased until {q.lease_until:%H:%M:%S}" for q in held]
+        # A call in flight under a lease that ran out: its worker is gone and nobody took over.
+        orphaned = MWSCall.objects.filter(
+            state=MWSCall.State.SENDING, queue__lease_until__lt=timezone.now()
+        )
+        stale = [f"call {c.pk} ({c.operation})" for c in orphaned]
         unknown = MWSCall.objects.filter(state=MWSCall.State.UNKNOWN).count()
         ok = not any(open_now.values()) and not stale
         return self.verdict(
-            ok, still_open=open_now, leased_queues=stale[:20], unknown_outcome_calls=unknown
+            ok, still_open=open_now, orphaned_calls=stale[:20], unknown_outcome_calls=unknown
         )
 
     def check_files(self) -> dict[str, Any]:
+        """Every file a row points at is whole (reports are checked with their MD5 above; here
+        feeds and their processing reports). Files under final names that no row points at
+        (a crash between storing and committing) are listed but whole by construction; hidden
+        temporaries carry no final name and are only counted."""
         from feeds.models import FeedSubmission
         from reports.models import Report
 
         media = Path(self.env["MEDIA_ROOT"])
+        partial = []
         referenced = {r.file for r in Report.objects.exclude(file="")}
-        referenced |= set(FeedSubmission.objects.values_list("file", flat=True))
-        referenced |= set(
-            FeedSubmission.objects.exclude(report_file="").values_list("report_file", flat=True)
-        )
-        partial, unreferenced = [], []
+        for feed in FeedSubmission.objects.all():
+            referenced.add(feed.file)
+            path = media / feed.file
+            whole = path.is_file() and path.stat().st_size == feed.size
+            if not whole or md5_base64(path) != feed.content_md5:
+                partial.append(feed.file)
+            if feed.report_file:
+                referenced.add(feed.report_file)
+                report = media / feed.report_file
+                if not report.is_file() or md5_base64(report) != feed.report_md5:
+                    partial.append(feed.report_file)
+        orphans, temporaries = [], []
         for path in media.rglob("*"):
             if not path.is_file():
                 continue
             name = path.relative_to(media).as_posix()
-            if path.name.endswith(".part") or path.name.startswith("."):
-                partial.append(name)
+            if path.name.startswith("."):
+                temporaries.append(name)
             elif name not in referenced:
-                unreferenced.append(name)
-        leftovers = sorted(p.name for p in Path(self.env["FILE_UPLOAD_TEMP_DIR"]).iterdir())
+                orphans.append(name)
+        leftovers = list(Path(self.env["FILE_UPLOAD_TEMP_DIR"]).iterdir())
         return self.verdict(
-            not partial and not unreferenced,
+            not partial,
             partial=partial[:20],
-            unreferenced=unreferenced[:20],
-            temp_leftovers=len(leftovers),
+            orphans=orphans[:20],
+            temporaries_in_storage=len(temporaries),
+            download_temporaries_left=len(leftovers),
         )
 
     def check_webhooks(self, receiver: WebhookReceiver) -> dict[str, Any]:
@@ -1002,7 +1027,7 @@ class Soak:
     def run(self) -> dict[str, Any]:
         self.start_redis()
         self.start_sandbox()
-        with own_database(self.options.database_url):
+        with own_database(self.options.database_url, keep=self.options.keep_database):
             os.environ.update(self.env)
             import django
 
@@ -1103,6 +1128,7 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url", default=os.environ.get("SOAK_DATABASE_URL", DEFAULT_DATABASE_URL)
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
     parser.add_argument(
         "--keep-logs", type=Path, default=None, help="copy the processes' logs here"
     )
@@ -1121,6 +1147,7 @@ def main(argv: list[str] | None = None) -> int:
         drain_timeout=args.drain_timeout,
         database_url=args.database_url,
         seed=args.seed,
+        keep_database=args.keep_database,
     )
     result = run_soak(options, keep=args.keep_logs)
     print(json.dumps(result, indent=2, default=str))
