@@ -43,7 +43,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 
 from mwsportal.developer import build_client, developer_account
 from mwsportal.gateway.buckets import (
@@ -288,25 +288,20 @@ def work_queue(
     backend = bucket_backend()
     sender = sender or send_with_client
     started = time.monotonic()
-    # The dispatcher's lease becomes this run's own, so a duplicate delivery of the same task
-    # finds nothing to do instead of taking the in-flight call for an interrupted one.
     mine = uuid4().hex
-    taken = CallQueue.objects.filter(pk=queue_id, lease=lease).update(
-        lease=mine, lease_until=to_datetime(backend.now()) + timedelta(seconds=PICKUP_SECONDS)
-    )
-    if not taken:
-        return 0
     sent = 0
     with _lease_kept(queue_id, mine, backend):
-        claim = _claim_next(queue_id, mine, backend, first=True)
+        claim = _claim_next(queue_id, mine, backend, taking_over=lease)
         while claim is not None:
             attempted = sender(claim.call, claim.seller)
-            _finish(claim, attempted, backend)
+            over_budget = time.monotonic() - started >= budget
+            handed_back = _finish(
+                claim, attempted, backend, lease=mine, executor=executor, over_budget=over_budget
+            )
             sent += 1
-            if time.monotonic() - started >= budget or _others_waiting(queue_id, backend):
-                _hand_back(queue_id, mine, executor, backend)
+            if handed_back:
                 break
-            claim = _claim_next(queue_id, mine, backend, first=False)
+            claim = _claim_next(queue_id, mine, backend)
     return sent
 
 
@@ -337,27 +332,26 @@ def _lease_kept(queue_id: int, lease: str, backend: BucketBackend) -> Iterator[N
         keeper.join()
 
 
-def _others_waiting(queue_id: int, backend: BucketBackend) -> bool:
+def _others_waiting(queue_id: int, now: datetime) -> bool:
     """Whether another active seller's queue is due (handed out or not, nobody works it)."""
-    now = to_datetime(backend.now())
-    due = CallQueue.objects.filter(next_check_at__lte=now, seller__status=Seller.Status.ACTIVE)
+    # The seller's status as a correlated EXISTS, so the due-time index drives the search and
+    # it stops at the first due queue instead of joining every active seller (SQLite).
+    active = Seller.objects.filter(pk=OuterRef("seller_id"), status=Seller.Status.ACTIVE)
+    due = CallQueue.objects.filter(Exists(active), next_check_at__lte=now)
     return due.exclude(pk=queue_id).exists()
 
 
-def _hand_back(
-    queue_id: int, lease: str, executor: Executor | None, backend: BucketBackend
-) -> None:
-    """Put the queue at the back of the executor's line under a fresh lease; without an
-    executor, leave it due for the dispatcher's next tick."""
-    now = to_datetime(backend.now())
+def _hand_back(queue_id: int, lease: str, executor: Executor | None, now: datetime) -> str:
+    """Put the queue at the back of the executor's line under a fresh lease, returned for the
+    caller to submit once this is committed; without an executor, leave it due for the
+    dispatcher's next tick and return ""."""
     queue = CallQueue.objects.filter(pk=queue_id, lease=lease)
     if executor is None:
         queue.update(lease="", lease_until=None, next_check_at=now)
-        return
+        return ""
     fresh = uuid4().hex
     until = now + timedelta(seconds=PICKUP_SECONDS)
-    if queue.update(lease=fresh, lease_until=until, next_check_at=now):
-        executor.submit(queue_id, fresh)
+    return fresh if queue.update(lease=fresh, lease_until=until, next_check_at=now) else ""
 
 
 def _release(queue: CallQueue, next_check_at: datetime | None) -> None:
@@ -367,18 +361,27 @@ def _release(queue: CallQueue, next_check_at: datetime | None) -> None:
     queue.save(update_fields=["lease", "lease_until", "next_check_at"])
 
 
-def _claim_next(queue_id: int, lease: str, backend: BucketBackend, *, first: bool) -> _Claim | None:
+def _claim_next(
+    queue_id: int, lease: str, backend: BucketBackend, *, taking_over: str = ""
+) -> _Claim | None:
     """Mark the next call of the queue as sending if its turn, its time and a token are all
-    there; otherwise give the queue back with the time to look again."""
+    there; otherwise give the queue back with the time to look again.
+
+    A run's first claim passes the dispatcher's lease as ``taking_over``: it becomes the
+    run's own ``lease`` in the same transaction, so a duplicate delivery of the same task
+    finds nothing to do instead of taking the in-flight call for an interrupted one.
+    """
+    first = bool(taking_over)
     with transaction.atomic():
         queue = (
             CallQueue.objects.select_for_update()
             .select_related("seller")
-            .filter(pk=queue_id, lease=lease)
+            .filter(pk=queue_id, lease=taking_over or lease)
             .first()
         )
         if queue is None:
             return None
+        queue.lease = lease
         seller = queue.seller
         now = to_datetime(backend.now())
         if first:
@@ -423,7 +426,7 @@ def _claim_next(queue_id: int, lease: str, backend: BucketBackend, *, first: boo
             # with a call in flight.
             queue.lease_until = now + timedelta(seconds=LEASE_SECONDS)
             queue.next_check_at = queue.lease_until
-            queue.save(update_fields=["lease_until", "next_check_at"])
+            queue.save(update_fields=["lease", "lease_until", "next_check_at"])
         return _Claim(head, seller, operation, key, limits, take)
 
 
@@ -450,17 +453,36 @@ def _recover_interrupted(call: MWSCall, seller: Seller, backend: BucketBackend) 
 # ---- what an answer does ------------------------------------------------------------------
 
 
-def _finish(claim: _Claim, attempted: Attempted, backend: BucketBackend) -> None:
+def _finish(
+    claim: _Claim,
+    attempted: Attempted,
+    backend: BucketBackend,
+    *,
+    lease: str,
+    executor: Executor | None,
+    over_budget: bool,
+) -> bool:
+    """Record the answer and settle the call; returns whether the queue was handed back
+    (``over_budget`` or another seller's queue due), in the same transaction, so a call costs
+    one write transaction after its answer."""
     answered_at = backend.now()
     now = to_datetime(answered_at)
+    queue_id = claim.call.queue_id
+    fresh = ""
     try:
         with transaction.atomic():
             _update_bucket(claim, attempted, backend, answered_at)
             _write_log(claim, attempted.records)
             _settle(claim, attempted, now)
+            handed_back = over_budget or _others_waiting(queue_id, now)
+            if handed_back:
+                fresh = _hand_back(queue_id, lease, executor, now)
     finally:
         if attempted.download is not None:
             attempted.download.path.unlink(missing_ok=True)
+    if fresh and executor is not None:
+        executor.submit(queue_id, fresh)
+    return handed_back
 
 
 def _update_bucket(

@@ -65,8 +65,8 @@ def test_a_queue_whose_worker_died_mid_call_is_worked_again_after_one_lease(cloc
     dispatch.dispatch_due_queues(executor=leases)
     ((queue_id, lease),) = leases.handed
     # The worker took the queue and marked the call as sending, then was SIGKILLed.
-    CallQueue.objects.filter(pk=queue_id, lease=lease).update(lease="dead-run")
-    dispatch._claim_next(queue_id, "dead-run", buckets, first=True)
+    dispatch._claim_next(queue_id, "dead-run", buckets, taking_over=lease)
+    assert CallQueue.objects.get(pk=queue_id).lease == "dead-run"
     assert MWSCall.objects.get(pk=call.pk).state == MWSCall.State.SENDING
 
     clock.advance(dispatch.LEASE_SECONDS - 1)
