@@ -142,6 +142,7 @@ class ReportRequestFilterSerializer(serializers.Serializer):
 
 class ReportFilterSerializer(serializers.Serializer):
     report_type = serializers.ChoiceField(choices=REPORT_TYPE_CHOICES, required=False)
+    state = serializers.ChoiceField(choices=Report.State.choices, required=False)
     since = serializers.DateTimeField(required=False, help_text="Found at or after.")
     until = serializers.DateTimeField(required=False, help_text="Found at or before.")
 

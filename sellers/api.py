@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -112,18 +112,33 @@ class SellerViewSet(PartnerViewSet):
         return Response(SellerDetailSerializer(self.get_seller()).data)
 
 
+class RequestLogFilterSerializer(serializers.Serializer):
+    operation = serializers.CharField(required=False, help_text="One MWS operation only.")
+    failed = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Only calls with an error."
+    )
+    since = serializers.DateTimeField(required=False, help_text="Sent at or after.")
+    until = serializers.DateTimeField(required=False, help_text="Sent at or before.")
+
+
 class RequestLogViewSet(PartnerViewSet):
     @extend_schema(
         responses=RequestLogSerializer(many=True),
-        parameters=[
-            *PAGE_PARAMETERS,
-            OpenApiParameter("operation", str, description="One MWS operation only."),
-        ],
+        parameters=[*PAGE_PARAMETERS, RequestLogFilterSerializer],
     )
     def list(self, request: Request, seller_pk: int) -> Response:
         seller = self.get_seller()
+        filters = RequestLogFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        chosen = filters.validated_data
         before, size = self.page_args()
-        rows = gateway.request_log(seller, operation=request.query_params.get("operation"))
+        rows = gateway.request_log(seller, operation=chosen.get("operation"))
+        if chosen.get("failed") is not None:
+            rows = rows.exclude(error_code="") if chosen["failed"] else rows.filter(error_code="")
+        if "since" in chosen:
+            rows = rows.filter(sent_at__gte=chosen["since"])
+        if "until" in chosen:
+            rows = rows.filter(sent_at__lte=chosen["until"])
         items, next_before = keyset_page(rows, before, size)
         return self.paginated(items, next_before, RequestLogSerializer)
 

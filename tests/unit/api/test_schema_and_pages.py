@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.utils import timezone
 from drf_spectacular.validation import validate_schema
 
-from tests.factories import ReportRequestFactory
+from mwsportal.gateway.models import RequestLogEntry
+from tests.factories import ReportFactory, ReportRequestFactory
 
 
 def test_schema_is_valid_openapi_and_lists_every_route(client, db):
@@ -88,3 +91,41 @@ def test_a_route_without_its_final_slash_says_so(api, seller):
     response = api.get(f"/api/v1/sellers/{seller.pk}/reports")
     assert response.status_code == 404
     assert f"/api/v1/sellers/{seller.pk}/reports/." in response.json()["error"]["message"]
+
+
+def test_reports_filter_by_state(api, seller, media):
+    stored = ReportFactory(seller=seller, state="stored")
+    ReportFactory(seller=seller, state="failed")
+    response = api.get(f"/api/v1/sellers/{seller.pk}/reports/?state=stored")
+    assert [row["id"] for row in response.json()["results"]] == [stored.pk]
+    assert api.get(f"/api/v1/sellers/{seller.pk}/reports/?state=lost").status_code == 400
+
+
+def test_request_log_filters_by_outcome_and_time(api, seller):
+    now = timezone.now()
+
+    def entry(error_code: str, minutes_ago: int) -> int:
+        return RequestLogEntry.objects.create(
+            seller=seller,
+            mws_seller_id=seller.seller_id,
+            operation="RequestReport",
+            sent_at=now - timedelta(minutes=minutes_ago),
+            timestamp="2026-01-01T00:00:00Z",
+            duration_ms=5.0,
+            error_code=error_code,
+        ).pk
+
+    old_ok, recent_throttled, recent_ok = entry("", 90), entry("RequestThrottled", 5), entry("", 1)
+    url = f"/api/v1/sellers/{seller.pk}/request-log/"
+
+    def ids(query: str) -> list[int]:
+        response = api.get(f"{url}?{query}")
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids("failed=true") == [recent_throttled]
+    assert ids("failed=false") == [recent_ok, old_ok]
+    since = (now - timedelta(minutes=30)).isoformat().replace("+00:00", "Z")
+    assert ids(f"since={since}") == [recent_ok, recent_throttled]
+    assert ids(f"until={since}") == [old_ok]
+    assert api.get(f"{url}?since=yesterday").json()["error"]["field"] == "since"
