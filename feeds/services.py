@@ -318,15 +318,7 @@ def on_submitted(outcome: CallOutcome) -> None:
     if outcome.succeeded:
         _adopt(feed, outcome.result.feed_submission_info)
     elif outcome.state == MWSCall.State.UNKNOWN:
-        feed.state = State.UNKNOWN
-        # The window to search opens when the request really went out.
-        feed.sent_at = outcome.call.sent_at or feed.sent_at
-        feed.state_message = (
-            "The connection was lost after the feed was sent, so it is not known whether Amazon "
-            "received it. The portal checks Amazon's list of feeds instead of sending it again."
-        )
-        feed.save()
-        reconcile_feed(feed)
+        _check_whether_received(feed, outcome.call.sent_at)
         return
     else:
         feed.state = State.FAILED
@@ -334,6 +326,36 @@ def on_submitted(outcome: CallOutcome) -> None:
         feed.save()
         _notify_done(feed)
     send_next(feed.seller_id, feed.feed_type)
+
+
+def _check_whether_received(feed: FeedSubmission, sent_at: datetime | None) -> None:
+    feed.state = State.UNKNOWN
+    # The window to search opens when the request really went out.
+    feed.sent_at = sent_at or feed.sent_at
+    feed.state_message = (
+        "The connection was lost after the feed was sent, so it is not known whether Amazon "
+        "received it. The portal checks Amazon's list of feeds instead of sending it again."
+    )
+    feed.save()
+    reconcile_feed(feed)
+
+
+def _recover_unrecorded_submit(feed: FeedSubmission) -> None:
+    """A SubmitFeed that ended while its outcome could not be recorded (Redis or the database
+    failed in that moment, so its handler was rolled back) leaves the feed sending with nothing
+    pending. Amazon's list of feeds tells whether it arrived, as after a lost answer."""
+    with transaction.atomic():
+        feed = _locked(feed.pk)
+        if feed is None or feed.state != State.SENDING:
+            return
+        submits = MWSCall.objects.filter(
+            seller_id=feed.seller_id, handler="feeds.submitted", context__feed=feed.pk
+        )
+        if submits.filter(state__in=MWSCall.PENDING_STATES).exists():
+            return
+        ended = submits.order_by("-pk").first()
+        if ended is not None:
+            _check_whether_received(feed, ended.sent_at)
 
 
 def reconcile_feed(feed: FeedSubmission, *, not_before: datetime | None = None) -> MWSCall | None:
@@ -748,6 +770,8 @@ def sync_seller(seller: Seller, *, spread_over: timedelta | None = None) -> None
     feeds = FeedSubmission.objects.filter(seller=seller)
     for feed_type in set(feeds.filter(state=State.WAITING).values_list("feed_type", flat=True)):
         send_next(seller.pk, feed_type)
+    for feed in feeds.filter(state=State.SENDING):
+        _recover_unrecorded_submit(feed)
     # A reconciliation reading its later pages is not started again from the first.
     reconciling = set(
         MWSCall.objects.filter(
