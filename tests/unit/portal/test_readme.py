@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-# A call that reads a variable by name: env.str("NAME", ...), env.secret("NAME"), _env_positive("NAME", ...)
+# A call that reads a variable by name: env.str("NAME", ...), _env_positive("NAME", ...)
 READS = re.compile(r"(?:\benv\.\w+|_env_\w+)\(\s*\"([A-Z][A-Z0-9_]+)\"")
 
 
