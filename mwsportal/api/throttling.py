@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
@@ -58,11 +59,16 @@ class ApiKeyRateThrottle(BaseThrottle):
         of two processes that both find it missing, ``add`` lets one create it and the
         other counts on it."""
         try:
-            return cache.incr(counter)
+            used = cache.incr(counter)
         except ValueError:
             if cache.add(counter, 1, timeout=2 * period):
                 return 1
-            return cache.incr(counter)
+            used = cache.incr(counter)
+        if not isinstance(caches["default"], RedisCache):
+            # Other backends write the raised count back with their default timeout (300 s),
+            # which an hour's or a day's window outlives.
+            cache.touch(counter, 2 * period)
+        return used
 
     def wait(self) -> float | None:
         # DRF sends it, rounded up, as Retry-After.

@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from types import SimpleNamespace
@@ -113,6 +114,19 @@ def test_the_allowance_comes_back_with_the_next_window(api, settings, monkeypatc
     assert refused["Retry-After"] == "45"
     monkeypatch.setattr(throttling.time, "time", lambda: start + 60)
     assert api.get(URL).status_code == 200
+
+
+def test_a_long_window_keeps_its_count_past_the_cache_default_timeout(api, settings, monkeypatch):
+    # The cache's default timeout is 300 s; an hour's window must remember its count longer.
+    settings.API_RATE_LIMIT = "2/hour"
+    start = 1_800_000_000.0  # the first second of an hour
+    for offset in (10, 20):  # the second request raises the count the first one made
+        monkeypatch.setattr(time, "time", lambda offset=offset: start + offset)
+        assert api.get(URL).status_code == 200
+    monkeypatch.setattr(time, "time", lambda: start + 1800)
+    refused = api.get(URL)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1800"
 
 
 def test_the_count_is_shared_with_another_process(api, partner, settings):
