@@ -40,9 +40,10 @@ from pathlib import Path
 from typing import Any, Protocol
 from uuid import uuid4
 
+import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 
 from mwsportal.developer import build_client, developer_account
@@ -650,6 +651,19 @@ def _close(call: MWSCall, now: datetime, outcome: CallOutcome) -> None:
     call.save(update_fields=_SETTLED_FIELDS)
 
 
+# The database or Redis could not be reached while a handler ran: nothing is wrong with the
+# handler, so the whole answer is rolled back instead of closing the call without its effect.
+# The call stays in flight under a lease that runs out within a minute and is then recovered
+# like one whose worker died (a repeatable call is sent again, a SubmitFeed reconciled), so
+# its outcome is recorded once both answer again.
+_UNREACHABLE = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+
+
 def _deliver(outcome: CallOutcome) -> None:
     """Run the call's handler; its writes commit with the call's final state, or not at all."""
     call = outcome.call
@@ -658,6 +672,8 @@ def _deliver(outcome: CallOutcome) -> None:
     try:
         with transaction.atomic():
             get_handler(call.handler)(outcome)
+    except _UNREACHABLE:
+        raise
     except Exception as exc:
         call.handler_error = _describe(exc)
         logger.exception("MWS result handler %r failed for call %s", call.handler, call.pk)
