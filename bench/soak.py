@@ -84,6 +84,8 @@ REPORT_TYPES = (
     "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_",
 )
 SCHEDULED_REPORT = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"
+# Hourly: one scheduled report per seller every two minutes at the default time scale.
+SCHEDULE = "_1_HOUR_"
 FEED_TYPE = "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_"
 # Every fifth webhook POST is answered 503, so deliveries go through their retries too.
 RECEIVER_FAILS_EVERY = 5
@@ -460,9 +462,9 @@ def portal_env(
         MWS_DEVELOPER_NAME=DEVELOPER["name"],
         MWS_GATEWAY_TIME_SCALE=str(options.time_scale),
         MWS_GATEWAY_TICK_SECONDS=str(tick),
-        REPORTS_POLL_SECONDS="2",
-        REPORTS_SYNC_MINUTES="0.25",
-        FEED_SYNC_SECONDS="2",
+        REPORTS_POLL_SECONDS="5",
+        REPORTS_SYNC_MINUTES="1",
+        FEED_SYNC_SECONDS="5",
         FEED_RECONCILE_SETTLE_SECONDS="5",
         WEBHOOK_DISPATCH_SECONDS="2",
         API_RATE_LIMIT="100000/minute",
@@ -611,7 +613,7 @@ class Soak:
             Partner.objects.get(pk=self.partner_pk),
             scopes=["read_reports", "request_reports", "submit_feeds"],
         )
-        report_services.save_schedule(seller, SCHEDULED_REPORT, "_15_MINUTES_")
+        report_services.save_schedule(seller, SCHEDULED_REPORT, SCHEDULE)
         self.driven.schedules += 1
         self.driven.onboarded += 1
         return seller.pk
