@@ -19,11 +19,12 @@ open any more (or ``--drain-timeout`` passes) before checking:
   sandbox's own count and by the portal's request log;
 - ``nothing_stuck``: no MWS call, report, feed or schedule change still pending, and no queue
   leased to a worker that is gone;
-- ``no_partial_files``: no temporary file left in storage, no stored file but the whole ones;
+- ``no_partial_files``: every stored file a row points at has its recorded size and MD5
+  (stray whole files and hidden temporaries left by a crash are listed, not failed);
 - ``webhooks_delivered_or_retrying``: no delivery given up, every delivered one received once
   by the partner's endpoint with a valid signature, one per finished report and feed;
-- ``memory_flat``: the RSS of every long-lived process (with its children) did not grow from
-  the middle of the run to its end.
+- ``memory_flat``: the RSS of every long-lived portal process (with its children) did not grow
+  from the middle of the run to its end (the sandbox's is reported, not judged).
 
 Prints one JSON object and exits 1 when a check fails. Usage:
 
@@ -1003,8 +1004,10 @@ class Soak:
         )
 
     def check_memory(self) -> dict[str, Any]:
-        """Every process that lived through most of the run: the median RSS of the last fifth
-        of its life against the median of its middle fifth (after start-up and warm-up)."""
+        """Every process of the portal that lived through most of the run: the median RSS of
+        the last fifth of its life against the median of its middle fifth (after start-up and
+        warm-up). The sandbox is reported but not judged: it stands in for MWS and keeps every
+        report, request and feed it ever made in memory (docs/sandbox.md, "State")."""
         processes = {}
         bad = []
         total = time.monotonic() - self.layout.started
@@ -1020,7 +1023,7 @@ class Soak:
                 "end_mib": round(end / MIB, 1),
                 "growth_mib": round(growth, 1),
             }
-            if growth > max(16.0, 0.1 * middle / MIB):
+            if name != "sandbox" and growth > max(16.0, 0.1 * middle / MIB):
                 bad.append(f"{name}:{pid} grew {growth:.1f} MiB")
         return self.verdict(not bad and bool(processes), processes=processes, bad=bad)
 
