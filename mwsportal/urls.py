@@ -16,3 +16,7 @@ urlpatterns = [
     path("api/", include(("mwsportal.api.urls", "api"))),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ the errors Django answers itself (a body too large, a crash) are JSON too.
+handler400 = "mwsportal.api.errors.bad_request"
+handler500 = "mwsportal.api.errors.server_error"

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -86,3 +89,30 @@ def unknown_route(request: HttpRequest, path: str) -> JsonResponse:
     if match is not None and match.url_name != "unknown":
         message = f"There is no API route at /api/{path}: routes end with a slash, /api/{path}/."
     return JsonResponse(error_body("not_found", message), status=404)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") and not request.path.startswith("/api/docs/")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 handler. Bodies Django refuses before a view runs (over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields) get the API's JSON error under /api/."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = (
+            f"The request body is larger than {limit} bytes. Send feed files as multipart "
+            "uploads or raw bodies to the feeds route, which stream to disk."
+        )
+        return JsonResponse(error_body("request_too_large", message), status=413)
+    return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler: the error is logged before this runs; partners get JSON."""
+    if not _is_api(request):
+        return defaults.server_error(request)
+    message = "The portal failed to answer this request; it has been logged. Try again later."
+    return JsonResponse(error_body("server_error", message), status=500)
