@@ -57,7 +57,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def test_a_worker_survives_a_redis_restart_with_a_late_acked_task_in_flight(tmp_path):
+def test_a_worker_survives_a_redis_restart_with_a_late_acked_task_in_flight(tmp_path, monkeypatch):
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     redis = start_redis(port, tmp_path)
@@ -78,6 +78,9 @@ def test_a_worker_survives_a_redis_restart_with_a_late_acked_task_in_flight(tmp_
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    # Celery prefers these variables over the URLs given to the app, and CI sets them.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
     probe = Celery("probe", broker=url, backend=url)
     try:
         assert probe.send_task("mwsportal.health_check").get(timeout=60)["worker"] == "ok"
