@@ -193,7 +193,6 @@ class Role:
     name: str
     argv: list[str]
     process: subprocess.Popen | None = None
-    starts: int = 0
 
 
 class Layout:
@@ -214,7 +213,6 @@ class Layout:
         role.process = subprocess.Popen(
             argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
-        role.starts += 1
         return role
 
     def kill(self, name: str) -> int:
@@ -280,7 +278,6 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.secret = ""
         self.received: Counter[int] = Counter()
-        self.events: list[dict[str, Any]] = []
         self.bad_signatures = 0
         self.requests = 0
         self._lock = threading.Lock()
@@ -312,7 +309,6 @@ class WebhookReceiver:
             self.bad_signatures += 1
             return
         self.received[int(headers["X-MWSPortal-Delivery"])] += 1
-        self.events.append(json.loads(body))
 
     def __enter__(self) -> WebhookReceiver:
         self.thread.start()
