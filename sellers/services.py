@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from mwsportal.developer import developer_account
-from mwsportal.gateway.direct import BucketBusy, call_now
+from mwsportal.gateway.direct import INTERACTIVE_MAX_WAIT_SECONDS, BucketBusy, call_now
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors as mws_errors
 from mwsportal.mws.client import has_more
@@ -45,6 +45,8 @@ PARTICIPATIONS = "ListMarketplaceParticipations"
 # A person waits on the page for these checks: a short timeout (and the gateway's one quick
 # resend) instead of the guide's background schedule.
 INTERACTIVE_TIMEOUT_SECONDS = 20
+# When a worker's check met a server error, the guide's advice: back off, then try again.
+SERVER_ERROR_RETRY_SECONDS = 60.0
 # A seller sells in a handful of marketplaces; more pages than this is a listing gone wrong
 # (a NextToken that never ends), not an account.
 MAX_PARTICIPATION_PAGES = 20
@@ -144,19 +146,23 @@ def check_authorization(
     auth_token: str,
     seller: Seller | None = None,
     logged: list[RequestLogEntry] | None = None,
+    waiting: bool = True,
 ) -> list[Participation]:
     """The seller's marketplaces, read with ListMarketplaceParticipations (every page).
 
     The calls go through the gateway at once (``call_now``): they take tokens from the Seller
     ID's bucket and are written to the request log, for ``seller`` when it is stored already
-    (``logged`` receives the entries, for a seller stored afterwards).
+    (``logged`` receives the entries, for a seller stored afterwards). ``waiting``: a person
+    waits on the page, so a token due within a few seconds is waited for and a server error
+    resent once; a worker (``waiting=False``) never sleeps: it gets the failure with
+    ``retry_in`` and schedules itself again.
 
     Raises ``AuthorizationCheckFailed`` when MWS refuses, cannot be reached, or lists only
     marketplaces of another region.
     """
     developer = developer_account(region)
     try:
-        pages = _participation_pages(region, seller_id, auth_token, seller, logged)
+        pages = _participation_pages(region, seller_id, auth_token, seller, logged, waiting)
     except BucketBusy as busy:
         raise AuthorizationCheckFailed(
             "This seller account has used up its Amazon MWS requests for checking the "
@@ -181,7 +187,8 @@ def check_authorization(
         ) from None
     except (mws_errors.ServerError, mws_errors.TransportError):
         raise AuthorizationCheckFailed(
-            "Amazon MWS is not answering right now. Nothing was saved; try again in a few minutes."
+            "Amazon MWS is not answering right now. Nothing was saved; try again in a few minutes.",
+            retry_in=SERVER_ERROR_RETRY_SECONDS,
         ) from None
     except mws_errors.InvalidCredentialsError as error:
         logger.error(
@@ -212,6 +219,7 @@ def _participation_pages(
     auth_token: str,
     seller: Seller | None,
     logged: list[RequestLogEntry] | None,
+    waiting: bool,
 ) -> list[ListMarketplaceParticipationsResult]:
     """Every page of the listing, each page one call through the gateway."""
     common = {
@@ -221,6 +229,8 @@ def _participation_pages(
         "seller": seller,
         "logged": logged,
         "timeout": min(settings.MWS_REQUEST_TIMEOUT, INTERACTIVE_TIMEOUT_SECONDS),
+        "max_wait": INTERACTIVE_MAX_WAIT_SECONDS if waiting else 0.0,
+        "retries": 1 if waiting else 0,
     }
     op = get_operation(PARTICIPATIONS)
     pages = [call_now(op.name, **common).result]
@@ -323,8 +333,9 @@ def _already_connected(seller: Seller) -> AuthorizationCheckFailed:
     )
 
 
-def verify_seller(seller: Seller) -> None:
-    """Check the stored authorization now and refresh the marketplaces.
+def verify_seller(seller: Seller, *, waiting: bool = True) -> None:
+    """Check the stored authorization now and refresh the marketplaces. ``waiting=False``
+    for workers: see ``check_authorization``.
 
     On AccessDenied the seller is flagged for re-authorization before the error is raised;
     other failures change nothing. A suspended seller is refused without a call.
@@ -341,6 +352,7 @@ def verify_seller(seller: Seller) -> None:
             seller_id=seller.seller_id,
             auth_token=seller.auth_token,
             seller=seller,
+            waiting=waiting,
         )
     except AuthorizationCheckFailed as failure:
         if not failure.access_denied:

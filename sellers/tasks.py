@@ -37,10 +37,10 @@ def verify_seller(self, seller_id: int) -> None:
     if seller is None:
         return
     try:
-        services.verify_seller(seller)
+        services.verify_seller(seller, waiting=False)
     except services.AuthorizationCheckFailed as failure:
         if failure.retry_in is not None:
-            # The seller's quota for this check is used up: try again once it refilled.
+            # No token yet, or MWS did not answer: try again later instead of sleeping here.
             raise self.retry(countdown=failure.retry_in) from None
         logger.warning("seller %s: verification failed: %s", seller_id, failure.message)
 

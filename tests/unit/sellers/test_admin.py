@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mwsportal.accounts.models import EmailConfirmation
+from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.mws import errors as mws_errors
 from sellers import services, tasks
 from sellers.models import Seller
@@ -217,20 +218,44 @@ def test_the_verification_task_verifies_its_seller(fake_mws):
     assert len(fake_mws.calls) == 2
 
 
-def test_the_verification_task_waits_for_the_quota_to_refill(fake_mws, monkeypatch):
-    seller = SellerFactory()
-    busy = services.AuthorizationCheckFailed("used up", retry_in=42.0)
-    monkeypatch.setattr(services, "verify_seller", lambda s: (_ for _ in ()).throw(busy))
+@pytest.fixture
+def task_retries(monkeypatch) -> list[float]:
+    """The countdowns the verification task asked Celery to retry after; the task itself must
+    never sleep (a worker waiting for a token holds its slot for nothing)."""
     retried: list[float] = []
 
     def retry(**options):
         retried.append(options["countdown"])
         return Retry()
 
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"a worker slept {seconds} s")
+
     monkeypatch.setattr(tasks.verify_seller, "retry", retry)
+    monkeypatch.setattr("mwsportal.gateway.direct.time.sleep", no_sleep)
+    return retried
+
+
+def test_the_verification_task_retries_later_when_the_quota_is_used_up(fake_mws, task_retries):
+    seller = SellerFactory()
+    backend = bucket_backend()
+    # Nothing known of this bucket since 58 s ago: it was empty then, and its first token
+    # (one a minute) is 2 s away, a wait an interactive check would sleep through.
+    backend.set_epoch(backend.now() - 58)
     with pytest.raises(Retry):
         tasks.verify_seller.run(seller.pk)
-    assert retried == [42.0]
+    assert fake_mws.calls == []
+    assert len(task_retries) == 1
+    assert 0 < task_retries[0] <= 2
+
+
+def test_the_verification_task_backs_off_after_a_server_error(fake_mws, task_retries):
+    seller = SellerFactory()
+    fake_mws.error = mws_errors.ServerError("boom", code="InternalError")
+    with pytest.raises(Retry):
+        tasks.verify_seller.run(seller.pk)
+    assert len(fake_mws.calls) == 1, "no resend inside the task"
+    assert task_retries == [services.SERVER_ERROR_RETRY_SECONDS]
 
 
 def test_staff_cannot_check_a_token_for_a_suspended_seller(admin_client, fake_mws):
