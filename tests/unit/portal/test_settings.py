@@ -66,6 +66,29 @@ def test_production_without_a_secret_fails_naming_the_variable(tmp_path, missing
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert f"{missing} (or {missing}_FILE) must be set when DEBUG is off" in result.stderr
+    assert HOW_TO_GET_ONE[missing] in result.stderr
+
+
+# What the error adds after naming the variable: how to make the secret, or where it comes from.
+HOW_TO_GET_ONE = {
+    "SECRET_KEY": "Make one with: python -c",
+    "FIELD_ENCRYPTION_KEYS": "Fernet.generate_key()",
+    "MWS_ACCESS_KEY_ID": "AWS access key id of your MWS developer account",
+    "MWS_SECRET_KEY": "secret key that belongs to MWS_ACCESS_KEY_ID",
+    "MWS_DEVELOPER_ID": "MWS developer account number",
+}
+
+
+@pytest.mark.parametrize("value", ["0", "-1", str(2**31), str(5 * 2**30)])
+def test_a_feed_size_limit_outside_what_mws_takes_is_refused(tmp_path, value):
+    result = load_settings({"FEED_UPLOAD_MAX_BYTES": value}, tmp_path)
+    assert result.returncode != 0
+    assert "FEED_UPLOAD_MAX_BYTES must be above 0 and below 2 GiB" in result.stderr
+
+
+def test_the_largest_feed_mws_takes_is_allowed(tmp_path):
+    result = load_settings({"FEED_UPLOAD_MAX_BYTES": str(2**31 - 1)}, tmp_path)
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_with_all_secrets_starts(tmp_path):
