@@ -168,6 +168,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    # MWS took GET and POST; any other method gets a clear 405 rather than the standard
+    # library's bare 501 page.
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
     # --- Routing ------------------------------------------------------------------------------
 
     def _dispatch(self) -> None:
@@ -194,7 +202,9 @@ class _Handler(BaseHTTPRequestHandler):
                 status = response.status
                 sent = self._api(response, body)
             else:
-                status, sent = self._json(405, {"error": f"{self.command} is not allowed"}, body)
+                status, sent = self._json(
+                    405, {"error": f"{self.command} is not allowed: MWS takes GET or POST"}, body
+                )
         except (BrokenPipeError, ConnectionResetError):
             status = 499  # the client went away mid-response
             self.close_connection = True

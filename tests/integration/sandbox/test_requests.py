@@ -411,3 +411,11 @@ def test_the_sandbox_counts_calls_by_outcome(client, sandbox):
     assert {"seller_id": SELLER, "action": "GetReportCount", "status": 200, "code": "",
             "count": 1} in rows  # fmt: skip
     assert requests.delete(sandbox.url + "/_sandbox/calls", timeout=5).json() == {"calls": []}
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/", "/Reports/2009-01-01", "/Feeds/2009-01-01"])
+def test_methods_other_than_get_and_post_are_refused(sandbox, method, path):
+    answer = requests.request(method, sandbox.url + path, timeout=5)
+    assert answer.status_code == 405
+    assert "MWS takes GET or POST" in answer.json()["error"]
