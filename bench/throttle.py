@@ -5,9 +5,13 @@ The parent process starts the sandbox in its own process (``manage.py mws_sandbo
 --time-scale S``) with N sellers, migrates a fresh SQLite database in a temporary folder (or
 uses ``--database-url``), queues F SubmitFeed calls per seller and then acts as the feeds
 service: every ``--poll-seconds`` (MWS time, spread per seller) it asks for one
-GetFeedSubmissionList per seller with feeds still open. ``--workers`` child processes each run
-the gateway's dispatcher tick and its queue workers (the functions beat and the Celery tasks
-run, without the broker) until every feed is processed.
+GetFeedSubmissionList per seller with feeds still open. As in production, a beat thread
+publishes a dispatcher tick every ``--tick`` seconds (expiring after two) to one line that
+``--workers`` child processes share, as Celery workers share the broker queue: a Redis list at
+``--redis-url`` (LPUSH, BRPOP, as kombu's Redis transport). Each worker takes the next task and
+runs what the Celery task runs: a tick (``dispatch_due_queues``) or a queue
+(``work_queue``); a queue handed out or handed back goes to the end of the line. They run
+until every feed is processed.
 
 Printed as one JSON object:
 
@@ -21,6 +25,8 @@ Printed as one JSON object:
   and a token all there) to the moment it was sent;
 - ``overhead_ms_per_call``: worker time per call outside the HTTP request (queue, bucket,
   request log, result), and ``tick_ms``: the dispatcher's mean time per tick;
+- ``ticks_expired``: ticks dropped because no worker took them within two tick intervals;
+- ``sent_per_worker``: calls each worker process sent;
 - ``all_done_s``: until the last feed was seen processed.
 
 ``--profile FOLDER`` writes a cProfile of each worker process there (``worker-PID.prof``).
@@ -43,8 +49,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -102,20 +106,63 @@ def percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[round(fraction * 1000) - 1]
 
 
-# ---- worker process ---------------------------------------------------------------------
+# ---- the broker line and its workers ----------------------------------------------------
+
+# Production has beat publish ``gateway.dispatch`` every tick, with ``expires`` two ticks later
+# (mwsportal/celery.py), and every task (dispatch ticks, queues handed out by a tick, queues
+# handed back) waits in Celery's one default queue. Kombu's Redis transport LPUSHes a message
+# and workers BRPOP, so the line is first in, first out and shared by every worker, each of
+# which holds one task at a time (``worker_prefetch_multiplier=1``). The benchmark keeps that
+# line in a Redis list of its own and leaves Celery's message encoding out.
+
+
+def line_key(run_id: str) -> str:
+    return f"bench-throttle:{run_id}:line"
+
+
+class LineExecutor:
+    """``CeleryExecutor``'s counterpart: a queue handed out or back goes to the end of the
+    shared line, as ``work_queue.delay(queue_id, lease)`` would put it."""
+
+    def __init__(self, client, key: str) -> None:
+        self.client, self.key = client, key
+
+    def submit(self, queue_id: int, lease: str) -> None:
+        self.client.lpush(self.key, json.dumps({"task": "work_queue", "args": [queue_id, lease]}))
+
+
+def run_beat(client, key: str, tick: float, stop: threading.Event) -> None:
+    """What beat does: publish one dispatcher tick every ``tick`` seconds, expiring after two."""
+    next_at = time.monotonic()
+    while not stop.is_set():
+        message = {"task": "dispatch", "expires": time.time() + 2 * tick}
+        client.lpush(key, json.dumps(message))
+        next_at += tick
+        stop.wait(max(0.0, next_at - time.monotonic()))
 
 
 def run_worker(args: argparse.Namespace) -> None:
-    """What one worker machine does: dispatcher ticks and queue workers, until told to stop."""
+    """What one Celery worker does: take the next task from the shared line and run it, until
+    told to stop. ``--threads N`` takes N tasks at a time (a worker's concurrency)."""
     import django
+    import redis
 
     django.setup()
     from django.db import connections
 
     from mwsportal.gateway.dispatch import dispatch_due_queues, send_with_client, work_queue
 
+    client = redis.Redis.from_url(args.redis_url)
+    executor = LineExecutor(client, args.line)
     lock = threading.Lock()
-    stats = {"work_s": 0.0, "send_s": 0.0, "sent": 0, "tick_s": 0.0, "ticks": 0}
+    stats = {
+        "work_s": 0.0,
+        "send_s": 0.0,
+        "sent": 0,
+        "tick_s": 0.0,
+        "ticks": 0,
+        "ticks_expired": 0,
+    }
 
     def send(call, seller):
         started = time.perf_counter()
@@ -126,29 +173,33 @@ def run_worker(args: argparse.Namespace) -> None:
                 stats["send_s"] += time.perf_counter() - started
                 stats["sent"] += 1
 
-    pool = ThreadPoolExecutor(args.threads) if args.threads else None
-    line: deque[tuple[int, str]] = deque()
-
-    class Executor:
-        """First come, first served: a queue handed back goes to the end of the line."""
-
-        def submit(self, queue_id: int, lease: str) -> None:
-            if pool is None:
-                line.append((queue_id, lease))
-            else:
-                pool.submit(work, queue_id, lease)
-
-    executor = Executor()
-
-    def work(queue_id: int, lease: str) -> None:
+    def run_task(message: dict[str, Any]) -> None:
         started = time.perf_counter()
-        try:
-            work_queue(queue_id, lease, executor=executor, sender=send)
-        finally:
+        if message["task"] == "dispatch":
+            if time.time() > message["expires"]:
+                # Celery drops a task received after its expiry; the next tick does its work.
+                with lock:
+                    stats["ticks_expired"] += 1
+                return
+            dispatch_due_queues(executor=executor)
             with lock:
-                stats["work_s"] += time.perf_counter() - started
-            if pool is not None:
-                connections.close_all()
+                stats["tick_s"] += time.perf_counter() - started
+                stats["ticks"] += 1
+            return
+        work_queue(*message["args"], executor=executor, sender=send)
+        with lock:
+            stats["work_s"] += time.perf_counter() - started
+
+    stop = Path(args.stop)
+
+    def consume() -> None:
+        try:
+            while not stop.exists():
+                popped = client.brpop([args.line], timeout=1)
+                if popped is not None:
+                    run_task(json.loads(popped[1]))
+        finally:
+            connections.close_all()
 
     profile = None
     if args.profile:
@@ -156,17 +207,14 @@ def run_worker(args: argparse.Namespace) -> None:
 
         profile = cProfile.Profile()
         profile.enable()
-    stop = Path(args.stop)
-    while not stop.exists():
-        started = time.perf_counter()
-        dispatch_due_queues(executor=executor)
-        stats["tick_s"] += time.perf_counter() - started
-        stats["ticks"] += 1
-        while line:
-            work(*line.popleft())
-        time.sleep(max(0.0, args.tick - (time.perf_counter() - started)))
-    if pool is not None:
-        pool.shutdown(wait=True)
+    if args.threads:
+        consumers = [threading.Thread(target=consume) for _ in range(args.threads)]
+        for consumer in consumers:
+            consumer.start()
+        for consumer in consumers:
+            consumer.join()
+    else:
+        consume()
     if profile is not None:
         profile.disable()
         profile.dump_stats(Path(args.profile) / f"worker-{os.getpid()}.prof")
@@ -263,6 +311,7 @@ def measure(
     args, folder: Path, sellers: list[tuple[str, str]], url: str, sandbox: subprocess.Popen
 ) -> dict[str, Any]:
     import django
+    import redis
 
     django.setup()
     from django.contrib.auth import get_user_model
@@ -301,6 +350,8 @@ def measure(
     setup_s = time.monotonic() - setup_started
 
     stop = folder / "stop"
+    line = line_key(folder.name)
+    broker = redis.Redis.from_url(args.redis_url)
     workers = [
         subprocess.Popen(
             [
@@ -310,6 +361,7 @@ def measure(
                 "worker",
                 *("--stop", str(stop), "--stats", str(folder / f"stats-{k}.json")),
                 *("--threads", str(args.threads), "--tick", str(args.tick)),
+                *("--redis-url", args.redis_url, "--line", line),
                 *(("--profile", args.profile) if args.profile else ()),
             ],
             cwd=ROOT,
@@ -323,6 +375,9 @@ def measure(
     poll_window = timedelta(seconds=args.poll_seconds / scale)
     tracker = FeedTracker(mine)
     next_poll = started + args.poll_seconds / scale
+    beat_stop = threading.Event()
+    beat = threading.Thread(target=run_beat, args=(broker, line, args.tick, beat_stop))
+    beat.start()
     try:
         while len(tracker.done) < total:
             if time.monotonic() - started > args.timeout:
@@ -336,9 +391,12 @@ def measure(
                 next_poll += args.poll_seconds / scale
         all_done_s = time.monotonic() - started
     finally:
+        beat_stop.set()
+        beat.join()
         stop.touch()
         for worker in workers:
             worker.wait(timeout=120)
+        broker.delete(line)
 
     log = RequestLogEntry.objects.filter(seller__owner=owner)
     feeds = mine.filter(operation="SubmitFeed")
@@ -385,6 +443,8 @@ def measure(
         "dispatch_max_s": round(max(waits, default=0.0), 4),
         "overhead_ms_per_call": round(overhead * 1000, 2),
         "tick_ms": round(sum(s["tick_s"] for s in stats) / max(1, ticks) * 1000, 2),
+        "ticks_expired": sum(s["ticks_expired"] for s in stats),
+        "sent_per_worker": [s["sent"] for s in stats],
         "queue_setup_s": round(setup_s, 2),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -446,11 +506,17 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=25)
     parser.add_argument("--time-scale", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--threads", type=int, default=0, help="threads per worker (0: inline)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="tasks each worker runs at a time (0: one, inline)"
+    )
     parser.add_argument("--tick", type=float, default=1.0, help="dispatcher tick, seconds")
     parser.add_argument("--poll-seconds", type=float, default=300.0, help="in MWS time")
     parser.add_argument("--backend", choices=["database", "redis"], default="database")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/11",
+        help="the workers' shared line, and the buckets with --backend redis",
+    )
     parser.add_argument("--database-url", default="", help="default: SQLite in a temp folder")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds")
     parser.add_argument(
@@ -459,6 +525,7 @@ def main() -> None:
     parser.add_argument("--role", choices=["main", "worker"], default="main")
     parser.add_argument("--stop", default="")
     parser.add_argument("--stats", default="")
+    parser.add_argument("--line", default="")
     args = parser.parse_args()
     if args.role == "worker":
         run_worker(args)
