@@ -8,4 +8,5 @@ app_name = "gateway"
 
 urlpatterns = [
     path("sellers/<int:pk>/activity/", views.seller_activity, name="seller_activity"),
+    path("operations/", views.operations_reference, name="operations"),
 ]

@@ -1,4 +1,5 @@
-"""The seller dashboard's MWS panel, refreshed by htmx."""
+"""Gateway pages: the seller dashboard's MWS panel (refreshed by htmx) and the reference of
+the MWS operations the portal and its sandbox speak, read from the one operation catalog."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from mwsportal.gateway.templatetags.gateway_tags import activity_context
+from mwsportal.mws.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES
 from sellers.models import Seller
 
 
@@ -19,3 +21,21 @@ def seller_activity(request: HttpRequest, pk: int) -> HttpResponse:
     # Another owner's seller is a 404, like every seller page.
     seller = get_object_or_404(Seller.objects.for_user(request.user), pk=pk)
     return render(request, "gateway/seller_activity.html", activity_context(seller))
+
+
+@login_required
+@require_GET
+def operations_reference(request: HttpRequest) -> HttpResponse:
+    # Grouped by API section in the catalog's order; paging twins sit under their operation.
+    sections: dict[str, list] = {}
+    for operation in OPERATIONS.values():
+        sections.setdefault(operation.section, []).append(operation)
+    return render(
+        request,
+        "gateway/operations.html",
+        {
+            "sections": sections,
+            "report_types": REPORT_TYPES.values(),
+            "feed_types": FEED_TYPES.values(),
+        },
+    )

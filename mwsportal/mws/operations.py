@@ -3,7 +3,8 @@
 Everything a caller needs to know about an operation is data here: section, version, path, the
 account parameter, whether it returns XML, takes an upload or returns a download, its
 parameters (type, required, list encoding, limits, enumeration), its throttle group and how it
-pages. The client, the sandbox documentation page and the UI's choice lists read this module;
+pages. The client, the MWS reference page (/gateway/operations/, the sandbox's documentation of
+its operations) and the UI's choice lists read this module;
 nothing else restates these facts. Sources are the tags of ``mws-reference.md``.
 
 Choices made where sources differ (reference section 1.1 and 1.3):

@@ -45,9 +45,9 @@ THROTTLE_TABLE: dict[str, ThrottleLimits] = {
     "GetReport": ThrottleLimits(15, 60, 60),
     "ManageReportSchedule": ThrottleLimits(10, 45, 80),
     "GetReportScheduleList": ThrottleLimits(10, 45, 80),
-    # No source gives numbers for this one (reference, open question 1); it gets those of the
-    # other ByNextToken operations.
-    "GetReportScheduleListByNextToken": ThrottleLimits(30, 2, 1800),
+    # No source gives numbers for this one (reference, open question 1), and MWS never hands
+    # out a token for it; it gets its parent's, the same choice the portal's client makes.
+    "GetReportScheduleListByNextToken": ThrottleLimits(10, 45, 80),
     "GetReportScheduleCount": ThrottleLimits(10, 45, 80),
     "UpdateReportAcknowledgements": ThrottleLimits(10, 45, 80),
     "SubmitFeed": ThrottleLimits(15, 120, 30),
