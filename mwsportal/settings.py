@@ -8,6 +8,7 @@ secret stops start-up with a message naming the variable.
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 import tempfile
@@ -413,6 +414,12 @@ REST_FRAMEWORK = {
 WEBHOOK_DISPATCH_SECONDS = _env_positive("WEBHOOK_DISPATCH_SECONDS", 10.0)
 # Requests per API key, counted in the shared cache: "<n>/<second|minute|hour|day>".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", "600/minute")
+# Checked here so a typo stops start-up instead of failing the first partner's request.
+if not re.fullmatch(r"[1-9][0-9]*/(second|minute|hour|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        "API_RATE_LIMIT must look like 600/minute: a whole number above 0, a slash and second, "
+        f"minute, hour or day; not {API_RATE_LIMIT!r}."
+    )
 SPECTACULAR_SETTINGS = {
     "TITLE": "MWS Portal partner API",
     "DESCRIPTION": "Reports and feeds of the seller accounts that granted your partner access. "

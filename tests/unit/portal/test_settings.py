@@ -162,3 +162,16 @@ def test_developer_account_ids_can_come_from_files(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "AKIAFROMAFILE0000001"
+
+
+@pytest.mark.parametrize("value", ["600", "600/minutes", "0/minute", "ten/minute", "600/week"])
+def test_a_malformed_api_rate_limit_stops_start_up(tmp_path, value):
+    result = load_settings({"API_RATE_LIMIT": value}, tmp_path)
+    assert result.returncode != 0
+    assert "API_RATE_LIMIT must look like 600/minute" in result.stderr
+
+
+def test_every_documented_api_rate_period_starts(tmp_path):
+    for value in ["5/second", "600/minute", "10000/hour", "100000/day"]:
+        result = load_settings({"API_RATE_LIMIT": value}, tmp_path)
+        assert result.returncode == 0, result.stderr
