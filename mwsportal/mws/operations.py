@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from types import MappingProxyType
 from typing import Literal
 
@@ -588,7 +588,10 @@ _SUBMITTED_FROM = _date(
 _SUBMITTED_TO = _date("SubmittedToDate", "Submitted at or before (MWS defaults to now).")
 
 
-def _reports(
+def _operation(
+    section: Section,
+    version: str,
+    account_param: AccountParam,
     name: str,
     params: tuple[Param, ...],
     throttle: ThrottleGroup,
@@ -601,10 +604,10 @@ def _reports(
 ) -> Operation:
     return Operation(
         name=name,
-        section="Reports",
-        version=REPORTS_VERSION,
-        path=f"/Reports/{REPORTS_VERSION}",
-        account_param="Merchant",
+        section=section,
+        version=version,
+        path=f"/{section}/{version}",
+        account_param=account_param,
         kind=kind,
         params=params,
         throttle=throttle,
@@ -615,57 +618,10 @@ def _reports(
     )
 
 
-def _feeds(
-    name: str,
-    params: tuple[Param, ...],
-    throttle: ThrottleGroup,
-    description: str,
-    *,
-    kind: Kind = "xml",
-    paging: PagingStyle = "none",
-    twin: str | None = None,
-    parent: str | None = None,
-) -> Operation:
-    return Operation(
-        name=name,
-        section="Feeds",
-        version=FEEDS_VERSION,
-        path=f"/Feeds/{FEEDS_VERSION}",
-        account_param="Merchant",
-        kind=kind,
-        params=params,
-        throttle=throttle,
-        paging=paging,
-        description=description,
-        next_token_operation=twin,
-        parent_operation=parent,
-    )
-
-
-def _sellers(
-    name: str,
-    params: tuple[Param, ...],
-    throttle: ThrottleGroup,
-    description: str,
-    *,
-    paging: PagingStyle = "none",
-    twin: str | None = None,
-    parent: str | None = None,
-) -> Operation:
-    return Operation(
-        name=name,
-        section="Sellers",
-        version=SELLERS_VERSION,
-        path=f"/Sellers/{SELLERS_VERSION}",
-        account_param="SellerId",
-        kind="xml",
-        params=params,
-        throttle=throttle,
-        paging=paging,
-        description=description,
-        next_token_operation=twin,
-        parent_operation=parent,
-    )
+# One factory per API section: what the section fixes (version, path, account parameter).
+_reports = partial(_operation, "Reports", REPORTS_VERSION, "Merchant")
+_feeds = partial(_operation, "Feeds", FEEDS_VERSION, "Merchant")
+_sellers = partial(_operation, "Sellers", SELLERS_VERSION, "SellerId")
 
 
 _LIST_MARKETPLACES_BUCKET = _bucket("ListMarketplaceParticipations", 15, 60, None)
