@@ -21,6 +21,8 @@ Prints one JSON object. Usage: python bench/report_pipeline.py [--size BYTES] (d
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import os
 import platform
@@ -38,7 +40,6 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.common import cpu_model, file_md5  # noqa: E402
 
 MIB = 1024 * 1024
 REPORT_TYPE = "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_"
@@ -144,6 +145,21 @@ def worker() -> None:
         ),
         flush=True,
     )
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(MIB), b""):
+            digest.update(chunk)
+    return base64.b64encode(digest.digest()).decode()
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
 
 
 def main() -> None:

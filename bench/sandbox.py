@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -32,12 +33,18 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.common import free_port  # noqa: E402
+
 from mwsportal.sandbox.config import DEFAULT_CONFIG  # noqa: E402
 from mwsportal.sandbox.signing import compute_signature, string_to_sign  # noqa: E402
 
 PATH = "/Reports/2009-01-01"
 USER_AGENT = "MWSPortalBench/1.0 (Language=Python/3.11)"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ def _start_sandbox(workdir: Path) -> tuple[subprocess.Popen[bytes], Caller]:
     seller = next(s for s in config["sellers"] if s.get("authorizations"))
     path = workdir / "bench-sandbox.json"
     path.write_text(json.dumps(config))
-    port = free_port()
+    port = _free_port()
     process = subprocess.Popen(
         [
             sys.executable,

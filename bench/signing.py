@@ -32,12 +32,12 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import mws
 from mws import utils as peer_utils
 from mws.future_utils.params import clean_params_dict, remove_empty_param_keys
 from mws.mws import calc_request_description
 
-from bench.common import cpu_model
 from mwsportal.mws.client import Credentials, MWSClient
 from mwsportal.mws.signing import sign, string_to_sign
 
@@ -144,6 +144,16 @@ def rate(prepare: Callable[[], object], seconds: float) -> float:
         if elapsed >= seconds:
             return batch / elapsed
         batch *= 2
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def main() -> None:
