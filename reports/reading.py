@@ -423,10 +423,8 @@ _CONVERTERS: dict[ColumnType, Callable[[str], object]] = {
 # The reading
 
 
-class _RowProblem(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+# Converted values remembered per column (a bounded dict: values are immutable, so shared).
+_CACHE_SIZE = 4096
 
 
 class ReportReading:
@@ -454,9 +452,10 @@ class ReportReading:
         self.problem_count = 0
         self.skipped_count = 0
         self.row_count = 0
-        # (index, converter, column name) of every typed column: text cells need no call.
-        self._typed = [
-            (index, _CONVERTERS[self.column_types[name]], name)
+        # (index, converter, column name, cache) of every typed column: text cells need no
+        # call, and the same few prices, quantities and dates recur all through a report.
+        self._typed: list[tuple[int, Callable[[str], object], str, dict[str, object]]] = [
+            (index, _CONVERTERS[self.column_types[name]], name, {})
             for index, name in enumerate(columns)
             if self.column_types[name] is not ColumnType.TEXT
         ]
@@ -483,18 +482,24 @@ class ReportReading:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(line, reason, skipped))
 
-    def _typed_row(self, values: list[str | None], line: int) -> dict[str, object] | None:
-        """The row of stripped cell values (None for empty), typed; None if it is a problem."""
-        row: list[object] = list(values)
-        for index, convert, name in self._typed:
-            value = values[index]
-            if value is not None:
+    def _typed_row(self, values: list[object], line: int) -> dict[str, object] | None:
+        """The row from its stripped cells (None for empty), typed in place; None if it is a
+        problem."""
+        for index, convert, name, cache in self._typed:
+            text = values[index]
+            if text is None:
+                continue
+            value = cache.get(text)
+            if value is None:
                 try:
-                    row[index] = convert(value)
+                    value = convert(text)
                 except (ValueError, InvalidOperation) as exc:
                     self._problem(line, f"line {line}: column {name}: {exc}")
                     return None
-        return dict(zip(self.columns, row, strict=True))
+                if len(cache) < _CACHE_SIZE:
+                    cache[text] = value
+            values[index] = value
+        return dict(zip(self.columns, values, strict=True))
 
 
 def read_report(
@@ -592,12 +597,12 @@ def _flat_reading(
         if header_replaced:
             reading._problem(1, _replaced(1, encoding), skipped=False)
         width = len(columns)
-        padding: list[str | None] = [None] * width
+        padding: list[object] = [None] * width
         for number, line in enumerate(text, start=2):
             if line.isspace():
                 continue
             cells = line.rstrip("\n").split("\t")
-            values: list[str | None] = [cell.strip() or None for cell in cells]
+            values: list[object] = [cell.strip() or None for cell in cells]
             if len(values) != width:
                 if len(values) < width:
                     values += padding[len(values) :]
@@ -666,7 +671,7 @@ def _xml_reading(report_type: str, head: bytes, stream: _Prefixed) -> ReportRead
 
     def rows(reading: ReportReading) -> Iterator[tuple[int, dict[str, object]]]:
         for line, record in _xml_records(stream, records, reading):
-            values = [_xml_value(record.get(name)) for name in columns]
+            values: list[object] = [_xml_value(record.get(name)) for name in columns]
             row = reading._typed_row(values, line)
             if row is not None:
                 yield line, row
