@@ -86,6 +86,12 @@ app.conf.beat_schedule = {
         "task": "reports.flag_stuck_requests",
         "schedule": crontab(minute="*/10"),
     },
+    # Readings are started as each report is stored; this only catches a lost message.
+    "reports-ingest-waiting": {
+        "task": "reports.ingest_waiting",
+        "schedule": 300,
+        "options": {"expires": 300},
+    },
 }
 
 # --- Feeds (feeds/) ------------------------------------------------------------------------------

@@ -5,17 +5,23 @@ Validation reuses the pages' forms and every action is a ``reports.services`` ca
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
+from mwsportal.api.base import (
+    PAGE_PARAMETERS,
+    PartnerViewSet,
+    keyset_page,
+)
 from mwsportal.api.errors import Conflict
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import REQUESTABLE_REPORT_TYPES
@@ -24,10 +30,14 @@ from reports.forms import RequestReportForm, ScheduleForm
 from reports.models import (
     REPORT_TYPE_CHOICES,
     SETTABLE_SCHEDULES,
+    IngestState,
     Report,
     ReportRequest,
     ReportSchedule,
+    Settlement,
 )
+from reports.reading import ColumnType
+from reports.rows import COUNT_CAP, RowQueryError, Rows
 from sellers.models import Grant
 
 READ = Grant.Scope.READ_REPORTS
@@ -353,3 +363,184 @@ class ScheduleViewSet(PartnerViewSet):
         except services.SellerNotCallable:
             raise Conflict(NOT_CALLABLE) from None
         return Response(ScheduleSerializer(row).data, status=status.HTTP_202_ACCEPTED)
+
+
+# ---- report data: rows and settlements ---------------------------------------------------------
+
+ROW_PARAMETERS = [
+    *PAGE_PARAMETERS,
+    OpenApiParameter(
+        "sort",
+        str,
+        description="A column of the report (its own name); `-` before it sorts descending. "
+        "Without it, the report's own order.",
+    ),
+    OpenApiParameter("q", str, description="Rows where any text column contains this text."),
+    OpenApiParameter(
+        "f.{column}",
+        str,
+        description="Rows whose column equals the value (text: in any case). Also "
+        "`f.{column}.contains`, and `f.{column}.min` / `f.{column}.max` (inclusive) on "
+        "amounts, quantities and dates (`2020-05-01` or ISO 8601).",
+    ),
+]
+
+
+def _json_cell(value: Any) -> Any:
+    """A typed value in JSON: amounts as strings (exact), dates in ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+class RowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The row's line number in the report file.")
+    values = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="The row by the report's own column names. Amounts are strings (exact "
+        "decimals), quantities integers, dates ISO 8601 with their offset, empty cells null.",
+    )
+
+
+class ColumnSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=[kind.value for kind in ColumnType])
+
+
+class RowPageSerializer(serializers.Serializer):
+    columns = ColumnSerializer(many=True)
+    count = serializers.IntegerField(help_text="Rows the filters find.")
+    count_capped = serializers.BooleanField(
+        help_text=f"True when counting stopped at {COUNT_CAP}: there are more."
+    )
+    results = RowSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+
+
+class SettlementSerializer(serializers.ModelSerializer):
+    report = serializers.PrimaryKeyRelatedField(read_only=True)
+    difference = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Settlement
+        fields = [
+            "id",
+            "report",
+            "settlement_id",
+            "currency",
+            "start",
+            "end",
+            "deposit_date",
+            "total_amount",
+            "computed_total",
+            "difference",
+            "reconciles",
+            "line_count",
+            "sales",
+            "fees",
+            "refunds",
+            "other",
+        ]
+
+
+class SettlementDetailSerializer(SettlementSerializer):
+    by_transaction_type = serializers.SerializerMethodField()
+    by_category = serializers.SerializerMethodField()
+    by_amount_type = serializers.SerializerMethodField()
+    by_sku = serializers.SerializerMethodField()
+
+    class Meta(SettlementSerializer.Meta):
+        fields = [
+            *SettlementSerializer.Meta.fields,
+            "by_transaction_type",
+            "by_category",
+            "by_amount_type",
+            "by_sku",
+        ]
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_by_transaction_type(self, settlement: Settlement) -> dict[str, str]:
+        return settlement.summary.get("by_transaction_type", {})
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_by_category(self, settlement: Settlement) -> dict[str, str]:
+        return settlement.summary.get("by_category", {})
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "Category (price, fee, promotion, other) -> amount type -> total.",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+            },
+        }
+    )
+    def get_by_amount_type(self, settlement: Settlement) -> dict[str, dict[str, str]]:
+        return settlement.summary.get("by_amount_type", {})
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_by_sku(self, settlement: Settlement) -> dict[str, str]:
+        return settlement.summary.get("by_sku", {})
+
+
+class ReportRowsViewSet(PartnerViewSet):
+    @extend_schema(parameters=ROW_PARAMETERS, responses=RowPageSerializer)
+    def rows(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Every row of an ingested report, typed, with the same filters and sort as the
+        portal's table browser. 409 while the report is not read into rows yet."""
+        seller = self.get_seller()
+        self.require(seller, READ)
+        report = get_object_or_404(Report.objects.filter(seller=seller), pk=pk)
+        table = Rows.of(report)
+        if table is None:
+            raise Conflict("The report is not read into rows yet; try again in a moment.")
+        size = self.page_size()
+        try:
+            query = table.parse(request.query_params)
+        except RowQueryError as error:
+            raise exceptions.ValidationError({error.field: [error.message]}) from None
+        page = table.page(query, size=size)
+        next_url = None
+        if page.next_cursor:
+            params = request.query_params.copy()
+            params["cursor"] = page.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        return Response(
+            {
+                "columns": [{"name": c.name, "type": str(c.type)} for c in page.columns],
+                "count": page.count,
+                "count_capped": page.count_capped,
+                "results": [
+                    {"line": line, "values": {k: _json_cell(v) for k, v in row.items()}}
+                    for line, row in page.rows
+                ],
+                "next": next_url,
+            }
+        )
+
+
+class SettlementViewSet(PartnerViewSet):
+    def _settlements(self, seller: Any) -> Any:
+        return Settlement.objects.filter(
+            seller=seller, report__data__state=IngestState.DONE
+        ).order_by("-pk")
+
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=SettlementSerializer(many=True))
+    def list(self, request: Request, seller_pk: int) -> Response:
+        """The seller's settlements, newest first, each with its reconciliation."""
+        seller = self.get_seller()
+        self.require(seller, READ)
+        before, size = self.page_args()
+        items, next_before = keyset_page(self._settlements(seller), before, size)
+        return self.paginated(items, next_before, SettlementSerializer)
+
+    @extend_schema(responses=SettlementDetailSerializer)
+    def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """One settlement with its totals by transaction type, amount type and SKU."""
+        seller = self.get_seller()
+        self.require(seller, READ)
+        settlement = get_object_or_404(self._settlements(seller), pk=pk)
+        return Response(SettlementDetailSerializer(settlement).data)

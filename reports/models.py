@@ -6,10 +6,13 @@ another user's report is never found (a 404, never a 403).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
+from mwsportal.mws.endpoints import REGIONS
 from mwsportal.mws.operations import REPORT_TYPES, SCHEDULES
 from sellers.models import Seller
 
@@ -165,6 +168,16 @@ class Report(models.Model):
     def is_stored(self) -> bool:
         return self.state == self.State.STORED and bool(self.file)
 
+    @property
+    def marketplace_id(self) -> str | None:
+        """The marketplace the report is most likely for (its charset follows from it when
+        the report declares none): the one its request named, else the seller's first, else
+        the first of the seller's region."""
+        if self.request is not None and self.request.marketplace_ids:
+            return self.request.marketplace_ids[0]
+        first = self.seller.marketplaces.order_by("pk").values_list("marketplace_id", flat=True)
+        return first.first() or (REGIONS[self.seller.region].marketplace_ids or (None,))[0]
+
 
 class ReportSchedule(models.Model):
     """A report schedule as MWS last confirmed it (ManageReportSchedule, GetReportScheduleList)."""
@@ -219,3 +232,235 @@ class SellerReportSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Report settings of {self.seller}"
+
+
+# ---- report data (read from stored reports by reports.ingest) --------------------------------
+
+
+class IngestState(models.TextChoices):
+    # Stored, and its rows are not in the database yet (a task is on its way).
+    WAITING = "waiting", "Waiting to be read"
+    RUNNING = "running", "Being read"
+    DONE = "done", "Read"
+    FAILED = "failed", "Could not be read"
+    # An XML report without rows (a browse tree, performance metrics): download only.
+    NOT_TABULAR = "not_tabular", "Download only"
+
+
+class ReportData(models.Model):
+    """What reading a stored report into the database produced; one per report.
+
+    Kept apart from ``Report`` so that the download's state and the reading's state are
+    written by different tasks without overwriting each other's columns.
+    """
+
+    # Problems kept for display; later ones are only counted.
+    MAX_PROBLEMS = 200
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="data")
+    state = models.CharField(
+        max_length=16, choices=IngestState.choices, default=IngestState.WAITING
+    )
+    family = models.CharField(max_length=20, blank=True)
+    # The report's own column names, in its order, and what each holds (reading.ColumnType).
+    columns = models.JSONField(default=list, blank=True)
+    column_types = models.JSONField(default=dict, blank=True)
+    encoding = models.CharField(max_length=40, blank=True)
+    row_count = models.BigIntegerField(default=0)
+    problem_count = models.PositiveIntegerField(default=0)
+    # [{"line": 17, "reason": "..."}], at most MAX_PROBLEMS of them.
+    problems = models.JSONField(default=list, blank=True)
+    error_message = models.TextField(blank=True)
+    # Which stored file was read: a re-download under a new name is read again.
+    source_file = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "report data"
+        verbose_name_plural = "report data"
+
+    def __str__(self) -> str:
+        return f"Data of report {self.report_id}: {self.get_state_display()}"
+
+    @property
+    def is_browsable(self) -> bool:
+        return self.state == IngestState.DONE
+
+
+class _ReportRowQuerySet(models.QuerySet):
+    def for_user(self, user: AbstractBaseUser | AnonymousUser) -> models.QuerySet:
+        return self.filter(report__seller__in=Seller.objects.for_user(user))
+
+
+class _ReportRowBase(models.Model):
+    """One data line of a stored report. ``line`` is its line number in the file, so the
+    rows keep the report's order and a problem's line number points at the file."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    line = models.PositiveIntegerField()
+    # The report's columns that have no typed column here, with typed values as JSON
+    # (amounts as numbers, dates as ISO 8601 in UTC).
+    extra = models.JSONField(null=True, blank=True)
+
+    objects = _ReportRowQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"Line {self.line} of report {self.report_id}"
+
+
+def _row_meta(name: str) -> type:
+    """Meta of a row table: unique line per report (re-reading replaces, never duplicates)."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "line"], name=f"{name}_line")]
+        ordering = ["report", "line"]
+
+    return Meta
+
+
+_AMOUNT = {"max_digits": 18, "decimal_places": 2, "null": True, "blank": True}
+_PRICE = {"max_digits": 18, "decimal_places": 4, "null": True, "blank": True}
+
+
+class GenericRow(_ReportRowBase):
+    """A row of a report that has no typed table: every column is in ``extra``."""
+
+    Meta = _row_meta("reports_genericrow")
+
+
+class Settlement(models.Model):
+    """A settlement period as its report states it, with the portal's reconciliation."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="settlements")
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="settlement")
+    settlement_id = models.CharField(max_length=32)
+    currency = models.CharField(max_length=3, blank=True)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    deposit_date = models.DateTimeField(null=True, blank=True)
+    total_amount = models.DecimalField(max_digits=18, decimal_places=2)
+    computed_total = models.DecimalField(max_digits=18, decimal_places=2)
+    reconciles = models.BooleanField()
+    line_count = models.PositiveIntegerField(default=0)
+    # What a seller reads first: sales (item prices), Amazon's fees, refunds, everything else.
+    sales = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    fees = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    refunds = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    other = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # reading.SettlementSummary.to_json(): totals by transaction type, amount type and SKU.
+    summary = models.JSONField(default=dict)
+
+    objects = _SellerScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-end", "-id"]
+        indexes = [models.Index(fields=["seller", "-end"], name="reports_settlement_seller")]
+
+    def __str__(self) -> str:
+        return f"Settlement {self.settlement_id}"
+
+    @property
+    def difference(self) -> Decimal:
+        return self.total_amount - self.computed_total
+
+
+class SettlementLine(_ReportRowBase):
+    transaction_type = models.CharField(max_length=100, blank=True)
+    order_id = models.CharField(max_length=50, blank=True)
+    merchant_order_id = models.CharField(max_length=50, blank=True)
+    adjustment_id = models.CharField(max_length=50, blank=True)
+    shipment_id = models.CharField(max_length=50, blank=True)
+    marketplace_name = models.CharField(max_length=100, blank=True)
+    # What the line's amount is: price / fee / promotion / other, and the report's own words.
+    category = models.CharField(max_length=16, blank=True)
+    amount_type = models.CharField(max_length=100, blank=True)
+    amount_description = models.CharField(max_length=200, blank=True)
+    # The sum of the line's amount columns.
+    amount = models.DecimalField(**_AMOUNT)
+    fulfillment_id = models.CharField(max_length=20, blank=True)
+    posted_date = models.DateTimeField(null=True, blank=True)
+    order_item_code = models.CharField(max_length=50, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    quantity_purchased = models.IntegerField(null=True, blank=True)
+
+    Meta = _row_meta("reports_settlementline")
+
+
+class OrderLine(_ReportRowBase):
+    """One order item of an orders report."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+")
+    amazon_order_id = models.CharField(max_length=50, blank=True)
+    merchant_order_id = models.CharField(max_length=50, blank=True)
+    purchase_date = models.DateTimeField(null=True, blank=True)
+    last_updated_date = models.DateTimeField(null=True, blank=True)
+    order_status = models.CharField(max_length=40, blank=True)
+    fulfillment_channel = models.CharField(max_length=40, blank=True)
+    sales_channel = models.CharField(max_length=100, blank=True)
+    product_name = models.TextField(blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    asin = models.CharField(max_length=20, blank=True)
+    item_status = models.CharField(max_length=40, blank=True)
+    quantity = models.IntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    item_price = models.DecimalField(**_AMOUNT)
+    item_tax = models.DecimalField(**_AMOUNT)
+    shipping_price = models.DecimalField(**_AMOUNT)
+    shipping_tax = models.DecimalField(**_AMOUNT)
+    item_promotion_discount = models.DecimalField(**_AMOUNT)
+    ship_promotion_discount = models.DecimalField(**_AMOUNT)
+    ship_city = models.CharField(max_length=100, blank=True)
+    ship_state = models.CharField(max_length=100, blank=True)
+    ship_postal_code = models.CharField(max_length=40, blank=True)
+    ship_country = models.CharField(max_length=40, blank=True)
+    # False once a later orders report of the seller lists the same order item: totals
+    # across reports count each order item once, as its latest report states it.
+    is_latest = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "line"], name="reports_orderline_line")
+        ]
+        ordering = ["report", "line"]
+        indexes = [
+            models.Index(fields=["seller", "purchase_date"], name="reports_orderline_date"),
+            models.Index(
+                fields=["seller", "amazon_order_id", "sku"], name="reports_orderline_item"
+            ),
+        ]
+
+
+class ListingLine(_ReportRowBase):
+    """One listing of a listings report (a snapshot as of the report's time)."""
+
+    sku = models.CharField(max_length=100, blank=True)
+    asin = models.CharField(max_length=20, blank=True)
+    item_name = models.TextField(blank=True)
+    listing_id = models.CharField(max_length=40, blank=True)
+    price = models.DecimalField(**_PRICE)
+    quantity = models.IntegerField(null=True, blank=True)
+    open_date = models.DateTimeField(null=True, blank=True)
+    fulfillment_channel = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=40, blank=True)
+
+    Meta = _row_meta("reports_listingline")
+
+
+class InventoryLine(_ReportRowBase):
+    """One SKU (and condition) of an FBA inventory report (a snapshot)."""
+
+    sku = models.CharField(max_length=100, blank=True)
+    fnsku = models.CharField(max_length=20, blank=True)
+    asin = models.CharField(max_length=20, blank=True)
+    product_name = models.TextField(blank=True)
+    condition = models.CharField(max_length=40, blank=True)
+    fulfillable = models.IntegerField(null=True, blank=True)
+    unfulfillable = models.IntegerField(null=True, blank=True)
+    reserved = models.IntegerField(null=True, blank=True)
+    inbound = models.IntegerField(null=True, blank=True)
+
+    Meta = _row_meta("reports_inventoryline")

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.core.files.move import file_move_safe
@@ -42,7 +43,14 @@ from mwsportal.mws.operations import (
     SCHEDULES,
 )
 from mwsportal.mws.results import ReportInfo, ReportRequestInfo
-from reports.models import Report, ReportRequest, ReportSchedule, SellerReportSettings
+from reports.models import (
+    IngestState,
+    Report,
+    ReportData,
+    ReportRequest,
+    ReportSchedule,
+    SellerReportSettings,
+)
 from sellers import webhooks
 from sellers.models import Seller
 
@@ -314,16 +322,21 @@ def open_report(report: Report) -> StoredFile:
     )
     if report.charset:
         content_type = f"{content_type}; charset={report.charset}"
-    info = REPORT_TYPES.get(report.report_type)
-    stem = slugify(info.name if info else report.report_type) or "report"
-    when = report.available_at or report.created_at
     extension = report.file.rsplit(".", 1)[-1] if "." in report.file else "txt"
     return StoredFile(
         handle=handle,
-        filename=f"{stem}-{report.report_id}-{when:%Y%m%d}.{extension}",
+        filename=f"{report_file_stem(report)}.{extension}",
         content_type=content_type,
         size=report.size,
     )
+
+
+def report_file_stem(report: Report) -> str:
+    """What a file made from ``report`` is called: its name, id and date."""
+    info = REPORT_TYPES.get(report.report_type)
+    stem = slugify(info.name if info else report.report_type) or "report"
+    when = report.available_at or report.created_at
+    return f"{stem}-{report.report_id}-{when:%Y%m%d}"
 
 
 # ---- polling --------------------------------------------------------------------------------
@@ -594,6 +607,7 @@ def on_report_downloaded(outcome: CallOutcome) -> None:
     report.stored_at = timezone.now()
     report.error_message = ""
     report.save()
+    queue_ingest(report)
     _notify(report.seller, webhooks.Event.REPORT_DONE, report.request, report)
     if old_file and old_file != name:
         default_storage.delete(old_file)
@@ -624,6 +638,30 @@ def _store_verified(source: Path, name: str) -> str:
     file_move_safe(str(source), str(temporary), allow_overwrite=True)
     os.replace(temporary, final_path)
     return name
+
+
+# ---- reading reports into rows ---------------------------------------------------------------
+
+
+def queue_ingest(report: Report) -> None:
+    """Mark a stored report's data as waiting and hand it to a worker once this transaction
+    commits. The periodic ``ingest_waiting`` picks it up too, should that message be lost."""
+    ReportData.objects.update_or_create(
+        report=report, defaults={"state": IngestState.WAITING, "error_message": ""}
+    )
+    pk = report.pk
+    transaction.on_commit(
+        lambda: current_app.send_task("reports.ingest_report", args=[pk]), robust=True
+    )
+
+
+def ingest_waiting(*, limit: int = 100) -> list[int]:
+    """The ids of stored reports whose data still waits to be read, oldest first."""
+    return list(
+        Report.objects.filter(state=Report.State.STORED, data__state=IngestState.WAITING)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
 
 
 # ---- acknowledgements -----------------------------------------------------------------------

@@ -25,4 +25,9 @@ urlpatterns = [
     path("<int:pk>/download/", views.download, name="download"),
     path("<int:pk>/preview/", views.preview, name="preview"),
     path("<int:pk>/retry/", views.retry_download, name="retry_download"),
+    path("<int:pk>/rows/", views.rows, name="rows"),
+    path("<int:pk>/export.csv", views.export, {"file_format": "csv"}, name="export_csv"),
+    path("<int:pk>/export.xlsx", views.export, {"file_format": "xlsx"}, name="export_xlsx"),
+    path("settlements/<int:pk>/", views.settlement, name="settlement"),
+    path("sellers/<int:seller_pk>/dashboard/", views.dashboard, name="dashboard"),
 ]

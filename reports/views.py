@@ -3,17 +3,21 @@ seller, request or report is a 404), hands the work to ``reports.services`` and 
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reports import services
+from reports import exports, insights, services
 from reports.forms import ReportFilterForm, ReportSettingsForm, RequestReportForm, ScheduleForm
-from reports.models import Report, ReportRequest, ReportSchedule
+from reports.models import IngestState, Report, ReportRequest, ReportSchedule, Settlement
 from reports.preview import preview_report
+from reports.rows import FILTER_PREFIX, OPERATORS, RowQuery, RowQueryError, Rows
 from sellers.models import Seller
 
 NOT_CALLABLE = (
@@ -242,7 +246,11 @@ def update_settings(request: HttpRequest, seller_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def schedules(request: HttpRequest, seller_pk: int) -> HttpResponse:
     seller = _seller(request, seller_pk)
-    form = ScheduleForm(request.POST if request.method == "POST" else None)
+    form = ScheduleForm(
+        request.POST if request.method == "POST" else None,
+        # The dashboard's empty panels link here with the report they are made from.
+        initial={"report_type": request.GET.get("report_type", "")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.save_schedule(
@@ -294,3 +302,158 @@ def delete_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Deletion sent to Amazon.")
     return redirect("reports:schedules", seller_pk=schedule.seller.pk)
+
+
+# ---- report data: table browser, exports, settlements, dashboard -----------------------------
+
+ROWS_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def rows(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every row of an ingested report, sortable and filterable; before the report is read,
+    its reading state and the first rows of the file."""
+    report = _report(request, pk)
+    if not report.is_stored:
+        raise Http404("This report is not downloaded yet.")
+    table = Rows.of(report)
+    if table is None:
+        return redirect("reports:preview", pk=report.pk)
+    errors: dict[str, str] = {}
+    try:
+        query = table.parse(request.GET)
+    except RowQueryError as error:
+        errors[error.field] = error.message
+        query = RowQuery()
+    page = table.page(query, size=ROWS_PER_PAGE)
+    parameters = query.parameters()
+    context = {
+        "report": report,
+        "seller": report.seller,
+        "data": table.data,
+        "page": page,
+        "errors": errors,
+        "query_string": urlencode(parameters),
+        "next_query": urlencode({**parameters, "cursor": page.next_cursor})
+        if page.next_cursor
+        else "",
+        "filters": _filter_rows(table, request.GET),
+        "sort_links": _sort_links(table, query),
+        "settlement": getattr(report, "settlement", None)
+        if table.data.family == "settlement"
+        else None,
+    }
+    return render(request, "reports/rows.html", context, status=400 if errors else 200)
+
+
+def _filter_rows(table: Rows, params: Any) -> list[dict[str, str]]:
+    """The filter form's lines: what the seller typed, one line per column and operator."""
+    lines = []
+    for key, value in params.items():
+        if key.startswith(FILTER_PREFIX) and value.strip():
+            name, operator = key[len(FILTER_PREFIX) :], "eq"
+            head, _, tail = name.rpartition(".")
+            if head and tail in OPERATORS:
+                name, operator = head, tail
+            lines.append({"column": name, "operator": operator, "value": value, "key": key})
+    return lines
+
+
+def _sort_links(table: Rows, query: RowQuery) -> dict[str, dict[str, str]]:
+    base = {key: value for key, value in query.parameters().items() if key != "sort"}
+    links = {}
+    for column in table.columns:
+        ascending = (
+            query.sort is not None and query.sort.name == column.name and not query.descending
+        )
+        direction = "-" if ascending else ""
+        state = (
+            ("descending" if query.descending else "ascending")
+            if query.sort is not None and query.sort.name == column.name
+            else "none"
+        )
+        links[column.name] = {
+            "url": "?" + urlencode({**base, "sort": direction + column.name}),
+            "state": state,
+        }
+    return links
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+    report = _report(request, pk)
+    table = Rows.of(report) if report.is_stored else None
+    if table is None:
+        raise Http404("This report is not read into rows yet.")
+    try:
+        query = table.parse(request.GET)
+    except RowQueryError as error:
+        messages.error(request, f"{error.field}: {error.message}")
+        return redirect("reports:rows", pk=report.pk)
+    stem = services.report_file_stem(report)
+    if file_format == "csv":
+        response = StreamingHttpResponse(
+            exports.csv_chunks(table, query), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return response
+    try:
+        handle = exports.write_xlsx(table, query)
+    except exports.ExportTooLarge as refusal:
+        messages.error(request, str(refusal))
+        return redirect(
+            f"{reverse('reports:rows', args=[report.pk])}?{urlencode(query.parameters())}"
+        )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{stem}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@require_GET
+def settlement(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(
+        Settlement.objects.for_user(request.user)
+        .filter(report__data__state=IngestState.DONE)
+        .select_related("seller", "report"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "reports/settlement.html",
+        {"seller": found.seller, "reconciliation": insights.reconcile(found)},
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, seller_pk: int) -> HttpResponse:
+    seller = _seller(request, seller_pk)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"seller": seller, "board": insights.dashboard_for(seller), "empty_panels": EMPTY_PANELS},
+    )
+
+
+# What each dashboard panel is made from, for its empty state.
+EMPTY_PANELS = {
+    "settlements": (
+        "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_",
+        "Amazon sends a settlement report at the end of every settlement period (usually two "
+        "weeks); the portal finds it on its next look at the seller's reports.",
+    ),
+    "orders": (
+        "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_",
+        "Made from the “All orders” report: schedule it daily to keep this current.",
+    ),
+    "stock": (
+        "_GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA_",
+        "Made from the “Manage FBA inventory” report: schedule it daily to keep this current.",
+    ),
+}

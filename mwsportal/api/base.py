@@ -121,6 +121,10 @@ class PartnerViewSet(viewsets.ViewSet):
         """(before, size) from ``?cursor=`` and ``?page_size=``."""
         cursor = self.request.query_params.get("cursor")
         before = decode_cursor(cursor) if cursor else None
+        return before, self.page_size()
+
+    def page_size(self) -> int:
+        """``?page_size=``, checked."""
         raw_size = self.request.query_params.get("page_size", str(PAGE_SIZE))
         try:
             size = int(raw_size)
@@ -130,7 +134,7 @@ class PartnerViewSet(viewsets.ViewSet):
             raise exceptions.ValidationError(
                 {"page_size": [f"Give a number from 1 to {MAX_PAGE_SIZE}."]}
             )
-        return before, size
+        return size
 
     def paginated(self, items: list[Any], next_before: int | None, serializer: type) -> Response:
         next_url = None

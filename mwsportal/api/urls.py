@@ -5,7 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from feeds.api import FeedViewSet
 from mwsportal.api.errors import unknown_route
-from reports.api import ReportRequestViewSet, ReportViewSet, ScheduleViewSet
+from reports.api import (
+    ReportRequestViewSet,
+    ReportRowsViewSet,
+    ReportViewSet,
+    ScheduleViewSet,
+    SettlementViewSet,
+)
 from sellers.api import RequestLogViewSet, SellerViewSet, WebhookViewSet
 
 LIST = {"get": "list", "post": "create"}
@@ -32,6 +38,17 @@ urlpatterns = [
         f"{SELLER}/reports/<int:pk>/download/",
         ReportViewSet.as_view({"get": "download"}),
         name="report_download",
+    ),
+    path(
+        f"{SELLER}/reports/<int:pk>/rows/",
+        ReportRowsViewSet.as_view({"get": "rows"}),
+        name="report_rows",
+    ),
+    path(f"{SELLER}/settlements/", SettlementViewSet.as_view({"get": "list"}), name="settlements"),
+    path(
+        f"{SELLER}/settlements/<int:pk>/",
+        SettlementViewSet.as_view({"get": "retrieve"}),
+        name="settlement",
     ),
     path(f"{SELLER}/schedules/", ScheduleViewSet.as_view(LIST), name="schedules"),
     path(

@@ -1,9 +1,16 @@
-"""Template tags for other apps' pages that show reports (the seller dashboard)."""
+"""Template tags and filters of report pages, and for other apps' pages that show reports."""
 
 from __future__ import annotations
 
-from django import template
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
+from django import template
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
+
+from mwsportal.mws.operations import REPORT_TYPES
 from reports.models import ReportRequest
 from sellers.models import Seller
 
@@ -16,3 +23,62 @@ def recent_reports(seller: Seller, count: int = 5) -> dict[str, object]:
     it through ``Seller.objects.for_user``."""
     requests = ReportRequest.objects.filter(seller=seller).select_related("report")[:count]
     return {"seller": seller, "report_requests": requests}
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key)
+
+
+@register.filter
+def cell(value: Any) -> str:
+    """A typed report value as the table shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return date_format(localtime(value), "Y-m-d H:i")
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "") -> str:
+    """``1234.5`` in EUR -> ``1,234.50 EUR``; nothing for a missing amount."""
+    if amount is None:
+        return "\N{EN DASH}"
+    text = f"{Decimal(amount):,.2f}".replace("-", "\N{MINUS SIGN}")
+    return f"{text} {currency}".strip()
+
+
+@register.filter
+def change(current: Decimal | None, previous: Decimal | None) -> str:
+    """The difference to the previous period, with its sign (and percent where it means
+    something)."""
+    if current is None or previous is None:
+        return "\N{EN DASH}"
+    difference = Decimal(current) - Decimal(previous)
+    if difference > 0:
+        sign = "+"
+    elif difference < 0:
+        sign = "\N{MINUS SIGN}"
+    else:
+        sign = "\N{PLUS-MINUS SIGN}"
+    text = f"{sign}{abs(difference):,.2f}"
+    if previous:
+        text += f" ({sign}{abs(difference / Decimal(previous)) * 100:.0f} %)"
+    return text
+
+
+_OPERATOR_NAMES = {"eq": "is", "contains": "contains", "min": "at least", "max": "at most"}
+
+
+@register.filter
+def filter_operator_name(operator: str) -> str:
+    return _OPERATOR_NAMES.get(operator, operator)
+
+
+@register.filter
+def report_type_name(report_type: str) -> str:
+    info = REPORT_TYPES.get(report_type)
+    return info.name if info else report_type

@@ -1,0 +1,444 @@
+"""Reading a stored report into the database (design section 7).
+
+``ingest_report`` streams the stored file through ``reports.reading`` and writes its rows in
+batches into the family's table (settlement lines, order lines, listings, FBA inventory) or
+the generic row table. Memory stays flat whatever the size: rows go out in batches of
+``BATCH_SIZE`` (PostgreSQL: one COPY fed row by row). Running it again replaces the rows it
+wrote before, so a retried or repeated task never duplicates anything; the outcome (state,
+row and problem counts, the error) is kept on the report's ``ReportData``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from psycopg import sql
+
+from reports import reading
+from reports.models import (
+    GenericRow,
+    IngestState,
+    InventoryLine,
+    ListingLine,
+    OrderLine,
+    Report,
+    ReportData,
+    Settlement,
+    SettlementLine,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class RowTable:
+    """Where the rows of one report family go: the model, and which of the report's own
+    columns have a typed column of their own (the others are kept in ``extra``)."""
+
+    model: type[models.Model]
+    fields: dict[str, str]  # report column -> model field
+    # Model fields filled from the whole row rather than from one column.
+    derived: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    derived_fields: tuple[str, ...] = ()
+    # The table has a ``seller`` column of its own (for totals across reports).
+    has_seller: bool = False
+
+
+def _settlement_line_fields(row: dict[str, Any]) -> dict[str, Any]:
+    amounts = reading.settlement_amounts(row)
+    if not amounts:
+        return {"category": "", "amount_type": "", "amount_description": "", "amount": None}
+    first = amounts[0]
+    return {
+        "category": first.category,
+        "amount_type": first.amount_type[:100],
+        "amount_description": first.description[:200],
+        "amount": sum((amount.amount for amount in amounts), Decimal(0)),
+    }
+
+
+_SETTLEMENT_COLUMNS = {
+    "transaction-type": "transaction_type",
+    "order-id": "order_id",
+    "merchant-order-id": "merchant_order_id",
+    "adjustment-id": "adjustment_id",
+    "shipment-id": "shipment_id",
+    "marketplace-name": "marketplace_name",
+    "fulfillment-id": "fulfillment_id",
+    "posted-date": "posted_date",
+    "order-item-code": "order_item_code",
+    "sku": "sku",
+    "quantity-purchased": "quantity_purchased",
+}
+_ORDER_COLUMNS = {
+    "amazon-order-id": "amazon_order_id",
+    "merchant-order-id": "merchant_order_id",
+    "purchase-date": "purchase_date",
+    "last-updated-date": "last_updated_date",
+    "order-status": "order_status",
+    "fulfillment-channel": "fulfillment_channel",
+    "sales-channel": "sales_channel",
+    "product-name": "product_name",
+    "sku": "sku",
+    "asin": "asin",
+    "item-status": "item_status",
+    "quantity": "quantity",
+    "quantity-purchased": "quantity",
+    "currency": "currency",
+    "item-price": "item_price",
+    "item-tax": "item_tax",
+    "shipping-price": "shipping_price",
+    "shipping-tax": "shipping_tax",
+    "item-promotion-discount": "item_promotion_discount",
+    "ship-promotion-discount": "ship_promotion_discount",
+    "ship-city": "ship_city",
+    "ship-state": "ship_state",
+    "ship-postal-code": "ship_postal_code",
+    "ship-country": "ship_country",
+    # _GET_FLAT_FILE_ORDERS_DATA_ names some columns differently.
+    "order-id": "amazon_order_id",
+    "order-item-id": "merchant_order_id",
+    "payments-date": "last_updated_date",
+}
+_LISTING_COLUMNS = {
+    "seller-sku": "sku",
+    "sku": "sku",
+    "asin1": "asin",
+    "asin": "asin",
+    "item-name": "item_name",
+    "listing-id": "listing_id",
+    "price": "price",
+    "quantity": "quantity",
+    "open-date": "open_date",
+    "fulfillment-channel": "fulfillment_channel",
+    "status": "status",
+}
+_INVENTORY_COLUMNS = {
+    "seller-sku": "sku",
+    "sku": "sku",
+    "fulfillment-channel-sku": "fnsku",
+    "fnsku": "fnsku",
+    "asin": "asin",
+    "product-name": "product_name",
+    "condition-type": "condition",
+    "condition": "condition",
+    "afn-fulfillable-quantity": "fulfillable",
+    "afn-unsellable-quantity": "unfulfillable",
+    "afn-reserved-quantity": "reserved",
+    "quantity-for-local-fulfillment": "fulfillable",
+}
+_INBOUND_COLUMNS = (
+    "afn-inbound-working-quantity",
+    "afn-inbound-shipped-quantity",
+    "afn-inbound-receiving-quantity",
+)
+
+
+def _inventory_quantities(row: dict[str, Any]) -> dict[str, Any]:
+    """What the inventory reports spread over several columns: inbound is working + shipped
+    + receiving (Manage FBA Inventory); the AFN report gives one quantity per warehouse
+    condition instead of a column per state."""
+    quantities: dict[str, Any] = {}
+    inbound = [row[c] for c in _INBOUND_COLUMNS if row.get(c) is not None]
+    if inbound:
+        quantities["inbound"] = sum(inbound)
+    available = row.get("Quantity Available")
+    if available is not None:
+        sellable = str(row.get("Warehouse-Condition-code") or "").upper() == "SELLABLE"
+        quantities["fulfillable" if sellable else "unfulfillable"] = available
+    return quantities
+
+
+TABLES: dict[str, RowTable] = {
+    "settlement": RowTable(
+        SettlementLine,
+        _SETTLEMENT_COLUMNS,
+        _settlement_line_fields,
+        ("category", "amount_type", "amount_description", "amount"),
+    ),
+    "orders": RowTable(OrderLine, _ORDER_COLUMNS, has_seller=True),
+    "listings": RowTable(ListingLine, _LISTING_COLUMNS),
+    "inventory": RowTable(
+        InventoryLine,
+        _INVENTORY_COLUMNS,
+        _inventory_quantities,
+        ("fulfillable", "unfulfillable", "inbound"),
+    ),
+}
+GENERIC_TABLE = RowTable(GenericRow, {})
+
+
+def table_for(family: str) -> RowTable:
+    return TABLES.get(family, GENERIC_TABLE)
+
+
+def json_value(value: Any) -> Any:
+    """A typed cell as JSON: amounts as numbers, dates as ISO 8601 in UTC."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+class IngestRefused(Exception):
+    """The report cannot be read into rows; the message says why, for the seller."""
+
+
+# ---- the one entry point ----------------------------------------------------------------------
+
+
+# A reading still marked running after this long died with its worker: it may be redone.
+ABANDONED_AFTER = timedelta(minutes=30)
+
+
+def ingest_report(report: Report, *, force: bool = False) -> ReportData:
+    """Read ``report``'s stored file into its table; safe to run again at any time.
+
+    A report already read from its current file is left alone unless ``force``; a reading
+    running elsewhere is never started twice (the claim below is one conditional UPDATE).
+    """
+    if not report.is_stored:
+        raise IngestRefused("The report is not downloaded yet.")
+    data, _ = ReportData.objects.get_or_create(report=report)
+    if not force and data.state == IngestState.DONE and data.source_file == report.file:
+        return data
+    now = timezone.now()
+    claimed = (
+        ReportData.objects.filter(pk=data.pk)
+        .exclude(state=IngestState.RUNNING, started_at__gt=now - ABANDONED_AFTER)
+        .update(state=IngestState.RUNNING, error_message="", started_at=now)
+    )
+    if not claimed:
+        data.refresh_from_db()
+        return data
+    data.refresh_from_db()
+    try:
+        _ingest(report, data)
+    except reading.NotTabular as error:
+        _clear_rows(report, None)
+        data.state = IngestState.NOT_TABULAR
+        data.error_message = str(error)
+    except Exception as error:
+        logger.exception("report %s could not be read into rows", report.pk)
+        data.state = IngestState.FAILED
+        data.error_message = _error_text(error)
+    else:
+        data.state = IngestState.DONE
+    data.finished_at = timezone.now()
+    data.source_file = report.file
+    data.save()
+    return data
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "The stored copy of this report is missing; download it again."
+    if isinstance(error, (ValueError, IngestRefused)):
+        return str(error)
+    return "The report could not be read into rows; the portal's log has the details."
+
+
+def _ingest(report: Report, data: ReportData) -> None:
+    with default_storage.open(report.file, "rb") as source:
+        report_reading = reading.read_report(
+            report.report_type,
+            source,
+            charset=report.charset or None,
+            marketplace_id=report.marketplace_id,
+        )
+        table = table_for(report_reading.family)
+        _clear_rows(report, table)
+        data.family = report_reading.family
+        data.columns = list(report_reading.columns)
+        data.column_types = {name: str(kind) for name, kind in report_reading.column_types.items()}
+        data.encoding = report_reading.encoding
+        tally = _SettlementTotals() if report_reading.family == "settlement" else None
+        rows = _tallied(report_reading.numbered(), tally)
+        data.row_count = _load(report, table, list(report_reading.columns), rows)
+        data.problem_count = report_reading.problem_count
+        data.problems = [
+            {"line": problem.line, "reason": problem.reason}
+            for problem in report_reading.problems[: ReportData.MAX_PROBLEMS]
+        ]
+    if tally is not None:
+        _save_settlement(report, tally)
+    if table.model is OrderLine:
+        _mark_superseded_orders(report)
+
+
+def _tallied(
+    rows: Iterator[tuple[int, dict[str, Any]]], tally: _SettlementTotals | None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    if tally is None:
+        yield from rows
+        return
+    for line, row in rows:
+        tally.add(row)
+        yield line, row
+
+
+def _clear_rows(report: Report, table: RowTable | None) -> None:
+    """Remove what an earlier reading of this report wrote (any table: the family of a
+    report type could have changed between versions of the reader)."""
+    with transaction.atomic():
+        Settlement.objects.filter(report=report).delete()
+        for model in {t.model for t in (*TABLES.values(), GENERIC_TABLE)}:
+            model.objects.filter(report=report).delete()
+
+
+# ---- writing rows -----------------------------------------------------------------------------
+
+
+def _load(
+    report: Report,
+    table: RowTable,
+    columns: Sequence[str],
+    rows: Iterable[tuple[int, dict[str, Any]]],
+) -> int:
+    fields = list(dict.fromkeys(table.fields[c] for c in columns if c in table.fields))
+    fields += [f for f in table.derived_fields if f not in fields]
+    extra_columns = [c for c in columns if c not in table.fields]
+    names = ["report_id", "line", *(["seller_id"] if table.has_seller else []), *fields, "extra"]
+    field_objects = {f.name: f for f in table.model._meta.concrete_fields}
+
+    def values(line: int, row: dict[str, Any]) -> tuple[Any, ...]:
+        typed: dict[str, Any] = {}
+        for column, field in table.fields.items():
+            value = row.get(column)
+            if value is not None or field not in typed:
+                typed[field] = value
+        if table.derived is not None:
+            typed.update(table.derived(row))
+        extra = {c: json_value(row[c]) for c in extra_columns if row.get(c) is not None}
+        cells = [report.pk, line, *([report.seller_id] if table.has_seller else [])]
+        for field in fields:
+            value = typed.get(field)
+            if value is None and not field_objects[field].null:
+                value = ""
+            elif isinstance(value, str) and isinstance(field_objects[field], models.CharField):
+                value = value[: field_objects[field].max_length]
+            cells.append(value)
+        cells.append(extra or None)
+        return tuple(cells)
+
+    converted = (values(line, row) for line, row in rows)
+    if connection.vendor == "postgresql":
+        return _copy(table.model, names, converted)
+    return _bulk_insert(table.model, names, converted)
+
+
+def _copy(model: type[models.Model], names: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """PostgreSQL: one COPY, fed row by row (psycopg buffers and sends it in blocks)."""
+    count = 0
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model._meta.db_table),
+        # Field names are the column names: no table here sets db_column.
+        sql.SQL(", ").join(sql.Identifier(name) for name in names),
+    )
+    with transaction.atomic():
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row((*row[:-1], _json_text(row[-1])))
+                count += 1
+    return count
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _bulk_insert(
+    model: type[models.Model], names: list[str], rows: Iterable[tuple[Any, ...]]
+) -> int:
+    """Other databases: batches, each in its own transaction, so a long reading never holds
+    SQLite's one write lock for long. Until the reading is marked done nothing reads them."""
+    count = 0
+    batch: list[models.Model] = []
+    for row in rows:
+        batch.append(model(**dict(zip(names, row, strict=True))))
+        if len(batch) == BATCH_SIZE:
+            model.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+# ---- what a family adds -----------------------------------------------------------------------
+
+
+class _SettlementTotals:
+    """The reader's summary, plus the four totals a seller reads first: sales (item prices of
+    orders), Amazon's fees, refunds (everything on refund lines) and the rest."""
+
+    def __init__(self) -> None:
+        self.tally = reading.SettlementTally()
+        self.sales = self.fees = self.refunds = self.other = Decimal(0)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.tally.add(row)
+        is_refund = "refund" in str(row.get("transaction-type") or "").lower()
+        for amount in reading.settlement_amounts(row):
+            if is_refund:
+                self.refunds += amount.amount
+            elif amount.category == "price":
+                self.sales += amount.amount
+            elif amount.category == "fee":
+                self.fees += amount.amount
+            else:
+                self.other += amount.amount
+
+
+def _save_settlement(report: Report, totals: _SettlementTotals) -> None:
+    summary = totals.tally.summary()
+    Settlement.objects.create(
+        seller_id=report.seller_id,
+        report=report,
+        settlement_id=summary.settlement_id,
+        currency=summary.currency,
+        start=summary.start,
+        end=summary.end,
+        deposit_date=summary.deposit_date,
+        total_amount=summary.total_amount,
+        computed_total=summary.computed_total,
+        reconciles=summary.reconciles,
+        line_count=summary.line_count,
+        sales=totals.sales,
+        fees=totals.fees,
+        refunds=totals.refunds,
+        other=totals.other,
+        summary=summary.to_json(),
+    )
+
+
+def _mark_superseded_orders(report: Report) -> None:
+    """Count each order item once across the seller's orders reports: the report with the
+    higher id states it as it was last seen."""
+    others = OrderLine.objects.filter(seller_id=report.seller_id).exclude(report=report)
+    if not others.exists():
+        return
+    mine = OrderLine.objects.filter(report=report)
+    same_item = {"amazon_order_id": OuterRef("amazon_order_id"), "sku": OuterRef("sku")}
+    with transaction.atomic():
+        others.filter(report_id__lt=report.pk, is_latest=True).filter(
+            Exists(mine.filter(**same_item))
+        ).update(is_latest=False)
+        mine.filter(Exists(others.filter(report_id__gt=report.pk, **same_item))).update(
+            is_latest=False
+        )

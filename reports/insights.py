@@ -1,0 +1,304 @@
+"""What a seller reads from their reports: the dashboard and the settlement reconciliation.
+
+Everything here reads the ingested tables (``reports.ingest``), never a report file. The
+dashboard reads settlement summaries (one row per period) and aggregates over order and
+inventory lines with the indexes those tables carry, so it stays fast with millions of lines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+
+from reports.models import IngestState, InventoryLine, OrderLine, Report, Settlement
+from sellers.models import Seller
+
+# How far back the dashboard's charts reach.
+SETTLEMENTS_SHOWN = 8
+ORDER_DAYS = 30
+TOP_SKUS = 10
+
+CATEGORY_NAMES = {
+    "price": "Sales",
+    "fee": "Amazon fees",
+    "promotion": "Promotions",
+    "other": "Other",
+}
+# Order lines that were no sale.
+_NOT_SOLD = ("Cancelled",)
+
+
+def ready_settlements(seller: Seller) -> QuerySet[Settlement]:
+    return Settlement.objects.filter(seller=seller, report__data__state=IngestState.DONE)
+
+
+def rows_url(report: Report, **params: str) -> str:
+    """The table browser of ``report`` with ``params`` (rows.py's query language)."""
+    url = reverse("reports:rows", args=[report.pk])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+# ---- the dashboard ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayOfOrders:
+    day: date
+    orders: int
+    units: int
+    revenue: Decimal
+    url: str
+
+
+@dataclass(frozen=True)
+class SkuSales:
+    sku: str
+    units: int
+    revenue: Decimal
+    url: str
+
+
+@dataclass(frozen=True)
+class Stock:
+    report: Report
+    as_of: datetime | None
+    in_stock: int  # SKUs with sellable units
+    out_of_stock: int  # SKUs without
+    sellable_units: int
+    inbound: int
+    unfulfillable: int
+    in_stock_url: str
+    out_of_stock_url: str
+    report_url: str
+
+
+@dataclass
+class Dashboard:
+    seller: Seller
+    last_settlement: Settlement | None
+    settlements: list[Settlement]  # oldest first, for the chart
+    currency: str
+    orders_report: Report | None
+    orders_by_day: list[DayOfOrders] = field(default_factory=list)
+    top_skus: list[SkuSales] = field(default_factory=list)
+    stock: Stock | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.settlements or self.orders_by_day or self.stock)
+
+
+def _latest_ingested(seller: Seller, family: str) -> Report | None:
+    return (
+        Report.objects.filter(seller=seller, data__state=IngestState.DONE, data__family=family)
+        .order_by("-id")
+        .first()
+    )
+
+
+def dashboard_for(seller: Seller) -> Dashboard:
+    settlements = list(ready_settlements(seller).select_related("report")[:SETTLEMENTS_SHOWN])
+    currency = settlements[0].currency if settlements else ""
+    orders_report = _latest_ingested(seller, "orders")
+    board = Dashboard(
+        seller=seller,
+        last_settlement=settlements[0] if settlements else None,
+        settlements=settlements[::-1],
+        currency=currency,
+        orders_report=orders_report,
+    )
+    if orders_report is not None:
+        _add_orders(board, seller, orders_report)
+    board.stock = _stock(seller)
+    return board
+
+
+def _sold_lines(seller: Seller) -> QuerySet[OrderLine]:
+    return OrderLine.objects.filter(
+        seller=seller, is_latest=True, report__data__state=IngestState.DONE
+    ).exclude(order_status__in=_NOT_SOLD)
+
+
+def _add_orders(board: Dashboard, seller: Seller, orders_report: Report) -> None:
+    lines = _sold_lines(seller)
+    latest = lines.aggregate(latest=Max("purchase_date"))["latest"]
+    if latest is None:
+        return
+    since = latest - timedelta(days=ORDER_DAYS)
+    recent = lines.filter(purchase_date__gt=since)
+    currencies = Counter(
+        dict(recent.values_list("currency").annotate(n=Count("id")).values_list("currency", "n"))
+    )
+    if currencies:
+        board.currency = board.currency or currencies.most_common(1)[0][0]
+        recent = recent.filter(currency=currencies.most_common(1)[0][0])
+    days = (
+        recent.annotate(day=TruncDate("purchase_date"))
+        .values("day")
+        .annotate(
+            orders=Count("amazon_order_id", distinct=True),
+            units=Sum("quantity"),
+            revenue=Sum("item_price"),
+        )
+        .order_by("day")
+    )
+    for day in days:
+        start = datetime.combine(day["day"], datetime.min.time()).date().isoformat()
+        board.orders_by_day.append(
+            DayOfOrders(
+                day["day"],
+                day["orders"],
+                day["units"] or 0,
+                day["revenue"] or Decimal(0),
+                rows_url(
+                    orders_report,
+                    **{"f.purchase-date.min": start, "f.purchase-date.max": f"{start}T23:59:59"},
+                ),
+            )
+        )
+    skus = (
+        recent.values("sku")
+        .annotate(units=Sum("quantity"), revenue=Sum("item_price"))
+        .order_by("-revenue", "sku")[:TOP_SKUS]
+    )
+    board.top_skus = [
+        SkuSales(
+            sku["sku"],
+            sku["units"] or 0,
+            sku["revenue"] or Decimal(0),
+            rows_url(orders_report, **{"f.sku": sku["sku"]}),
+        )
+        for sku in skus
+    ]
+
+
+def _stock(seller: Seller) -> Stock | None:
+    report = _latest_ingested(seller, "inventory")
+    if report is None:
+        return None
+    lines = InventoryLine.objects.filter(report=report)
+    totals = lines.aggregate(
+        in_stock=Count("id", filter=Q(fulfillable__gt=0)),
+        out_of_stock=Count("id", filter=Q(fulfillable__isnull=True) | Q(fulfillable__lte=0)),
+        sellable=Sum("fulfillable"),
+        inbound=Sum("inbound"),
+        unfulfillable=Sum("unfulfillable"),
+    )
+    columns = report.data.columns
+    # The AFN report has one quantity column for every condition; Manage FBA Inventory has one
+    # column per state.
+    quantity = (
+        "afn-fulfillable-quantity"
+        if "afn-fulfillable-quantity" in columns
+        else "Quantity Available"
+    )
+    return Stock(
+        report=report,
+        as_of=report.available_at or report.stored_at,
+        in_stock=totals["in_stock"],
+        out_of_stock=totals["out_of_stock"],
+        sellable_units=totals["sellable"] or 0,
+        inbound=totals["inbound"] or 0,
+        unfulfillable=totals["unfulfillable"] or 0,
+        in_stock_url=rows_url(report, **{f"f.{quantity}.min": "1"}),
+        out_of_stock_url=rows_url(report, **{f"f.{quantity}.max": "0"}),
+        report_url=rows_url(report),
+    )
+
+
+# ---- one settlement --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    """Lines of one kind, as an accountant groups them: sales, fees, promotions, other."""
+
+    category: str
+    name: str
+    total: Decimal
+    previous: Decimal | None
+    items: list[tuple[str, Decimal, Decimal | None]]  # description, total, previous total
+
+
+@dataclass
+class Reconciliation:
+    settlement: Settlement
+    previous: Settlement | None
+    groups: list[LineGroup]
+    by_transaction_type: list[tuple[str, Decimal, Decimal | None]]
+    top_skus: list[tuple[str, Decimal]]
+
+
+def _decimal_map(values: dict[str, str] | None) -> dict[str, Decimal]:
+    return {key: Decimal(value) for key, value in (values or {}).items()}
+
+
+def previous_settlement(settlement: Settlement) -> Settlement | None:
+    return (
+        ready_settlements(settlement.seller)
+        .filter(end__lt=settlement.end)
+        .exclude(pk=settlement.pk)
+        .order_by("-end")
+        .first()
+    )
+
+
+def _rows(
+    current: dict[str, Decimal], previous: dict[str, Decimal] | None
+) -> list[tuple[str, Decimal, Decimal | None]]:
+    names: Sequence[str] = sorted(current, key=lambda name: (-abs(current[name]), name))
+    extra = sorted(set(previous or {}) - set(current))
+    return [
+        (name, current.get(name, Decimal(0)), (previous or {}).get(name) if previous else None)
+        for name in [*names, *extra]
+    ]
+
+
+def reconcile(settlement: Settlement) -> Reconciliation:
+    previous = previous_settlement(settlement)
+    summary = settlement.summary
+    before = previous.summary if previous else None
+    groups = []
+    by_category = _decimal_map(summary.get("by_category"))
+    previous_categories = _decimal_map(before.get("by_category")) if before else None
+    by_amount_type = summary.get("by_amount_type") or {}
+    previous_amount_types = (before.get("by_amount_type") or {}) if before else None
+    for category, name in CATEGORY_NAMES.items():
+        current = _decimal_map(by_amount_type.get(category))
+        earlier = (
+            _decimal_map(previous_amount_types.get(category))
+            if previous_amount_types is not None
+            else None
+        )
+        if not current and not earlier:
+            continue
+        groups.append(
+            LineGroup(
+                category,
+                name,
+                by_category.get(category, Decimal(0)),
+                previous_categories.get(category, Decimal(0))
+                if previous_categories is not None
+                else None,
+                _rows(current, earlier),
+            )
+        )
+    by_sku = _decimal_map(summary.get("by_sku"))
+    return Reconciliation(
+        settlement=settlement,
+        previous=previous,
+        groups=groups,
+        by_transaction_type=_rows(
+            _decimal_map(summary.get("by_transaction_type")),
+            _decimal_map(before.get("by_transaction_type")) if before else None,
+        ),
+        top_skus=sorted(by_sku.items(), key=lambda item: (-item[1], item[0]))[:TOP_SKUS],
+    )

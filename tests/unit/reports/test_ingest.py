@@ -1,0 +1,213 @@
+"""Reading stored reports into rows: every family into its table, safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from mwsportal.sandbox.catalogue import Catalogue
+from mwsportal.sandbox.reportgen import build_report
+from reports import ingest
+from reports.models import (
+    GenericRow,
+    IngestState,
+    InventoryLine,
+    ListingLine,
+    OrderLine,
+    Settlement,
+    SettlementLine,
+)
+from tests.factories import ReportFactory, SellerFactory
+
+pytestmark = pytest.mark.django_db
+
+US = "ATVPDKIKX0DER"
+START = datetime(2020, 5, 1, tzinfo=UTC)
+END = datetime(2020, 5, 15, tzinfo=UTC)
+
+
+def sandbox_body(report_type: str, marketplace_id: str = US, **kwargs) -> tuple[bytes, str]:
+    generated = build_report(
+        report_type,
+        catalogue=Catalogue.generate("A1SELLER", marketplace_id, seed=7, size=200),
+        marketplace_id=marketplace_id,
+        seed=7,
+        start_date=kwargs.get("start", START),
+        end_date=kwargs.get("end", END),
+    )
+    return b"".join(generated.chunks()), generated.charset
+
+
+def stored(report_type: str, body: bytes, charset: str = "", **kwargs):
+    return ReportFactory(report_type=report_type, body=body, charset=charset, **kwargs)
+
+
+def data_lines(body: bytes) -> int:
+    return sum(1 for line in body.splitlines()[1:] if line.strip())
+
+
+@pytest.mark.parametrize(
+    ("report_type", "model"),
+    [
+        ("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_", OrderLine),
+        ("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_", OrderLine),
+        ("_GET_MERCHANT_LISTINGS_ALL_DATA_", ListingLine),
+        ("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", ListingLine),
+        ("_GET_AFN_INVENTORY_DATA_", InventoryLine),
+        ("_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_", SettlementLine),
+        ("_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_", SettlementLine),
+    ],
+)
+def test_every_data_line_of_a_sandbox_report_becomes_a_row(report_type, model):
+    body, charset = sandbox_body(report_type)
+    report = stored(report_type, body, charset)
+    data = ingest.ingest_report(report)
+    assert data.state == IngestState.DONE, data.error_message
+    assert data.problem_count == 0, data.problems
+    assert data.row_count == data_lines(body) == model.objects.filter(report=report).count()
+    assert data.columns == body.splitlines()[0].decode(charset or "utf-8").lstrip("\ufeff").split(
+        "\t"
+    )
+
+
+def test_reading_twice_replaces_the_rows_instead_of_adding_to_them():
+    body, charset = sandbox_body("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_")
+    report = stored("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_", body, charset)
+    first = ingest.ingest_report(report)
+    lines = list(OrderLine.objects.filter(report=report).values_list("line", "amazon_order_id"))
+    again = ingest.ingest_report(report, force=True)
+    assert again.row_count == first.row_count
+    assert list(
+        OrderLine.objects.filter(report=report).values_list("line", "amazon_order_id")
+    ) == lines
+
+
+def test_a_report_already_read_is_left_alone_unless_forced():
+    body, charset = sandbox_body("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
+    report = stored("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", body, charset)
+    first = ingest.ingest_report(report)
+    ListingLine.objects.filter(report=report).delete()
+    assert ingest.ingest_report(report).finished_at == first.finished_at
+    assert not ListingLine.objects.filter(report=report).exists()
+    assert ingest.ingest_report(report, force=True).row_count == first.row_count
+
+
+def test_typed_values_land_in_typed_columns():
+    body = (
+        "amazon-order-id\tpurchase-date\tsku\tquantity\tcurrency\titem-price\tship-city\n"
+        "111-1\t2020-05-01T10:00:00+00:00\tSKU-1\t2\tUSD\t19.98\tSeattle  \n"
+        "\n"
+        "111-2\t2020-05-02 10:00:00 PST\tSKU-2\t1\tUSD\t5.00\t\n"
+    ).encode()
+    report = stored("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_", body, "UTF-8")
+    data = ingest.ingest_report(report)
+    assert data.row_count == 2
+    first, second = OrderLine.objects.filter(report=report).order_by("line")
+    assert (first.line, first.quantity, first.item_price) == (2, 2, Decimal("19.98"))
+    assert first.purchase_date == datetime(2020, 5, 1, 10, tzinfo=UTC)
+    assert first.ship_city == "Seattle"
+    assert second.line == 4
+    assert second.purchase_date == datetime(2020, 5, 2, 18, tzinfo=UTC)
+    assert second.seller_id == report.seller_id
+
+
+def test_bad_rows_are_counted_and_kept_out_and_the_rest_is_read():
+    body = (
+        "amazon-order-id\tquantity\titem-price\n111-1\t2\t1.00\n111-2\ttwo\t1.00\n111-3\t1\t2.00\n"
+    ).encode()
+    report = stored("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_", body, "UTF-8")
+    data = ingest.ingest_report(report)
+    assert data.state == IngestState.DONE
+    assert data.row_count == 2
+    assert data.problem_count == 1
+    assert data.problems[0]["line"] == 3
+    assert "quantity" in data.problems[0]["reason"]
+
+
+def test_a_settlement_is_summarised_with_its_reconciliation():
+    body, charset = sandbox_body("_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_")
+    report = stored("_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_", body, charset)
+    ingest.ingest_report(report)
+    settlement = Settlement.objects.get(report=report)
+    total = sum(
+        (a for a in SettlementLine.objects.filter(report=report).values_list("amount", flat=True)
+         if a is not None),
+        Decimal(0),
+    )
+    assert settlement.computed_total == total
+    assert settlement.sales + settlement.fees + settlement.refunds + settlement.other == total
+    assert settlement.summary["settlement_id"] == settlement.settlement_id
+
+
+def test_a_settlement_that_does_not_add_up_is_flagged():
+    body = (
+        "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\t"
+        "currency\ttransaction-type\torder-id\tamount-type\tamount-description\tamount\tsku\n"
+        "123\t2020-05-01T00:00:00+00:00\t2020-05-15T00:00:00+00:00\t2020-05-17T00:00:00+00:00\t"
+        "100.00\tUSD\t\t\t\t\t\t\n"
+        "123\t\t\t\t\t\tOrder\t111-1\tItemPrice\tPrincipal\t50.00\tSKU-1\n"
+        "123\t\t\t\t\t\tOrder\t111-1\tItemFees\tCommission\t-7.50\tSKU-1\n"
+        "123\t\t\t\t\t\tRefund\t111-2\tItemPrice\tPrincipal\t-10.00\tSKU-2\n"
+    ).encode()
+    report = stored("_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_", body)
+    ingest.ingest_report(report)
+    settlement = Settlement.objects.get(report=report)
+    assert settlement.total_amount == Decimal("100.00")
+    assert settlement.computed_total == Decimal("32.50")
+    assert not settlement.reconciles
+    assert (settlement.sales, settlement.fees, settlement.refunds) == (
+        Decimal("50.00"),
+        Decimal("-7.50"),
+        Decimal("-10.00"),
+    )
+
+
+def test_an_xml_report_without_rows_is_download_only():
+    body = b'<?xml version="1.0"?><Result><Node><browseNodeId>1</browseNodeId></Node></Result>'
+    report = stored("_GET_XML_BROWSE_TREE_DATA_", body, "UTF-8")
+    data = ingest.ingest_report(report)
+    assert data.state == IngestState.NOT_TABULAR
+    assert data.error_message
+
+
+def test_other_tab_separated_reports_go_to_the_generic_table():
+    body = "date\tsku\tnote\n2020-05-01\tSKU-1\tfirst\n2020-05-02\tSKU-2\tsecond\n".encode()
+    report = stored("_GET_SELLER_FEEDBACK_DATA_", body, "UTF-8")
+    data = ingest.ingest_report(report)
+    assert data.family == "generic"
+    assert list(GenericRow.objects.filter(report=report).values_list("extra", flat=True)) == [
+        {"date": "2020-05-01", "sku": "SKU-1", "note": "first"},
+        {"date": "2020-05-02", "sku": "SKU-2", "note": "second"},
+    ]
+
+
+def test_a_missing_file_fails_the_reading_with_a_message_for_the_seller(media):
+    report = stored("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", b"sku\tasin\tprice\tquantity\n")
+    (media / report.file).unlink()
+    data = ingest.ingest_report(report)
+    assert data.state == IngestState.FAILED
+    assert "download it again" in data.error_message
+
+
+def test_order_items_seen_in_a_later_report_count_once():
+    seller = SellerFactory()
+    header = "amazon-order-id\tsku\tquantity\torder-status\n"
+    older = stored(
+        "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_",
+        (header + "111-1\tA\t1\tPending\n111-2\tB\t1\tShipped\n").encode(),
+        seller=seller,
+    )
+    newer = stored(
+        "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_",
+        (header + "111-1\tA\t1\tShipped\n").encode(),
+        seller=seller,
+    )
+    ingest.ingest_report(newer)
+    ingest.ingest_report(older)
+    latest = OrderLine.objects.filter(seller=seller, is_latest=True)
+    assert sorted(latest.values_list("amazon_order_id", "order_status")) == [
+        ("111-1", "Shipped"),
+        ("111-2", "Shipped"),
+    ]
