@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mwsportal.gateway.models import RequestLogEntry
+from reports import ingest
 from reports.models import ReportSchedule
 from sellers import services, webhooks
 from tests.factories import (
@@ -19,7 +20,14 @@ from tests.factories import (
     SellerFactory,
     SellerMarketplaceFactory,
 )
-from tests.unit.api.test_tenancy import LIST_ROWS, LISTS, make_objects, url_of
+from tests.unit.api.test_tenancy import (
+    LIST_ROWS,
+    LISTS,
+    SETTLEMENT,
+    SETTLEMENT_BODY,
+    make_objects,
+    url_of,
+)
 
 ROWS = 6
 
@@ -50,6 +58,9 @@ def many(media, seller, partner, grant) -> dict[str, int]:
             duration_ms=1.0,
         )
         webhooks.register_endpoint(partner, url=f"https://h.example.com/{n}", events=["feed.done"])
+        ingest.ingest_report(
+            ReportFactory(seller=seller, report_type=SETTLEMENT, body=SETTLEMENT_BODY, charset="")
+        )
     return {**objects, "feed": feed.pk}
 
 
@@ -68,3 +79,15 @@ def test_queries_do_not_grow_with_the_page_size(api, many, name, method):
     rows = api.get(f"{url}?page_size=100").json()["results"]
     assert len(rows) >= ROWS, LIST_ROWS[name]
     assert queries(api, f"{url}?page_size={len(rows)}") == one
+
+
+def test_report_rows_take_the_same_queries_whatever_the_page_size(api, media, seller):
+    body = b"sku\tasin\tprice\tquantity\n" + b"".join(
+        f"SKU-{n}\tB0{n:08d}\t{n}.50\t{n}\n".encode() for n in range(30)
+    )
+    report = ReportFactory(seller=seller, body=body, charset="UTF-8")
+    ingest.ingest_report(report)
+    url = f"/api/v1/sellers/{seller.pk}/reports/{report.pk}/rows/"
+    api.get(url)
+    one = queries(api, f"{url}?page_size=1&sort=-price")
+    assert queries(api, f"{url}?page_size=30&sort=-price") == one

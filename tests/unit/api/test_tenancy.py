@@ -17,6 +17,7 @@ from django.utils import timezone
 from feeds.models import FeedSubmission
 from mwsportal.api.urls import urlpatterns
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
+from reports import ingest
 from reports.models import Report, ReportRequest, ReportSchedule
 from sellers import services, webhooks
 from sellers.models import Partner, Seller, WebhookEndpoint
@@ -29,6 +30,13 @@ from tests.factories import (
 )
 
 LISTINGS = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"
+SETTLEMENT = "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_"
+SETTLEMENT_BODY = (
+    b"settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\t"
+    b"currency\ttransaction-type\tamount-type\tamount-description\tamount\n"
+    b"9\t2020-05-01T00:00:00+00:00\t2020-05-15T00:00:00+00:00\t2020-05-17T00:00:00+00:00\t"
+    b"5.00\tUSD\t\t\t\t\nrow\t\t\t\t\t\tOrder\tItemPrice\tPrincipal\t5.00\n"
+)
 FEED_TYPE = "_POST_INVENTORY_AVAILABILITY_DATA_"
 
 
@@ -51,6 +59,7 @@ OBJECT_OF_COLLECTION = {
     "schedules": "schedule",
     "feeds": "feed",
     "webhooks": "webhook",
+    "settlements": "settlement",
 }
 # What the rows of each list are.
 LIST_ROWS = {
@@ -62,6 +71,7 @@ LIST_ROWS = {
     "feeds": "feed",
     "feed_result": "result",
     "webhooks": "webhook",
+    "settlements": "settlement",
 }
 # The grant scope every route needs; None: any grant (or, off a seller, the key alone).
 SCOPES = {
@@ -75,6 +85,9 @@ SCOPES = {
     ("reports", "get"): "read_reports",
     ("report", "get"): "read_reports",
     ("report_download", "get"): "read_reports",
+    ("report_rows", "get"): "read_reports",
+    ("settlements", "get"): "read_reports",
+    ("settlement", "get"): "read_reports",
     ("schedules", "get"): "read_reports",
     ("schedules", "post"): "request_reports",
     ("schedule", "get"): "read_reports",
@@ -125,7 +138,15 @@ def call(client: Any, name: str, method: str, objects: dict[str, int]) -> Any:
 def make_objects(seller: Seller, partner: Partner) -> dict[str, int]:
     """One object of every kind the API shows, for ``seller`` and ``partner``."""
     report_request = ReportRequestFactory(seller=seller)
-    report = ReportFactory(seller=seller, request=report_request, body=b"sku\tqty\nA\t1\n")
+    # A settlement report read into rows: it has rows and a settlement of its own.
+    report = ReportFactory(
+        seller=seller,
+        request=report_request,
+        report_type=SETTLEMENT,
+        body=SETTLEMENT_BODY,
+        charset="",
+    )
+    ingest.ingest_report(report)
     schedule = ReportSchedule.objects.create(
         seller=seller, report_type=LISTINGS, schedule="_1_DAY_"
     )
@@ -153,6 +174,7 @@ def make_objects(seller: Seller, partner: Partner) -> dict[str, int]:
         "result": result.pk,
         "log": log.pk,
         "webhook": endpoint.pk,
+        "settlement": report.settlement.pk,
     }
 
 

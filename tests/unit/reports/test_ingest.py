@@ -79,9 +79,10 @@ def test_reading_twice_replaces_the_rows_instead_of_adding_to_them():
     lines = list(OrderLine.objects.filter(report=report).values_list("line", "amazon_order_id"))
     again = ingest.ingest_report(report, force=True)
     assert again.row_count == first.row_count
-    assert list(
-        OrderLine.objects.filter(report=report).values_list("line", "amazon_order_id")
-    ) == lines
+    assert (
+        list(OrderLine.objects.filter(report=report).values_list("line", "amazon_order_id"))
+        == lines
+    )
 
 
 def test_a_report_already_read_is_left_alone_unless_forced():
@@ -96,11 +97,11 @@ def test_a_report_already_read_is_left_alone_unless_forced():
 
 def test_typed_values_land_in_typed_columns():
     body = (
-        "amazon-order-id\tpurchase-date\tsku\tquantity\tcurrency\titem-price\tship-city\n"
-        "111-1\t2020-05-01T10:00:00+00:00\tSKU-1\t2\tUSD\t19.98\tSeattle  \n"
-        "\n"
-        "111-2\t2020-05-02 10:00:00 PST\tSKU-2\t1\tUSD\t5.00\t\n"
-    ).encode()
+        b"amazon-order-id\tpurchase-date\tsku\tquantity\tcurrency\titem-price\tship-city\n"
+        b"111-1\t2020-05-01T10:00:00+00:00\tSKU-1\t2\tUSD\t19.98\tSeattle  \n"
+        b"\n"
+        b"111-2\t2020-05-02 10:00:00 PST\tSKU-2\t1\tUSD\t5.00\t\n"
+    )
     report = stored("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_", body, "UTF-8")
     data = ingest.ingest_report(report)
     assert data.row_count == 2
@@ -115,8 +116,8 @@ def test_typed_values_land_in_typed_columns():
 
 def test_bad_rows_are_counted_and_kept_out_and_the_rest_is_read():
     body = (
-        "amazon-order-id\tquantity\titem-price\n111-1\t2\t1.00\n111-2\ttwo\t1.00\n111-3\t1\t2.00\n"
-    ).encode()
+        b"amazon-order-id\tquantity\titem-price\n111-1\t2\t1.00\n111-2\ttwo\t1.00\n111-3\t1\t2.00\n"
+    )
     report = stored("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_", body, "UTF-8")
     data = ingest.ingest_report(report)
     assert data.state == IngestState.DONE
@@ -132,8 +133,11 @@ def test_a_settlement_is_summarised_with_its_reconciliation():
     ingest.ingest_report(report)
     settlement = Settlement.objects.get(report=report)
     total = sum(
-        (a for a in SettlementLine.objects.filter(report=report).values_list("amount", flat=True)
-         if a is not None),
+        (
+            a
+            for a in SettlementLine.objects.filter(report=report).values_list("amount", flat=True)
+            if a is not None
+        ),
         Decimal(0),
     )
     assert settlement.computed_total == total
@@ -143,14 +147,14 @@ def test_a_settlement_is_summarised_with_its_reconciliation():
 
 def test_a_settlement_that_does_not_add_up_is_flagged():
     body = (
-        "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\t"
-        "currency\ttransaction-type\torder-id\tamount-type\tamount-description\tamount\tsku\n"
-        "123\t2020-05-01T00:00:00+00:00\t2020-05-15T00:00:00+00:00\t2020-05-17T00:00:00+00:00\t"
-        "100.00\tUSD\t\t\t\t\t\t\n"
-        "123\t\t\t\t\t\tOrder\t111-1\tItemPrice\tPrincipal\t50.00\tSKU-1\n"
-        "123\t\t\t\t\t\tOrder\t111-1\tItemFees\tCommission\t-7.50\tSKU-1\n"
-        "123\t\t\t\t\t\tRefund\t111-2\tItemPrice\tPrincipal\t-10.00\tSKU-2\n"
-    ).encode()
+        b"settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\t"
+        b"currency\ttransaction-type\torder-id\tamount-type\tamount-description\tamount\tsku\n"
+        b"123\t2020-05-01T00:00:00+00:00\t2020-05-15T00:00:00+00:00\t2020-05-17T00:00:00+00:00\t"
+        b"100.00\tUSD\t\t\t\t\t\t\n"
+        b"123\t\t\t\t\t\tOrder\t111-1\tItemPrice\tPrincipal\t50.00\tSKU-1\n"
+        b"123\t\t\t\t\t\tOrder\t111-1\tItemFees\tCommission\t-7.50\tSKU-1\n"
+        b"123\t\t\t\t\t\tRefund\t111-2\tItemPrice\tPrincipal\t-10.00\tSKU-2\n"
+    )
     report = stored("_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_", body)
     ingest.ingest_report(report)
     settlement = Settlement.objects.get(report=report)
@@ -173,7 +177,7 @@ def test_an_xml_report_without_rows_is_download_only():
 
 
 def test_other_tab_separated_reports_go_to_the_generic_table():
-    body = "date\tsku\tnote\n2020-05-01\tSKU-1\tfirst\n2020-05-02\tSKU-2\tsecond\n".encode()
+    body = b"date\tsku\tnote\n2020-05-01\tSKU-1\tfirst\n2020-05-02\tSKU-2\tsecond\n"
     report = stored("_GET_SELLER_FEEDBACK_DATA_", body, "UTF-8")
     data = ingest.ingest_report(report)
     assert data.family == "generic"

@@ -1,0 +1,247 @@
+"""The pages over report data: table browser, exports, settlement, dashboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from reports.models import Report
+from tests.factories import ReportFactory, SellerFactory
+from tests.unit.reports.report_data import (
+    INVENTORY,
+    ORDERS,
+    SETTLEMENT,
+    ingested,
+    inventory_body,
+    orders_body,
+    settlement_body,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seller(owner):
+    return SellerFactory(owner=owner)
+
+
+@pytest.fixture
+def orders(seller) -> Report:
+    return ingested(ORDERS, orders_body(), seller=seller)
+
+
+def streamed(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+# ---- table browser ----------------------------------------------------------------------------
+
+
+def test_the_table_shows_every_column_and_the_first_rows(owner_client, orders):
+    response = owner_client.get(f"/reports/{orders.pk}/rows/")
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert [c.name for c in page.columns][:3] == [
+        "amazon-order-id",
+        "purchase-date",
+        "order-status",
+    ]
+    assert len(page.rows) == 12
+    assert page.rows[0][1]["item-price"] == Decimal("10.25")
+    assert b"12 rows." in response.content
+
+
+def test_sorting_and_filtering_by_value_range_and_search(owner_client, orders):
+    url = f"/reports/{orders.pk}/rows/"
+    page = owner_client.get(url, {"sort": "-item-price"}).context["page"]
+    prices = [row["item-price"] for _, row in page.rows]
+    assert prices == sorted(prices, reverse=True)
+    page = owner_client.get(url, {"f.sku": "sku-1"}).context["page"]
+    assert {row["sku"] for _, row in page.rows} == {"SKU-1"}
+    assert page.count == 3
+    page = owner_client.get(url, {"f.item-price.min": "15", "f.item-price.max": "17.25"}).context[
+        "page"
+    ]
+    assert sorted(row["item-price"] for _, row in page.rows) == [
+        Decimal("15.25"),
+        Decimal("16.25"),
+        Decimal("17.25"),
+    ]
+    page = owner_client.get(url, {"f.purchase-date.min": "2020-05-03"}).context["page"]
+    assert page.count == 4
+    page = owner_client.get(url, {"q": "widget 2"}).context["page"]
+    assert {row["sku"] for _, row in page.rows} == {"SKU-2"}
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(owner_client, seller, monkeypatch):
+    from reports import views
+
+    monkeypatch.setattr(views, "ROWS_PER_PAGE", 5)
+    report = ingested(ORDERS, orders_body(23), seller=seller)
+    seen = []
+    params = {"sort": "sku"}
+    while True:
+        response = owner_client.get(f"/reports/{report.pk}/rows/", params)
+        page = response.context["page"]
+        seen += [line for line, _ in page.rows]
+        if not page.next_cursor:
+            break
+        params = {"sort": "sku", "cursor": page.next_cursor}
+    assert sorted(seen) == list(range(2, 25))
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "text"),
+    [
+        ({"sort": "no-such-column"}, "sort", "no column"),
+        ({"f.item-price.min": "cheap"}, "f.item-price.min", "not a number"),
+        ({"f.purchase-date.max": "yesterday"}, "f.purchase-date.max", "not a date"),
+        ({"f.sku.min": "A"}, "f.sku.min", "holds text"),
+        ({"cursor": "!!!"}, "cursor", "not valid"),
+    ],
+)
+def test_bad_parameters_are_named_on_the_page(owner_client, orders, params, field, text):
+    response = owner_client.get(f"/reports/{orders.pk}/rows/", params)
+    assert response.status_code == 400
+    assert text in response.context["errors"][field]
+    assert len(response.context["page"].rows) == 12
+
+
+def test_a_report_not_read_yet_shows_its_first_rows_instead(owner_client, seller):
+    report = ReportFactory(seller=seller, body=b"sku\tasin\tprice\tquantity\nA\tB\t1\t2\n")
+    response = owner_client.get(f"/reports/{report.pk}/rows/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/reports/{report.pk}/preview/"
+
+
+def test_lines_that_could_not_be_read_are_listed(owner_client, seller):
+    body = b"amazon-order-id\tquantity\n111-1\t1\n111-2\tmany\n"
+    report = ingested(ORDERS, body, seller=seller)
+    response = owner_client.get(f"/reports/{report.pk}/rows/")
+    assert b"1 line could not be read" in response.content
+    assert b"many" in response.content
+
+
+# ---- exports ----------------------------------------------------------------------------------
+
+
+def test_csv_export_of_a_filtered_sorted_view(owner_client, orders):
+    response = owner_client.get(
+        f"/reports/{orders.pk}/export.csv", {"f.sku": "SKU-0", "sort": "-item-price"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].endswith('.csv"')
+    text = streamed(response).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["amazon-order-id"] for row in rows] == ["111-0008", "111-0004", "111-0000"]
+    assert rows[0]["item-price"] == "18.25"
+
+
+def test_xlsx_export_has_typed_cells(owner_client, orders):
+    response = owner_client.get(f"/reports/{orders.pk}/export.xlsx", {"f.sku": "SKU-1"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(streamed(response)), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "amazon-order-id"
+    assert len(rows) == 4
+    price = rows[0].index("item-price")
+    assert rows[1][price] == pytest.approx(11.25)
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(owner_client, orders, monkeypatch):
+    from reports import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 5)
+    response = owner_client.get(f"/reports/{orders.pk}/export.xlsx", follow=True)
+    assert b"export it as CSV" in response.content
+
+
+# ---- settlement and dashboard -------------------------------------------------------------------
+
+
+def test_the_settlement_page_groups_lines_and_compares_with_the_previous(owner_client, seller):
+    ingested(
+        SETTLEMENT, settlement_body("1000", "50.00", "2020-04-17", "2020-05-01"), seller=seller
+    )
+    report = ingested(SETTLEMENT, settlement_body(), seller=seller)
+    response = owner_client.get(f"/reports/settlements/{report.settlement.pk}/")
+    assert response.status_code == 200
+    reconciliation = response.context["reconciliation"]
+    assert reconciliation.previous is not None
+    groups = {group.category: group for group in reconciliation.groups}
+    assert groups["price"].total == Decimal("90.00")
+    assert groups["fee"].total == Decimal("-17.00")
+    assert dict((name, total) for name, total, _ in groups["fee"].items) == {
+        "Commission": Decimal("-15.00"),
+        "FBAPerUnitFulfillmentFee": Decimal("-2.00"),
+    }
+    assert b"Reconciled" in response.content
+    assert b"settlement-mismatch" not in response.content
+
+
+def test_a_settlement_that_does_not_reconcile_is_flagged_on_its_page_and_dashboard(
+    owner_client, seller
+):
+    report = ingested(SETTLEMENT, settlement_body(total="80.00"), seller=seller)
+    page = owner_client.get(f"/reports/settlements/{report.settlement.pk}/")
+    assert b"settlement-mismatch" in page.content
+    assert "80.00 USD" in page.content.decode()
+    dashboard = owner_client.get(f"/reports/sellers/{seller.pk}/dashboard/")
+    assert b"Does not reconcile" in dashboard.content
+
+
+def test_the_dashboard_numbers_match_the_rows(owner_client, seller, orders):
+    ingested(SETTLEMENT, settlement_body(), seller=seller)
+    ingested(INVENTORY, inventory_body(), seller=seller)
+    response = owner_client.get(f"/reports/sellers/{seller.pk}/dashboard/")
+    assert response.status_code == 200
+    board = response.context["board"]
+    assert board.last_settlement.total_amount == Decimal("73.00")
+    (last,) = board.settlements
+    assert (last.sales, last.fees, last.refunds) == (
+        Decimal("100.00"),
+        Decimal("-17.00"),
+        Decimal("-10.00"),
+    )
+    # 12 order lines over three days, the last one cancelled.
+    assert [day.orders for day in board.orders_by_day] == [4, 4, 3]
+    assert sum(day.revenue for day in board.orders_by_day) == sum(
+        Decimal(f"{10 + n}.25") for n in range(11)
+    )
+    top = board.top_skus[0]
+    assert top.revenue == max(sku.revenue for sku in board.top_skus)
+    assert board.stock.in_stock == 2
+    assert board.stock.out_of_stock == 1
+    assert board.stock.inbound == 9
+    assert board.stock.unfulfillable == 1
+    # Each number links to its rows.
+    assert f"/reports/{orders.pk}/rows/?f.sku=" in top.url
+    assert owner_client.get(board.stock.in_stock_url).context["page"].count == 2
+
+
+def test_an_empty_dashboard_says_what_feeds_each_panel(owner_client, seller):
+    response = owner_client.get(f"/reports/sellers/{seller.pk}/dashboard/")
+    text = response.content.decode()
+    assert "settlement report" in text
+    assert f"/reports/sellers/{seller.pk}/schedules/?report_type=" in text
+
+
+# ---- another tenant ---------------------------------------------------------------------------
+
+
+def test_another_sellers_data_is_404_everywhere(stranger_client, seller, orders):
+    report = ingested(SETTLEMENT, settlement_body(), seller=seller)
+    for url in (
+        f"/reports/{orders.pk}/rows/",
+        f"/reports/{orders.pk}/export.csv",
+        f"/reports/{orders.pk}/export.xlsx",
+        f"/reports/settlements/{report.settlement.pk}/",
+        f"/reports/sellers/{seller.pk}/dashboard/",
+    ):
+        assert stranger_client.get(url).status_code == 404, url
