@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -90,6 +91,9 @@ _ORDER_COLUMNS = {
     "order-status": "order_status",
     "fulfillment-channel": "fulfillment_channel",
     "sales-channel": "sales_channel",
+    "order-channel": "order_channel",
+    "url": "url",
+    "ship-service-level": "ship_service_level",
     "product-name": "product_name",
     "sku": "sku",
     "asin": "asin",
@@ -101,12 +105,19 @@ _ORDER_COLUMNS = {
     "item-tax": "item_tax",
     "shipping-price": "shipping_price",
     "shipping-tax": "shipping_tax",
+    "gift-wrap-price": "gift_wrap_price",
+    "gift-wrap-tax": "gift_wrap_tax",
     "item-promotion-discount": "item_promotion_discount",
     "ship-promotion-discount": "ship_promotion_discount",
     "ship-city": "ship_city",
     "ship-state": "ship_state",
     "ship-postal-code": "ship_postal_code",
     "ship-country": "ship_country",
+    "promotion-ids": "promotion_ids",
+    "is-business-order": "is_business_order",
+    "purchase-order-number": "purchase_order_number",
+    "price-designation": "price_designation",
+    "is-sold-by-ab": "is_sold_by_ab",
     # _GET_FLAT_FILE_ORDERS_DATA_ names some columns differently.
     "order-id": "amazon_order_id",
     "order-item-id": "merchant_order_id",
@@ -302,37 +313,110 @@ def _clear_rows(report: Report, table: RowTable | None) -> None:
 # ---- writing rows -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _FieldPlan:
+    """How one typed column is filled: from the first of ``sources`` that has a value."""
+
+    name: str
+    sources: tuple[str, ...]
+    # What an empty cell becomes in a NOT NULL text column.
+    blank: Any
+    # Text columns are cut to their length (real files have longer values than documented).
+    max_length: int | None
+
+
+def _plan(table: RowTable, columns: Sequence[str]) -> list[_FieldPlan]:
+    model_fields = {f.name: f for f in table.model._meta.concrete_fields}
+    sources: dict[str, list[str]] = {}
+    for column in columns:
+        if column in table.fields:
+            sources.setdefault(table.fields[column], []).append(column)
+    for name in table.derived_fields:
+        sources.setdefault(name, [])
+    plans = []
+    for name, field_sources in sources.items():
+        field = model_fields[name]
+        text = isinstance(field, (models.CharField, models.TextField))
+        plans.append(
+            _FieldPlan(
+                name,
+                tuple(field_sources),
+                None if field.null else ("" if text else None),
+                field.max_length if isinstance(field, models.CharField) else None,
+            )
+        )
+    return plans
+
+
 def _load(
     report: Report,
     table: RowTable,
     columns: Sequence[str],
     rows: Iterable[tuple[int, dict[str, Any]]],
 ) -> int:
-    fields = list(dict.fromkeys(table.fields[c] for c in columns if c in table.fields))
-    fields += [f for f in table.derived_fields if f not in fields]
+    plans = _plan(table, columns)
+    position = {plan.name: index for index, plan in enumerate(plans)}
     extra_columns = [c for c in columns if c not in table.fields]
-    names = ["report_id", "line", *(["seller_id"] if table.has_seller else []), *fields, "extra"]
-    field_objects = {f.name: f for f in table.model._meta.concrete_fields}
+    fixed = [report.pk, *([report.seller_id] if table.has_seller else [])]
+    # Columns with a default that no report column fills (COPY does not apply Django's).
+    filled = {"report", "line", "seller", "extra", *(plan.name for plan in plans)}
+    defaults = {
+        f.attname: f.get_default()
+        for f in table.model._meta.concrete_fields
+        if f.has_default() and f.name not in filled
+    }
+    names = [
+        "report_id",
+        *(["seller_id"] if table.has_seller else []),
+        *defaults,
+        "line",
+        *(plan.name for plan in plans),
+        "extra",
+    ]
+    head = [*fixed, *defaults.values()]
+    derived = table.derived
+    # Most typed columns have one source column: those are fetched all at once (itemgetter
+    # runs in C); the few fed by aliases or computed from the row are fixed up after.
+    simple = [(i, plan) for i, plan in enumerate(plans) if len(plan.sources) == 1]
+    fetch = itemgetter(*(plan.sources[0] for _, plan in simple)) if simple else None
+    slots = [i for i, _ in simple]
+    others = [(i, plan) for i, plan in enumerate(plans) if len(plan.sources) != 1]
+    finishing = [
+        (i, plan) for i, plan in enumerate(plans) if plan.blank is not None or plan.max_length
+    ]
+    width = len(plans)
+    if fetch is not None and len(simple) == 1:
+        single = fetch
+        fetch = lambda row: (single(row),)  # noqa: E731 - itemgetter of one key is no tuple
 
-    def values(line: int, row: dict[str, Any]) -> tuple[Any, ...]:
-        typed: dict[str, Any] = {}
-        for column, field in table.fields.items():
+    def values(line: int, row: dict[str, Any]) -> list[Any]:
+        cells: list[Any] = [None] * width
+        if fetch is not None:
+            for slot, value in zip(slots, fetch(row), strict=True):
+                cells[slot] = value
+        for index, plan in others:
+            for source in plan.sources:
+                value = row.get(source)
+                if value is not None:
+                    cells[index] = value
+                    break
+        if derived is not None:
+            for name, value in derived(row).items():
+                cells[position[name]] = value
+        for index, plan in finishing:
+            value = cells[index]
+            if value is None:
+                cells[index] = plan.blank
+            elif plan.max_length is not None and len(value) > plan.max_length:
+                cells[index] = value[: plan.max_length]
+        extra = None
+        for column in extra_columns:
             value = row.get(column)
-            if value is not None or field not in typed:
-                typed[field] = value
-        if table.derived is not None:
-            typed.update(table.derived(row))
-        extra = {c: json_value(row[c]) for c in extra_columns if row.get(c) is not None}
-        cells = [report.pk, line, *([report.seller_id] if table.has_seller else [])]
-        for field in fields:
-            value = typed.get(field)
-            if value is None and not field_objects[field].null:
-                value = ""
-            elif isinstance(value, str) and isinstance(field_objects[field], models.CharField):
-                value = value[: field_objects[field].max_length]
-            cells.append(value)
-        cells.append(extra or None)
-        return tuple(cells)
+            if value is not None:
+                if extra is None:
+                    extra = {}
+                extra[column] = json_value(value)
+        return [*head, line, *cells, extra]
 
     converted = (values(line, row) for line, row in rows)
     if connection.vendor == "postgresql":
@@ -340,7 +424,7 @@ def _load(
     return _bulk_insert(table.model, names, converted)
 
 
-def _copy(model: type[models.Model], names: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
+def _copy(model: type[models.Model], names: list[str], rows: Iterable[list[Any]]) -> int:
     """PostgreSQL: one COPY, fed row by row (psycopg buffers and sends it in blocks)."""
     count = 0
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -352,7 +436,8 @@ def _copy(model: type[models.Model], names: list[str], rows: Iterable[tuple[Any,
         connection.ensure_connection()
         with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row((*row[:-1], _json_text(row[-1])))
+                row[-1] = _json_text(row[-1])
+                copy.write_row(row)
                 count += 1
     return count
 
@@ -361,9 +446,7 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
-def _bulk_insert(
-    model: type[models.Model], names: list[str], rows: Iterable[tuple[Any, ...]]
-) -> int:
+def _bulk_insert(model: type[models.Model], names: list[str], rows: Iterable[list[Any]]) -> int:
     """Other databases: batches, each in its own transaction, so a long reading never holds
     SQLite's one write lock for long. Until the reading is marked done nothing reads them."""
     count = 0

@@ -297,7 +297,12 @@ class _ReportRowBase(models.Model):
     """One data line of a stored report. ``line`` is its line number in the file, so the
     rows keep the report's order and a problem's line number points at the file."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    # Millions of rows per report: no per-row foreign key check on load (rows are only
+    # written by reports.ingest, for a report it holds, and deleted with it), and no index of
+    # its own (the unique (report, line) index serves every lookup by report).
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     line = models.PositiveIntegerField()
     # The report's columns that have no typed column here, with typed values as JSON
     # (amounts as numbers, dates as ISO 8601 in UTC).
@@ -393,7 +398,10 @@ class SettlementLine(_ReportRowBase):
 class OrderLine(_ReportRowBase):
     """One order item of an orders report."""
 
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+")
+    # Denormalised from the report for totals across reports; indexed by the indexes below.
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     amazon_order_id = models.CharField(max_length=50, blank=True)
     merchant_order_id = models.CharField(max_length=50, blank=True)
     purchase_date = models.DateTimeField(null=True, blank=True)
@@ -401,6 +409,9 @@ class OrderLine(_ReportRowBase):
     order_status = models.CharField(max_length=40, blank=True)
     fulfillment_channel = models.CharField(max_length=40, blank=True)
     sales_channel = models.CharField(max_length=100, blank=True)
+    order_channel = models.CharField(max_length=100, blank=True)
+    url = models.CharField(max_length=200, blank=True)
+    ship_service_level = models.CharField(max_length=40, blank=True)
     product_name = models.TextField(blank=True)
     sku = models.CharField(max_length=100, blank=True)
     asin = models.CharField(max_length=20, blank=True)
@@ -411,12 +422,19 @@ class OrderLine(_ReportRowBase):
     item_tax = models.DecimalField(**_AMOUNT)
     shipping_price = models.DecimalField(**_AMOUNT)
     shipping_tax = models.DecimalField(**_AMOUNT)
+    gift_wrap_price = models.DecimalField(**_AMOUNT)
+    gift_wrap_tax = models.DecimalField(**_AMOUNT)
     item_promotion_discount = models.DecimalField(**_AMOUNT)
     ship_promotion_discount = models.DecimalField(**_AMOUNT)
     ship_city = models.CharField(max_length=100, blank=True)
     ship_state = models.CharField(max_length=100, blank=True)
     ship_postal_code = models.CharField(max_length=40, blank=True)
     ship_country = models.CharField(max_length=40, blank=True)
+    promotion_ids = models.TextField(blank=True)
+    is_business_order = models.CharField(max_length=10, blank=True)
+    purchase_order_number = models.CharField(max_length=100, blank=True)
+    price_designation = models.CharField(max_length=100, blank=True)
+    is_sold_by_ab = models.CharField(max_length=10, blank=True)
     # False once a later orders report of the seller lists the same order item: totals
     # across reports count each order item once, as its latest report states it.
     is_latest = models.BooleanField(default=True)
