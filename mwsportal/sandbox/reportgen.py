@@ -2,10 +2,10 @@
 
 Two kinds of report exist:
 
-* Catalogue reports (open listings, merchant listings, AFN inventory) list the catalogue as it is
-  when the report is built, so a feed's change shows up in the next one. Their size is the
-  catalogue's; ``target_bytes`` does not apply (a large one needs a large catalogue, which costs
-  nothing to generate).
+* Catalogue reports (open listings, merchant listings, AFN and FBA MYI inventory) list the
+  catalogue as it is when the report is built, so a feed's change shows up in the next one.
+  Their size is the catalogue's; ``target_bytes`` does not apply (a large one needs a large
+  catalogue, which costs nothing to generate).
 * Transaction reports (orders, settlements, and the generic report of any other type) list
   events inside the requested window. Without ``target_bytes`` they come from a fixed "world" of
   events, so overlapping windows agree on the orders they share, as incremental syncs expect.
@@ -13,13 +13,21 @@ Two kinds of report exist:
   size (it ends at most one record beyond it); this is how gigabyte reports are made, streamed
   in chunks of about 64 KiB at more than 100 MB/s without ever being held in memory.
 
+One seller's reports agree with one another: every orders report and every settlement draw on
+the same timeline of purchases (seeded per seller and marketplace, never per report), so an
+order has the same id, SKU, quantity and prices in all of them; a settlement lists the shipped
+orders at their last update, the refunds some of them get later and the account's monthly
+fees, and its lines add up to its total. Inventory reports list the listings reports' AFN
+listings with the same stock. Sized reports give this up for their size.
+
 Every record is rendered from a small pool of pre-rendered templates whose variable parts
 (order ids, dates) have a fixed width, so the size of a report can be computed before any byte
 of it is produced.
 
 Charsets follow what was observed (reference 2.11): windows-1252 for NA and EU, windows-31j for
 JP, UTF-8 in the Far East, and UTF-8 with a byte order mark for the merchant listings reports of
-Amazon.ca. XML reports are UTF-8, as their declaration says.
+Amazon.ca. Some report types (UNDECLARED_CHARSET_REPORT_TYPES) say so nowhere. XML reports are
+UTF-8, as their declaration says.
 """
 
 from __future__ import annotations
