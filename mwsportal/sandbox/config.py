@@ -76,6 +76,8 @@ class ReportSettings:
     catalogue_size: int = 200
     retention_days: int = 90
     settlement_interval_days: float | None = 14.0
+    # Settlements already issued when the sandbox starts, so that a new seller has a history.
+    settlement_history: int = 3
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,7 @@ def _reports(node: _Node | None) -> ReportSettings:
             "catalogue_size",
             "retention_days",
             "settlement_interval_days",
+            "settlement_history",
         }
     )
     defaults = ReportSettings()
@@ -374,6 +377,7 @@ def _reports(node: _Node | None) -> ReportSettings:
     catalogue = _get(fields, "catalogue_size")
     retention = _get(fields, "retention_days")
     settlement = fields.get("settlement_interval_days")
+    history = _get(fields, "settlement_history")
     return ReportSettings(
         default_size_bytes=size.whole(minimum=0) if size else None,
         sizes=sizes,
@@ -386,6 +390,7 @@ def _reports(node: _Node | None) -> ReportSettings:
             if settlement.value is None or settlement.value is False
             else settlement.number(minimum=0, above=True)
         ),
+        settlement_history=(history.whole(minimum=0) if history else defaults.settlement_history),
     )
 
 

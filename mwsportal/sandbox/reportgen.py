@@ -2,10 +2,10 @@
 
 Two kinds of report exist:
 
-* Catalogue reports (open listings, merchant listings, AFN inventory) list the catalogue as it is
-  when the report is built, so a feed's change shows up in the next one. Their size is the
-  catalogue's; ``target_bytes`` does not apply (a large one needs a large catalogue, which costs
-  nothing to generate).
+* Catalogue reports (open listings, merchant listings, AFN and FBA MYI inventory) list the
+  catalogue as it is when the report is built, so a feed's change shows up in the next one.
+  Their size is the catalogue's; ``target_bytes`` does not apply (a large one needs a large
+  catalogue, which costs nothing to generate).
 * Transaction reports (orders, settlements, and the generic report of any other type) list
   events inside the requested window. Without ``target_bytes`` they come from a fixed "world" of
   events, so overlapping windows agree on the orders they share, as incremental syncs expect.
@@ -13,13 +13,21 @@ Two kinds of report exist:
   size (it ends at most one record beyond it); this is how gigabyte reports are made, streamed
   in chunks of about 64 KiB at more than 100 MB/s without ever being held in memory.
 
+One seller's reports agree with one another: every orders report and every settlement draw on
+the same timeline of purchases (seeded per seller and marketplace, never per report), so an
+order has the same id, SKU, quantity and prices in all of them; a settlement lists the shipped
+orders at their last update, the refunds some of them get later and the account's monthly
+fees, and its lines add up to its total. Inventory reports list the listings reports' AFN
+listings with the same stock. Sized reports give this up for their size.
+
 Every record is rendered from a small pool of pre-rendered templates whose variable parts
 (order ids, dates) have a fixed width, so the size of a report can be computed before any byte
 of it is produced.
 
 Charsets follow what was observed (reference 2.11): windows-1252 for NA and EU, windows-31j for
 JP, UTF-8 in the Far East, and UTF-8 with a byte order mark for the merchant listings reports of
-Amazon.ca. XML reports are UTF-8, as their declaration says.
+Amazon.ca. Some report types (UNDECLARED_CHARSET_REPORT_TYPES) say so nowhere. XML reports are
+UTF-8, as their declaration says.
 """
 
 from __future__ import annotations
@@ -27,9 +35,12 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import heapq
+import itertools
+import math
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -61,6 +72,10 @@ XML_ORDERS_BY_LAST_UPDATE = "_GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_"
 XML_ORDERS_BY_ORDER_DATE = "_GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_"
 SETTLEMENT_FLAT = "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_"
 SETTLEMENT_FLAT_V2 = "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_"
+SETTLEMENT_XML = "_GET_V2_SETTLEMENT_REPORT_DATA_XML_"
+FLAT_ORDERS = "_GET_FLAT_FILE_ORDERS_DATA_"
+FBA_MYI_UNSUPPRESSED = "_GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA_"
+FBA_MYI_ALL = "_GET_FBA_MYI_ALL_INVENTORY_DATA_"
 
 SUPPORTED_REPORT_TYPES: frozenset[str] = frozenset(
     {
@@ -76,7 +91,19 @@ SUPPORTED_REPORT_TYPES: frozenset[str] = frozenset(
         XML_ORDERS_BY_ORDER_DATE,
         SETTLEMENT_FLAT,
         SETTLEMENT_FLAT_V2,
+        SETTLEMENT_XML,
+        FLAT_ORDERS,
+        FBA_MYI_UNSUPPRESSED,
+        FBA_MYI_ALL,
     }
+)
+SETTLEMENT_REPORT_TYPES = (SETTLEMENT_FLAT, SETTLEMENT_FLAT_V2, SETTLEMENT_XML)
+
+# Flat reports whose GetReport answer says only "text/plain": settlements everywhere in 2020
+# (reference 2.11) and, as 2016 traffic showed, some other flat files. A reader has to fall back
+# on the marketplace's charset for them; the bytes are still in that charset.
+UNDECLARED_CHARSET_REPORT_TYPES: frozenset[str] = frozenset(
+    {SETTLEMENT_FLAT, SETTLEMENT_FLAT_V2, FLAT_ORDERS, FBA_MYI_UNSUPPRESSED, FBA_MYI_ALL}
 )
 
 # Column headers, reference 2.17.
@@ -144,6 +171,24 @@ SETTLEMENT_FLAT_V2_HEADER = (
     "merchant-order-item-id", "merchant-adjustment-item-id", "sku", "quantity-purchased",
     "promotion-id",
 )  # fmt: skip
+# The requested or scheduled flat order report, as the GetReport example of the docs shows it
+# (reference 2.11).
+FLAT_ORDERS_HEADER = (
+    "order-id", "order-item-id", "purchase-date", "payments-date", "buyer-email", "buyer-name",
+    "buyer-phone-number", "sku", "product-name", "quantity-purchased", "currency", "item-price",
+    "item-tax", "shipping-price", "shipping-tax", "ship-service-level", "recipient-name",
+    "ship-address-1", "ship-address-2", "ship-address-3", "ship-city", "ship-state",
+    "ship-postal-code", "ship-country", "ship-phone-number", "delivery-start-date",
+    "delivery-end-date", "delivery-time-zone", "delivery-Instructions",
+)  # fmt: skip
+# Manage FBA Inventory, as Seller Central downloads it.
+FBA_MYI_HEADER = (
+    "sku", "fnsku", "asin", "product-name", "condition", "your-price", "mfn-listing-exists",
+    "mfn-fulfillable-quantity", "afn-listing-exists", "afn-warehouse-quantity",
+    "afn-fulfillable-quantity", "afn-unsellable-quantity", "afn-reserved-quantity",
+    "afn-total-quantity", "per-unit-volume", "afn-inbound-working-quantity",
+    "afn-inbound-shipped-quantity", "afn-inbound-receiving-quantity",
+)  # fmt: skip
 GENERIC_HEADER = (
     "date", "seller-sku", "asin", "product-name", "quantity", "currency", "amount",
 )  # fmt: skip
@@ -155,6 +200,8 @@ _LISTING_TYPES = {
     MERCHANT_LISTINGS_INACTIVE,
     AFN_INVENTORY,
     AFN_INVENTORY_BY_COUNTRY,
+    FBA_MYI_UNSUPPRESSED,
+    FBA_MYI_ALL,
 }
 _MERCHANT_LISTINGS_FAMILY = {MERCHANT_LISTINGS, MERCHANT_LISTINGS_ALL, MERCHANT_LISTINGS_INACTIVE}
 # Amazon.ca sent its merchant listings report as UTF-8 with a byte order mark (OBS, 2020).
@@ -228,6 +275,10 @@ def build_report(
     context = _Context(report_type, snapshot, loc, seed, window)
     if report_type in (SETTLEMENT_FLAT, SETTLEMENT_FLAT_V2):
         return _settlement_report(context, target_bytes)
+    if report_type == SETTLEMENT_XML:
+        return _xml_settlement_report(context, target_bytes)
+    if report_type == FLAT_ORDERS:
+        return _flat_order_items_report(context, target_bytes)
     if report_type in (XML_ORDERS_BY_LAST_UPDATE, XML_ORDERS_BY_ORDER_DATE):
         return _xml_orders_report(context, target_bytes)
     if report_type in (ORDERS_BY_LAST_UPDATE, ORDERS_BY_ORDER_DATE):
@@ -243,6 +294,8 @@ def _flat_charset(report_type: str, marketplace_id: str, loc: Locale) -> tuple[s
     """(Python codec, Content-Type) of a flat-file report."""
     if report_type in _MERCHANT_LISTINGS_FAMILY and marketplace_id in _BOM_MARKETPLACES:
         return "utf-8-sig", "text/plain;charset=utf-8"
+    if report_type in UNDECLARED_CHARSET_REPORT_TYPES:
+        return loc.charset, "text/plain"
     return loc.charset, f"text/plain;charset={loc.charset_label}"
 
 
@@ -303,6 +356,10 @@ def _listings_report(report_type: str, snapshot: CatalogueSnapshot, loc: Locale)
         render = _merchant_listing_rows(loc, marketplace_id, with_status=True)
     elif report_type == AFN_INVENTORY:
         header, keep, render = AFN_INVENTORY_HEADER, _is_afn, _afn_rows
+    elif report_type == FBA_MYI_UNSUPPRESSED:
+        header, keep, render = FBA_MYI_HEADER, _is_active_afn, _myi_rows(loc)
+    elif report_type == FBA_MYI_ALL:
+        header, keep, render = FBA_MYI_HEADER, _is_afn, _myi_rows(loc)
     else:
         header, keep = AFN_INVENTORY_BY_COUNTRY_HEADER, _is_afn
         render = _afn_country_rows(country)
@@ -341,6 +398,10 @@ def _is_inactive(listing: Listing) -> bool:
 
 def _is_afn(listing: Listing) -> bool:
     return listing.is_afn
+
+
+def _is_active_afn(listing: Listing) -> bool:
+    return listing.is_afn and listing.is_active
 
 
 def _open_listing_rows(loc: Locale) -> Callable[[Listing], Iterable[str]]:
@@ -409,13 +470,54 @@ def _afn_condition(listing: Listing) -> str:
     return "NewItem" if name == "New" else name
 
 
+def _afn_unsellable(listing: Listing) -> int:
+    """Units of an AFN listing that came back damaged; every inventory report agrees on them."""
+    damaged = int(listing.fnsku[-2:], 36) % 7
+    return damaged if damaged in (1, 2) else 0
+
+
 def _afn_rows(listing: Listing) -> Iterable[str]:
     base = (_cell(listing.sku), listing.fnsku, listing.asin, _afn_condition(listing))
     rows = [_tsv((*base, "SELLABLE", str(listing.quantity)))]
-    # Some units come back damaged; they are listed on a row of their own.
-    damaged = int(listing.fnsku[-2:], 36) % 7
-    if damaged in (1, 2):
+    # Damaged units are listed on a row of their own.
+    damaged = _afn_unsellable(listing)
+    if damaged:
         rows.append(_tsv((*base, "UNSELLABLE", str(damaged))))
+    return rows
+
+
+def _myi_rows(loc: Locale) -> Callable[[Listing], Iterable[str]]:
+    def rows(listing: Listing) -> Iterable[str]:
+        # Reserved (picked for orders) and inbound units come from the FNSKU, so that the same
+        # listing shows the same stock in every report; fulfillable and unsellable units are the
+        # AFN inventory report's SELLABLE and UNSELLABLE rows.
+        spread = int(listing.fnsku[-4:-2], 36)
+        fulfillable, unsellable = listing.quantity, _afn_unsellable(listing)
+        reserved = spread % 4
+        working, shipped, receiving = spread % 3, spread // 3 % 5, spread // 15 % 2
+        warehouse = fulfillable + unsellable + reserved
+        values = (
+            _cell(listing.sku),
+            listing.fnsku,
+            listing.asin,
+            _cell(listing.title),
+            CONDITION_NAMES.get(listing.condition, "New"),
+            _money(listing.price, loc),
+            "No",
+            "",
+            "Yes",
+            str(warehouse),
+            str(fulfillable),
+            str(unsellable),
+            str(reserved),
+            str(warehouse + working + shipped + receiving),
+            f"{Decimal(spread % 50 + 1) / 100:.2f}",
+            str(working),
+            str(shipped),
+            str(receiving),
+        )
+        return (_tsv(values),)
+
     return rows
 
 
@@ -530,7 +632,7 @@ def _world_events(salt: str, window: _Window, hourly_rate: float) -> Iterator[li
     """
     for hour in range(window.start // _HOUR, window.end // _HOUR + 1):
         rng = random.Random(f"{salt}:hour:{hour}")
-        count = int(rng.random() * 2 * hourly_rate + rng.random())
+        count = int(rng.random() * 2 * _rate_at(hourly_rate, hour) + rng.random())
         drawn = sorted(
             (
                 hour * _HOUR + rng.randrange(_HOUR),
@@ -551,6 +653,65 @@ def _world_events(salt: str, window: _Window, hourly_rate: float) -> Iterator[li
 def _hourly_rate(snapshot: CatalogueSnapshot) -> float:
     # Busier catalogues sell more: one order an hour per 200 listings, within sane bounds.
     return min(max(len(snapshot) / 200, 0.25), 40.0)
+
+
+_SEASON_HOURS = 24 * 7 * 10  # one slow swing of demand every ten weeks
+
+
+def _rate_at(hourly_rate: float, hour: int) -> float:
+    """The rate of an hour: sales swing over weeks and dip at weekends, so that a run of
+    settlements shows a trend. At most 1.3 times the base rate (see _MAX_PER_HOUR)."""
+    weekday = (hour // 24 + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+    weekly = 0.75 if weekday >= 5 else 1.0
+    season = 1.0 + 0.3 * math.sin(2 * math.pi * hour / _SEASON_HOURS)
+    return hourly_rate * weekly * season
+
+
+_World = Callable[["_Window"], Iterator[list[_Event]]]
+_Derive = Callable[[_Event], Iterable[_Event]]
+
+
+def _derived_events(
+    purchases: _World, window: _Window, lookback: int, derive: _Derive
+) -> Iterator[list[_Event]]:
+    """Events that follow a purchase (its last update, shipment, refund) and fall inside the
+    window, in time order.
+
+    ``derive`` gives the events that follow one purchase, never earlier than it and at most
+    ``lookback`` seconds later. Purchases arrive by hour in time order, so a derived event is
+    final once a purchase later than it has been seen; only those still to come are held.
+    """
+    pending: list[tuple[int, int, int]] = []  # (moment, number, entry), a heap
+
+    def due(limit: int | None) -> list[_Event]:
+        ready = []
+        while pending and (limit is None or pending[0][0] < limit):
+            moment, number, entry = heapq.heappop(pending)
+            ready.append((number, entry, moment))
+        return ready
+
+    for batch in purchases(_Window(window.start - lookback, window.end)):
+        ready = due(batch[0][2])
+        if ready:
+            yield ready
+        for purchase in batch:
+            for number, entry, moment in derive(purchase):
+                if window.start <= moment <= window.end:
+                    heapq.heappush(pending, (moment, number, entry))
+    ready = due(None)
+    if ready:
+        yield ready
+
+
+def _merged(*streams: Iterator[list[_Event]]) -> Iterator[list[_Event]]:
+    """Time-ordered event streams merged into one, in batches of at most a pool's size."""
+    merged = heapq.merge(*(itertools.chain.from_iterable(s) for s in streams), key=_moment)
+    while batch := list(itertools.islice(merged, _POOL_SIZE)):
+        yield batch
+
+
+def _moment(event: _Event) -> int:
+    return event[2]
 
 
 class _Days(dict[int, bytes]):
@@ -791,6 +952,26 @@ def _flat_order_tail(line: _OrderLine, context: _Context) -> str:
     return "\t".join(values) + "\n"
 
 
+_MAX_ORDER_DELAY = 3 * 86400  # longest time from purchase to last update in the order pool
+
+
+def _order_world(context: _Context, lines: Sequence[_OrderLine], *, by_update: bool) -> _World:
+    """The seller's orders: one timeline of purchases shared by every orders and settlement
+    report, so an order has the same id, time and content in all of them. ``by_update`` lists
+    each order at its last update instead of its purchase."""
+    rate = _hourly_rate(context.snapshot)
+    purchases = functools.partial(_world_events, f"{context.salt}:orders", hourly_rate=rate)
+    if not by_update:
+        return purchases
+    delays = [line.delay for line in lines]
+
+    def derive(event: _Event) -> Iterable[_Event]:
+        number, entry, moment = event
+        return ((number, entry, moment + delays[entry]),)
+
+    return functools.partial(_derived_events, purchases, lookback=_MAX_ORDER_DELAY, derive=derive)
+
+
 def _order_prefix(context: _Context, entry: int) -> int:
     prefixes = context.loc.order_prefixes
     return prefixes[entry % len(prefixes)]
@@ -844,7 +1025,113 @@ def _flat_orders_report(context: _Context, target_bytes: int | None) -> Generate
     sample = (0, 0, _WIDE_DAY, _WIDE_TIME, _WIDE_DAY, _WIDE_TIME)
     lengths = [len(template % sample) for template, _ in pool]
     return _transaction_report(
-        context, target_bytes, codec, content_type, _header_bytes(header), b"", lengths, render
+        context,
+        target_bytes,
+        codec,
+        content_type,
+        _header_bytes(header),
+        b"",
+        lengths,
+        render,
+        world=_order_world(context, lines, by_update=not by_order_date),
+    )
+
+
+_BUYERS = ("Jane Doe", "John Smith", "Maria Garcia", "Wei Chen", "Anna Muller", "Kenji Sato")
+
+
+def _flat_order_items_report(context: _Context, target_bytes: int | None) -> GeneratedReport:
+    """The requested flat order report: one row per paid order item (pending and cancelled
+    orders have no payment yet), listed at its purchase like the all-orders report by date."""
+    marketplace_id = context.snapshot.marketplace_id
+    codec, content_type = _flat_charset(context.report_type, marketplace_id, context.loc)
+    loc = context.loc
+    mp = marketplace(marketplace_id)
+    lines = _order_lines(context)
+    paid = [entry for entry, line in enumerate(lines) if line.principal is not None]
+    pool: dict[int, bytes] = {}
+    for entry in paid:
+        line = lines[entry]
+        listing = line.listing
+        city, state, postal = line.address
+        buyer = _BUYERS[entry % len(_BUYERS)]
+        values = [
+            _cell(listing.sku),
+            _cell(listing.title),
+            str(line.quantity),
+            listing.currency,
+            _money(line.principal, loc),
+            _money(line.tax, loc),
+            _money(line.shipping, loc),
+            _money(None if line.shipping is None else _tax(line.shipping, loc), loc),
+            line.ship_level,
+            buyer,
+            "",
+            "",
+            "",
+            city,
+            state,
+            postal,
+            mp.country,
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+        pool[entry] = _template(
+            f"{_order_prefix(context, entry):03d}-\x0007d-\x0007d\t\x00014d\t{_ISO}\t{_ISO}\t"
+            f"\x00014d@marketplace.amazon.com\t{buyer}\t\t" + "\t".join(values) + "\n",
+            codec,
+        )
+    id_salt = _hash_int(context.salt, "order-ids")
+    item_salt = _hash_int(context.salt, "order-items")
+    buyer_salt = _hash_int(context.salt, "buyers")
+    purchases = _order_world(context, lines, by_update=False)
+    keep = set(paid)
+
+    def world(window: _Window) -> Iterator[list[_Event]]:
+        for batch in purchases(window):
+            kept = [event for event in batch if event[1] in keep]
+            if kept:
+                yield kept
+
+    days, clock = _Days(), _clock()
+
+    def render(events: list[_Event], first: int) -> list[bytes]:
+        records = []
+        for number, entry, moment in events:
+            order = _id14(number, id_salt)
+            day, time = days[moment // 86400], clock[moment % 86400]
+            records.append(
+                pool[entry]
+                % (
+                    order // 10**7,
+                    order % 10**7,
+                    _id14(number, item_salt),
+                    day,
+                    time,
+                    day,
+                    time,
+                    _id14(number, buyer_salt),
+                )
+            )
+        return records
+
+    sample = (0, 0, 0, _WIDE_DAY, _WIDE_TIME, _WIDE_DAY, _WIDE_TIME, 0)
+    lengths = {entry: len(template % sample) for entry, template in pool.items()}
+    planned = [paid[k % len(paid)] for k in range(_POOL_SIZE)] if paid else []
+    return _transaction_report(
+        context,
+        target_bytes,
+        codec,
+        content_type,
+        _header_bytes(FLAT_ORDERS_HEADER),
+        b"",
+        lengths,
+        render,
+        world=world,
+        entries=planned if target_bytes is not None else None,
     )
 
 
@@ -858,9 +1145,13 @@ def _transaction_report(
     lengths: list[int],
     render: _Render,
     extra: Callable[[int], int] = lambda count: 0,
+    world: _World | None = None,
+    entries: Sequence[int] | None = None,
 ) -> GeneratedReport:
     fixed = len(prologue) + len(epilogue)
-    source = _event_source(context, target_bytes, fixed, lengths, extra)
+    source = _event_source(
+        context, target_bytes, fixed, lengths, extra, world=world, entries=entries
+    )
     return GeneratedReport(
         context.report_type,
         content_type,
@@ -875,43 +1166,58 @@ class _Source:
     """The events a transaction report lists: from the timeline, or planned to reach a size."""
 
     window: _Window
-    salt: str
-    hourly_rate: float
+    world: _World
     plan: _Plan | None = None
     count: int = 0
+    # Pool entry that each planned entry stands for, when a report draws only on some entries.
+    entries: Sequence[int] | None = None
 
     def events(self) -> Iterator[list[_Event]]:
         if self.window.end < self.window.start:
             return iter(())
         if self.plan is None:
-            return _world_events(self.salt, self.window, self.hourly_rate)
-        return self.plan.events(self.count, self.window)
+            return self.world(self.window)
+        planned = self.plan.events(self.count, self.window)
+        entries = self.entries
+        if entries is None:
+            return planned
+        return ([(number, entries[e], moment) for number, e, moment in batch] for batch in planned)
 
     def is_empty(self) -> bool:
         return next(self.events(), None) is None
 
-    def total(self, values: Sequence[int]) -> int:
+    def total(self, values: Mapping[int, int] | Sequence[int]) -> int:
         """Sum of ``values[entry]`` over the events, without producing them if planned."""
         if self.plan is None:
             return sum(values[entry] for events in self.events() for _, entry, _ in events)
-        return self.plan.sum(values, self.count)
+        entries = self.entries if self.entries is not None else range(_POOL_SIZE)
+        return self.plan.sum([values[entry] for entry in entries], self.count)
 
 
 def _event_source(
     context: _Context,
     target_bytes: int | None,
     fixed_bytes: int,
-    lengths: list[int],
+    lengths: Mapping[int, int] | Sequence[int],
     extra: Callable[[int], int] = lambda count: 0,
+    *,
+    world: _World | None = None,
+    entries: Sequence[int] | None = None,
 ) -> _Source:
+    """Where a report's events come from: ``world`` (by default a timeline of the report type's
+    own), or with ``target_bytes`` a plan over the pool (over ``entries`` if given)."""
     salt = f"{context.salt}:{context.report_type}"
+    if world is None:
+        rate = _hourly_rate(context.snapshot)
+        world = functools.partial(_world_events, salt, hourly_rate=rate)
     # An empty pool (no listing has a price) has nothing to report, on any timeline.
-    window = context.window if lengths else _Window(1, 0)
-    source = _Source(window, salt, _hourly_rate(context.snapshot))
-    if target_bytes is None or not lengths:
+    window = context.window if lengths and entries != [] else _Window(1, 0)
+    source = _Source(window, world, entries=entries)
+    if target_bytes is None or window.end < window.start:
         return source
     plan = _Plan(salt)
-    count = plan.count_for(target_bytes - fixed_bytes, lengths, extra)
+    planned = [lengths[entry] for entry in (entries if entries is not None else range(_POOL_SIZE))]
+    count = plan.count_for(target_bytes - fixed_bytes, planned, extra)
     return replace(source, plan=plan, count=count)
 
 
@@ -987,6 +1293,7 @@ def _xml_orders_report(context: _Context, target_bytes: int | None) -> Generated
         lengths,
         render,
         extra=_digits_upto,
+        world=_order_world(context, lines, by_update=not by_order_date),
     )
 
 
@@ -1075,60 +1382,186 @@ class _SettlementEntry:
     listing: Listing | None
     quantity: int
     lines: tuple[_SettlementLine, ...]
+    order_entry: int = 0  # the order pool entry an Order or Refund settles
 
     @property
     def total(self) -> int:
         return sum(line.minor for line in self.lines)
 
 
-def _settlement_entries(context: _Context) -> list[_SettlementEntry]:
-    priced = _priced_sample(context)
-    if not priced:
-        return []
+# Settlement pool entries: the order pool entry e settles as entry e, its refund as
+# _REFUNDS + e; account fees follow from _FEES on.
+_REFUNDS = _POOL_SIZE
+_FEES = 2 * _POOL_SIZE
+_STORAGE_VARIANTS = 8  # a month's storage fee is one of these amounts
+_MAX_REFUND_DELAY = 21 * 86400  # longest time from shipment to refund
+_SUBSCRIPTION_DAY, _STORAGE_DAY = 1, 16  # days of the month the account fees are charged on
+
+
+@dataclass(frozen=True)
+class _Settlements:
+    """What settlements are made of: the order pool's shipped orders, the refunds some of them
+    get and the account's monthly fees, each with its lines and amounts."""
+
+    entries: dict[int, _SettlementEntry]
+    refund_delays: dict[int, int]  # order pool entry -> seconds from shipment to refund
+    order_delays: tuple[int, ...]  # order pool entry -> seconds from purchase to shipment
+
+    def world(self, context: _Context) -> _World:
+        """Settlement events: a shipped order at its shipment (its last update in the orders
+        reports), a refund some days later, the fees on their days of the month."""
+        purchases = _order_world(context, (), by_update=False)
+        entries, refunds, delays = self.entries, self.refund_delays, self.order_delays
+        salt = context.salt
+
+        def derive(event: _Event) -> Iterable[_Event]:
+            number, entry, moment = event
+            if entry not in entries:
+                return ()
+            shipped = moment + delays[entry]
+            if entry not in refunds:
+                return ((number, entry, shipped),)
+            return ((number, entry, shipped), (number, _REFUNDS + entry, shipped + refunds[entry]))
+
+        def events(window: _Window) -> Iterator[list[_Event]]:
+            # A settlement period ends where the next begins: a moment on the boundary belongs
+            # to the later one.
+            inner = _Window(window.start, window.end - 1)
+            lookback = _MAX_ORDER_DELAY + _MAX_REFUND_DELAY
+            sales = _derived_events(purchases, inner, lookback, derive)
+            return _merged(sales, _fee_events(salt, inner))
+
+        return events
+
+    def planned(self, salt: str) -> list[int]:
+        """The entries a sized settlement cycles through: mostly orders, some refunds and fees."""
+        rng = random.Random(f"{salt}:settlement-plan")
+        orders = [entry for entry in self.entries if entry < _REFUNDS]
+        refunds = [entry for entry in self.entries if _REFUNDS <= entry < _FEES] or orders
+        fees = [entry for entry in self.entries if entry >= _FEES]
+        planned = []
+        for _ in range(_POOL_SIZE):
+            roll = rng.random()
+            kinds = orders if roll < 0.9 else refunds if roll < 0.99 else fees
+            planned.append(rng.choice(kinds))
+        return planned
+
+
+def _fee_events(salt: str, window: _Window) -> Iterator[list[_Event]]:
+    """The account's monthly fees inside the window: a subscription and a storage fee whose
+    amount changes from month to month."""
+    events = []
+    for day in range(window.start // 86400, window.end // 86400 + 1):
+        date = datetime.fromtimestamp(day * 86400, UTC)
+        if date.day == _SUBSCRIPTION_DAY:
+            events.append((day, _FEES, day * 86400 + 8 * _HOUR))
+        elif date.day == _STORAGE_DAY:
+            variant = _hash_int(salt, "storage", date.year, date.month) % _STORAGE_VARIANTS
+            events.append((day, _FEES + 1 + variant, day * 86400 + 6 * _HOUR))
+    inside = [event for event in events if window.start <= event[2] <= window.end]
+    return iter([inside] if inside else [])
+
+
+def _settlements(context: _Context) -> _Settlements:
+    lines = _order_lines(context)
+    if not lines:
+        return _Settlements({}, {}, ())
     loc = context.loc
     unit = 10**loc.decimals
     rng = random.Random(f"{context.salt}:settlement")
 
-    def minor(amount: Decimal) -> int:
-        return int(amount * unit)
+    def minor(amount: Decimal | None) -> int:
+        return int((amount or 0) * unit)
 
     def usd(low: int, high: int) -> int:
         # A fee quoted in US cents, in the marketplace's currency.
         return int(Decimal(rng.randrange(low, high)) * loc.price_factor * unit / 100)
 
-    entries = []
-    for _ in range(_POOL_SIZE):
-        listing, price = rng.choice(priced)
-        quantity = 1 if rng.random() < 0.85 else rng.randrange(2, 4)
-        principal = minor(price * quantity)
-        tax = minor(_tax(price * quantity, loc))
+    entries: dict[int, _SettlementEntry] = {}
+    refund_delays: dict[int, int] = {}
+    for entry, order in enumerate(lines):
+        # Only shipped orders are paid out; their amounts are the orders reports' own.
+        if order.status != "Shipped":
+            continue
+        listing, quantity = order.listing, order.quantity
+        principal, tax, shipping = minor(order.principal), minor(order.tax), minor(order.shipping)
+        shipping_tax = minor(_tax(Decimal(shipping).scaleb(-loc.decimals), loc))
         commission = max(principal * 15 // 100, usd(30, 31))
-        roll = rng.random()
-        if roll < 0.9:
-            lines = [_SettlementLine("ItemPrice", "Principal", principal)]
+        sale = [_SettlementLine("ItemPrice", "Principal", principal)]
+        if tax:
+            sale.append(_SettlementLine("ItemPrice", "Tax", tax))
+        if shipping:
+            sale.append(_SettlementLine("ItemPrice", "Shipping", shipping))
+        if shipping_tax:
+            sale.append(_SettlementLine("ItemPrice", "ShippingTax", shipping_tax))
+        sale.append(_SettlementLine("ItemFees", "Commission", -commission))
+        if listing.is_afn:
+            fee = usd(250, 500) * quantity
+            sale.append(_SettlementLine("ItemFees", "FBAPerUnitFulfillmentFee", -fee))
+        entries[entry] = _SettlementEntry("Order", listing, quantity, tuple(sale), entry)
+        if rng.random() < 0.08:
+            refund = [_SettlementLine("ItemPrice", "Principal", -principal)]
             if tax:
-                lines.append(_SettlementLine("ItemPrice", "Tax", tax))
-            if not listing.is_afn and rng.random() < 0.5:
-                lines.append(_SettlementLine("ItemPrice", "Shipping", usd(399, 600)))
-            lines.append(_SettlementLine("ItemFees", "Commission", -commission))
-            if listing.is_afn:
-                fee = usd(250, 500) * quantity
-                lines.append(_SettlementLine("ItemFees", "FBAPerUnitFulfillmentFee", -fee))
-            entries.append(_SettlementEntry("Order", listing, quantity, tuple(lines)))
-        elif roll < 0.99:
-            lines = [_SettlementLine("ItemPrice", "Principal", -principal)]
-            if tax:
-                lines.append(_SettlementLine("ItemPrice", "Tax", -tax))
-            lines.append(_SettlementLine("ItemFees", "Commission", commission))
-            lines.append(_SettlementLine("ItemFees", "RefundCommission", -commission // 5))
-            entries.append(_SettlementEntry("Refund", listing, quantity, tuple(lines)))
-        else:
-            name, fee = rng.choice(
-                (("Subscription Fee", usd(3999, 4000)), ("Storage Fee", usd(100, 2000)))
+                refund.append(_SettlementLine("ItemPrice", "Tax", -tax))
+            refund.append(_SettlementLine("ItemFees", "Commission", commission))
+            refund.append(_SettlementLine("ItemFees", "RefundCommission", -(commission // 5)))
+            entries[_REFUNDS + entry] = _SettlementEntry(
+                "Refund", listing, quantity, tuple(refund), entry
             )
-            line = _SettlementLine("other-transaction", name, -fee)
-            entries.append(_SettlementEntry(name, None, 0, (line,)))
-    return entries
+            refund_delays[entry] = rng.randrange(2 * 86400, _MAX_REFUND_DELAY)
+    fees = [("Subscription Fee", usd(3999, 4000))]
+    fees += [("Storage Fee", usd(100, 2000)) for _ in range(_STORAGE_VARIANTS)]
+    for offset, (name, amount) in enumerate(fees):
+        line = _SettlementLine("other-transaction", name, -amount)
+        entries[_FEES + offset] = _SettlementEntry(name, None, 0, (line,))
+    return _Settlements(entries, refund_delays, tuple(order.delay for order in lines))
+
+
+def _settlement_id(context: _Context) -> str:
+    # One settlement, one id: the flat, V2 and XML reports of a period share it.
+    return f"{_hash_int(context.salt, 'settlement', context.window.start) % 10**11:011d}"
+
+
+_DEPOSIT_DELAY = 2 * 86400  # from the end of a settlement period to the payout
+
+
+def _settlement_source(
+    context: _Context,
+    settlements: _Settlements,
+    target_bytes: int | None,
+    fixed_bytes: int,
+    lengths: Mapping[int, int],
+) -> _Source:
+    salt = f"{context.salt}:{context.report_type}"
+    entries = settlements.planned(salt) if settlements.entries else []
+    return _event_source(
+        context,
+        target_bytes,
+        fixed_bytes,
+        lengths,
+        world=settlements.world(context),
+        entries=entries if target_bytes is not None else None,
+    )
+
+
+class _SettlementIds:
+    """The ids a settlement record shows, each derived from its order's number so that they
+    agree with the orders reports: order id, adjustment id, shipment id, order item code."""
+
+    def __init__(self, context: _Context) -> None:
+        self._context = context
+        self._orders = _hash_int(context.salt, "order-ids")
+        self._items = _hash_int(context.salt, "order-items")
+        self._adjustments = _hash_int(context.salt, "settlement-adjustments")
+
+    def __call__(self, number: int, entry: _SettlementEntry) -> tuple[bytes, bytes, bytes, bytes]:
+        shipment = _id14(number, self._orders)
+        return (
+            _order_id(_order_prefix(self._context, entry.order_entry), number, self._orders),
+            b"%014d" % _id14(number, self._adjustments),
+            b"%09x" % (shipment % _SHIPMENT_SPACE),
+            b"%014d" % _id14(number, self._items),
+        )
 
 
 def _settlement_report(context: _Context, target_bytes: int | None) -> GeneratedReport:
@@ -1137,30 +1570,29 @@ def _settlement_report(context: _Context, target_bytes: int | None) -> Generated
     v2 = context.report_type == SETTLEMENT_FLAT_V2
     header = SETTLEMENT_FLAT_V2_HEADER if v2 else SETTLEMENT_FLAT_HEADER
     codec, content_type = _flat_charset(context.report_type, mp.marketplace_id, loc)
-    entries = _settlement_entries(context)
+    settlements = _settlements(context)
+    entries = settlements.entries
     window = context.window
-    settlement_id = f"{_hash_int(context.salt, 'settlement', window.start) % 10**11:011d}"
+    settlement_id = _settlement_id(context)
     render_line = _settlement_v2_line if v2 else _settlement_flat_line
-    templates = [
-        _template(
+    templates = {
+        key: _template(
             "".join(settlement_id + render_line(entry, line, mp.name, loc) for line in entry.lines),
             codec,
         )
-        for entry in entries
-    ]
+        for key, entry in entries.items()
+    }
     # Every line of a record takes the same values: order id, adjustment id, shipment id,
     # posted date and time (the date twice in V2, which shows it in two columns), item code.
     sample = (b"0" * 19, b"0" * 14, b"0" * 9, _WIDE_DAY, *((_WIDE_DAY,) if v2 else ()))
     sample += (_WIDE_TIME, b"0" * 14)
-    lengths = [
-        len(template % (sample * len(entry.lines)))
-        for template, entry in zip(templates, entries, strict=True)
-    ]
-    totals = [entry.total for entry in entries]
+    lengths = {
+        key: len(templates[key] % (sample * len(entry.lines))) for key, entry in entries.items()
+    }
+    totals = {key: entry.total for key, entry in entries.items()}
     header_bytes = _header_bytes(header)
-    source = _event_source(context, target_bytes, len(header_bytes), lengths)
-    id_salt = _hash_int(context.salt, "settlement-orders")
-    item_salt = _hash_int(context.salt, "settlement-items")
+    source = _settlement_source(context, settlements, target_bytes, len(header_bytes), lengths)
+    ids = _SettlementIds(context)
 
     def summary() -> bytes:
         days, clock = _Days(), _clock()
@@ -1171,7 +1603,7 @@ def _settlement_report(context: _Context, target_bytes: int | None) -> Generated
             return _iso(days, moment)
 
         amount = _money(Decimal(source.total(totals)).scaleb(-loc.decimals), loc).encode()
-        deposit = window.end + 2 * 86400
+        deposit = window.end + _DEPOSIT_DELAY
         values = [settlement_id.encode(), stamp(window.start), stamp(window.end), stamp(deposit)]
         values += [amount, mp.currency.encode()]
         return b"\t".join(values + [b""] * (len(header) - len(values))) + b"\n"
@@ -1180,19 +1612,20 @@ def _settlement_report(context: _Context, target_bytes: int | None) -> Generated
 
     def render(events: list[_Event], first: int) -> list[bytes]:
         records = []
-        for number, entry, moment in events:
-            identity = _id14(number, id_salt)
+        for number, key, moment in events:
+            entry = entries[key]
+            order, adjustment, shipment, item = ids(number, entry)
             day = days[moment // 86400]
             args = (
-                _order_id(_order_prefix(context, entry), number, id_salt),
-                b"%014d" % identity,
-                b"%09x" % (identity % _SHIPMENT_SPACE),
+                order,
+                adjustment,
+                shipment,
                 day,
                 *((day,) if v2 else ()),
                 clock[moment % 86400],
-                b"%014d" % _id14(number, item_salt),
+                item,
             )
-            records.append(templates[entry] % (args * len(entries[entry].lines)))
+            records.append(templates[key] % (args * len(entry.lines)))
         return records
 
     return GeneratedReport(
@@ -1297,6 +1730,151 @@ def _settlement_v2_line(
         "",
     ]
     return "\t" + "\t".join(columns) + "\n"
+
+
+def _xml_settlement_report(context: _Context, target_bytes: int | None) -> GeneratedReport:
+    """The XML settlement: the same settlement as the flat files of its period, as a
+    SettlementReport message with one element per order, refund or other transaction."""
+    loc = context.loc
+    mp = marketplace(context.snapshot.marketplace_id)
+    settlements = _settlements(context)
+    entries = settlements.entries
+    window = context.window
+    settlement_id = _settlement_id(context)
+    templates = {
+        key: _template(_xml_settlement_record(entry, mp, loc), "utf-8")
+        for key, entry in entries.items()
+    }
+    sample = (b"0" * 19, b"0" * 14, b"0" * 9, _WIDE_DAY, _WIDE_TIME, b"0" * 14)
+    lengths = {key: len(template % sample) for key, template in templates.items()}
+    totals = {key: entry.total for key, entry in entries.items()}
+    currency = escape(mp.currency)
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<AmazonEnvelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:noNamespaceSchemaLocation="amzn-envelope.xsd">\n'
+        "  <Header>\n"
+        "    <DocumentVersion>1.01</DocumentVersion>\n"
+        f"    <MerchantIdentifier>{escape(context.snapshot.seller_id)}</MerchantIdentifier>\n"
+        "  </Header>\n"
+        "  <MessageType>SettlementReport</MessageType>\n"
+        "  <Message>\n"
+        "    <MessageID>1</MessageID>\n"
+        "    <SettlementReport>\n"
+        "      <SettlementData>\n"
+        f"        <AmazonSettlementID>{settlement_id}</AmazonSettlementID>\n"
+    )
+    epilogue = b"    </SettlementReport>\n  </Message>\n</AmazonEnvelope>\n"
+
+    def settlement_data(amount: str) -> bytes:
+        days = _Days()
+        return (
+            head.encode()
+            + f'        <TotalAmount currency="{currency}">{amount}</TotalAmount>\n'.encode()
+            + b"        <StartDate>" + _iso(days, window.start) + b"</StartDate>\n"
+            + b"        <EndDate>" + _iso(days, window.end) + b"</EndDate>\n"
+            + b"        <DepositDate>" + _iso(days, window.end + _DEPOSIT_DELAY)
+            + b"</DepositDate>\n"
+            + b"      </SettlementData>\n"
+        )  # fmt: skip
+
+    # The total is only known once the events are summed; sized without it, the body ends at
+    # most a record and the total's few digits beyond the target.
+    fixed = len(settlement_data("")) + len(epilogue)
+    source = _settlement_source(context, settlements, target_bytes, fixed, lengths)
+    ids = _SettlementIds(context)
+
+    def prologue() -> bytes:
+        return settlement_data(_money(Decimal(source.total(totals)).scaleb(-loc.decimals), loc))
+
+    days, clock = _Days(), _clock()
+
+    def render(events: list[_Event], first: int) -> list[bytes]:
+        records = []
+        for number, key, moment in events:
+            order, adjustment, shipment, item = ids(number, entries[key])
+            args = (order, adjustment, shipment, days[moment // 86400], clock[moment % 86400])
+            records.append(templates[key] % (*args, item))
+        return records
+
+    return GeneratedReport(
+        context.report_type,
+        _XML_CONTENT_TYPE,
+        "utf-8",
+        is_empty=source.is_empty(),
+        _produce=lambda: _streamed(prologue(), render, source.events(), epilogue),
+    )
+
+
+def _xml_settlement_record(entry: _SettlementEntry, mp: Marketplace, loc: Locale) -> str:
+    """One Order, Refund or OtherTransaction element. Its placeholders take, in this order, the
+    order id, adjustment id, shipment id, posted date and time and the order item code; the
+    ones an element does not show are consumed unseen."""
+    currency = escape(mp.currency)
+
+    def amount(value: int) -> str:
+        shown = _money(Decimal(value).scaleb(-loc.decimals), loc)
+        return f'<Amount currency="{currency}">{shown}</Amount>'
+
+    def group(tag: str, item: str, amount_type: str) -> str:
+        parts = [
+            f"              <{item}><Type>{line.description}</Type>{amount(line.minor)}</{item}>\n"
+            for line in entry.lines
+            if line.amount_type == amount_type
+        ]
+        if not parts:
+            return ""
+        return f"            <{tag}>\n" + "".join(parts) + f"            </{tag}>\n"
+
+    listing = entry.listing
+    if listing is None:
+        (line,) = entry.lines
+        return (
+            f"{_SKIP}{_SKIP}{_SKIP}"
+            "      <OtherTransaction>\n"
+            f"        <TransactionType>{escape(line.description)}</TransactionType>\n"
+            f"        <PostedDate>{_ISO}</PostedDate>\n"
+            f"        {amount(line.minor)}\n"
+            f"      </OtherTransaction>{_SKIP}\n"
+        )
+    channel = "AFN" if listing.is_afn else "MFN"
+    if entry.transaction_type == "Order":
+        return (
+            "      <Order>\n"
+            f"        <AmazonOrderID>{_SHOW}</AmazonOrderID>{_SKIP}\n"
+            f"        <ShipmentID>{_SHOW}</ShipmentID>\n"
+            f"        <MarketplaceName>{escape(mp.name)}</MarketplaceName>\n"
+            "        <Fulfillment>\n"
+            f"          <MerchantFulfillmentID>{channel}</MerchantFulfillmentID>\n"
+            f"          <PostedDate>{_ISO}</PostedDate>\n"
+            "          <Item>\n"
+            f"            <AmazonOrderItemCode>{_SHOW}</AmazonOrderItemCode>\n"
+            f"            <SKU>{escape(listing.sku)}</SKU>\n"
+            f"            <Quantity>{entry.quantity}</Quantity>\n"
+            + group("ItemPrice", "Component", "ItemPrice")
+            + group("ItemFees", "Fee", "ItemFees")
+            + "          </Item>\n"
+            "        </Fulfillment>\n"
+            "      </Order>\n"
+        )
+    return (
+        "      <Refund>\n"
+        f"        <AmazonOrderID>{_SHOW}</AmazonOrderID>\n"
+        f"        <AdjustmentID>{_SHOW}</AdjustmentID>{_SKIP}\n"
+        f"        <MarketplaceName>{escape(mp.name)}</MarketplaceName>\n"
+        "        <Fulfillment>\n"
+        f"          <MerchantFulfillmentID>{channel}</MerchantFulfillmentID>\n"
+        f"          <PostedDate>{_ISO}</PostedDate>\n"
+        "          <AdjustedItem>\n"
+        f"            <AmazonOrderItemCode>{_SHOW}</AmazonOrderItemCode>\n"
+        f"            <SKU>{escape(listing.sku)}</SKU>\n"
+        f"            <Quantity>{entry.quantity}</Quantity>\n"
+        + group("ItemPriceAdjustments", "Component", "ItemPrice")
+        + group("ItemFeeAdjustments", "Fee", "ItemFees")
+        + "          </AdjustedItem>\n"
+        "        </Fulfillment>\n"
+        "      </Refund>\n"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

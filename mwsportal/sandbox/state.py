@@ -11,6 +11,7 @@ changed.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import heapq
 import itertools
@@ -18,7 +19,7 @@ import logging
 import random
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,15 +29,18 @@ from mwsportal.sandbox.accounts import Accounts
 from mwsportal.sandbox.catalogue import Catalogue
 from mwsportal.sandbox.clock import Clock, utc
 from mwsportal.sandbox.config import SandboxConfig, Seller
-from mwsportal.sandbox.enums import FEED_SUMMARY_REPORT_TYPE, SCHEDULES, SETTLEMENT_REPORT_TYPE
+from mwsportal.sandbox.enums import FEED_SUMMARY_REPORT_TYPE, SCHEDULES
 from mwsportal.sandbox.feedproc import FeedOutcome, process_feed
 from mwsportal.sandbox.paging import NextTokens
-from mwsportal.sandbox.reportgen import GeneratedReport, build_report
+from mwsportal.sandbox.reportgen import SETTLEMENT_REPORT_TYPES, GeneratedReport, build_report
 from mwsportal.sandbox.throttle import Throttler
 
 log = logging.getLogger("mwsportal.sandbox")
 
 DAY = 86400.0
+# Amazon requested a settlement's report shortly after its period closed (issue 14's recorded
+# traffic); the request is listed as not scheduled.
+SETTLEMENT_LAG = 2 * 3600.0
 
 
 class Downloadable(Protocol):
@@ -62,6 +66,35 @@ class StoredDocument:
 
     def digest(self) -> tuple[int, str]:
         return len(self.body), base64.b64encode(hashlib.md5(self.body).digest()).decode()  # noqa: S324
+
+
+class LazyReport:
+    """A generated report that is built on first use.
+
+    Settlements are issued for every period and marketplace, most of them never downloaded;
+    building each one's record templates up front would slow every sandbox start.
+    """
+
+    def __init__(self, build: Callable[[], GeneratedReport]) -> None:
+        self._build = build
+        self._report: GeneratedReport | None = None
+        self._lock = threading.Lock()
+
+    def _built(self) -> GeneratedReport:
+        with self._lock:
+            if self._report is None:
+                self._report = self._build()
+            return self._report
+
+    @property
+    def content_type(self) -> str:
+        return self._built().content_type
+
+    def chunks(self) -> Iterator[bytes]:
+        return self._built().chunks()
+
+    def digest(self) -> tuple[int, str]:
+        return self._built().digest()
 
 
 @dataclass
@@ -180,6 +213,7 @@ class SellerBook:
         self._schedule_generation = itertools.count(1)
         # Feeds of one type are processed one after another (Feeds_Processing).
         self._feed_busy_until: dict[str, float] = {}
+        self._next_settlement_end = 0.0
 
     @contextmanager
     def opened(self) -> Iterator[float]:
@@ -264,8 +298,23 @@ class SellerBook:
         return report
 
     def start_settlement_cycle(self, now: float) -> None:
-        if self.state.config.reports.settlement_interval_days is not None:
-            self._push(now, "settlement", "")
+        """Issue the settlements of the last periods and queue the next one.
+
+        Periods are back-to-back and aligned on the epoch, so a period's settlement (its id
+        and content) does not depend on when the sandbox started.
+        """
+        reports = self.state.config.reports
+        if reports.settlement_interval_days is None:
+            return
+        span = reports.settlement_interval_days * DAY
+        last_end = (now - SETTLEMENT_LAG) // span * span
+        for back in range(reports.settlement_history - 1, -1, -1):
+            end = last_end - back * span
+            self._issue_settlements(end - span, end, end + SETTLEMENT_LAG)
+        self._next_settlement_end = last_end + span
+        # Time scaling shortens the wait for the next period; each period keeps its real span.
+        wait = self._next_settlement_end + SETTLEMENT_LAG - now
+        self._push(now + self.state.scaled(wait), "settlement", "")
 
     # --- Feeds ------------------------------------------------------------------------------
 
@@ -334,7 +383,6 @@ class SellerBook:
             request.marketplace_id,
             start=request.start,
             end=request.end,
-            salt=request.request_id,
         )
         if content.is_empty:
             request.status = "_DONE_NO_DATA_"
@@ -362,17 +410,37 @@ class SellerBook:
 
     def _on_settlement(self, when: float, _key: str, _generation: int) -> None:
         span = (self.state.config.reports.settlement_interval_days or 0) * DAY
-        for marketplace_id in self.seller.marketplaces:
-            content = self._generate(
-                SETTLEMENT_REPORT_TYPE,
-                marketplace_id,
-                start=when - span,
-                end=when,
-                salt=f"{when:.0f}",
-            )
-            if not content.is_empty:
-                self.add_system_report(SETTLEMENT_REPORT_TYPE, content, when)
+        end = self._next_settlement_end
+        self._issue_settlements(end - span, end, when)
+        self._next_settlement_end = end + span
         self._push(when + self.state.scaled(span), "settlement", "")
+
+    def _issue_settlements(self, start: float, end: float, submitted: float) -> None:
+        """One period's settlement in each of its formats, for every marketplace, each with the
+        request Amazon made for it (listed by GetReportRequestList, never scheduled)."""
+        for marketplace_id in self.seller.marketplaces:
+            for report_type in SETTLEMENT_REPORT_TYPES:
+                request = ReportRequest(
+                    request_id=self.state.ids.request_id(),
+                    report_type=report_type,
+                    marketplace_id=marketplace_id,
+                    start=start,
+                    end=end,
+                    submitted=submitted,
+                    scheduled=False,
+                    status="_DONE_",
+                    started=submitted,
+                    completed=submitted,
+                )
+                build = functools.partial(
+                    self._generate, report_type, marketplace_id, start=start, end=end
+                )
+                report = self.add_system_report(
+                    report_type, LazyReport(build), submitted, request.request_id
+                )
+                request.report_id = report.report_id
+                self.report_requests[request.request_id] = request
+                self.state.own(request.request_id, self.seller.seller_id)
 
     def _on_feed_start(self, when: float, submission_id: str, _generation: int) -> None:
         feed = self.feeds[submission_id]
@@ -411,14 +479,16 @@ class SellerBook:
             self.add_system_report(FEED_SUMMARY_REPORT_TYPE, feed.result, when)
 
     def _generate(
-        self, report_type: str, marketplace_id: str, *, start: float, end: float, salt: str
+        self, report_type: str, marketplace_id: str, *, start: float, end: float
     ) -> GeneratedReport:
         sizes = self.state.config.reports
         return build_report(
             report_type,
             catalogue=self.catalogue(marketplace_id),
             marketplace_id=marketplace_id,
-            seed=self.state.derived_seed(self.seller.seller_id, report_type, salt),
+            # One seed per seller: every report of the seller lists the same orders, so that
+            # settlements, orders and listings reports agree with one another.
+            seed=self.state.derived_seed(self.seller.seller_id),
             target_bytes=sizes.sizes.get(report_type, sizes.default_size_bytes),
             start_date=utc(start),
             end_date=utc(end),

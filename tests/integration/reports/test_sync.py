@@ -13,12 +13,14 @@ from tests.integration.reports.support import pump_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SETTLEMENT = "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_"
+SETTLEMENT_V2 = "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_"
+SETTLEMENT_XML = "_GET_V2_SETTLEMENT_REPORT_DATA_XML_"
 
 
 @pytest.fixture
 def sandbox_options():
-    # A settlement every 14 (scaled) days: the first one is there as the sandbox starts.
-    return {"reports": {"settlement_interval_days": 14}}
+    # A settlement every 14 (scaled) days: the last period's is there as the sandbox starts.
+    return {"reports": {"settlement_interval_days": 14, "settlement_history": 1}}
 
 
 def _idle() -> bool:
@@ -59,3 +61,22 @@ def test_a_requested_report_found_by_the_sync_is_linked_to_its_request(us_seller
     report = Report.objects.get(request=report_request)
     pump_until(lambda: Report.objects.get(pk=report.pk).state == "stored", poll=False)
     assert Report.objects.filter(report_id=report.report_id).count() == 1
+
+
+def test_settlements_in_every_format_are_stored_though_amazon_requested_them(jp_seller):
+    # The sandbox lists each settlement with the ReportRequestId of a request Amazon made; the
+    # portal never made it, so the report stands alone, and the flat ones declare no charset.
+    services.sync_report_list(jp_seller)
+    pump_until(_idle, poll=False)
+
+    stored = {
+        report.report_type: report
+        for report in Report.objects.filter(seller=jp_seller, state=Report.State.STORED)
+    }
+    assert set(stored) == {SETTLEMENT, SETTLEMENT_V2, SETTLEMENT_XML}
+    assert not ReportRequest.objects.filter(seller=jp_seller).exists()
+    assert all(report.request is None for report in stored.values())
+    assert (stored[SETTLEMENT].content_type, stored[SETTLEMENT].charset) == ("text/plain", "")
+    assert stored[SETTLEMENT_V2].charset == ""
+    assert stored[SETTLEMENT_XML].charset.lower() == "utf-8"
+    assert preview_report(stored[SETTLEMENT_V2]).headers[0] == "settlement-id"

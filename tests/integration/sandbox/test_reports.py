@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
+from collections import Counter
 from datetime import datetime, timedelta
 
 from tests.integration.sandbox.conftest import EU_SELLER, EU_TOKEN, config
@@ -242,29 +244,94 @@ def test_time_scale_shortens_processing(make_sandbox, make_client, clock):
     assert _info(client, request_id)["ReportProcessingStatus"] == "_DONE_"
 
 
-def test_settlement_reports_appear_without_being_requested(make_sandbox, make_client, clock):
-    sandbox = make_sandbox(config(reports={"catalogue_size": 20, "settlement_interval_days": 14}))
-    client = make_client(sandbox)
-    listed = xml(client.call("GetReportList"))
-    types = texts(listed, "ReportType")
-    assert types == ["_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_"] * 2  # one per marketplace
-    assert texts(listed, "ReportRequestId") == []
+SETTLEMENT_TYPES = {
+    "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_",
+    "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_",
+    "_GET_V2_SETTLEMENT_REPORT_DATA_XML_",
+}
+SETTLEMENT_TYPE_LIST = {f"ReportTypeList.Type.{n}": t for n, t in enumerate(SETTLEMENT_TYPES, 1)}
+
+
+def _settlement_infos(client, operation, element):
+    response = client.call(operation, {**SETTLEMENT_TYPE_LIST, "MaxCount": "100"})
+    assert response.status_code == 200, response.text
+    return [
+        {child.tag.rsplit("}", 1)[-1]: child.text for child in info}
+        for info in children(xml(response), element)
+    ]
+
+
+def test_settlement_reports_appear_without_being_requested_each_with_its_request(
+    make_sandbox, make_client, clock
+):
+    raw = config(
+        reports={"catalogue_size": 20, "settlement_interval_days": 14, "settlement_history": 1}
+    )
+    client = make_client(make_sandbox(raw))
+    reports = _settlement_infos(client, "GetReportList", "ReportInfo")
+    # One period, in each of the three formats, for each of the two marketplaces.
+    assert sorted(info["ReportType"] for info in reports) == sorted([*SETTLEMENT_TYPES] * 2)
+    requests = {
+        info["ReportRequestId"]: info
+        for info in _settlement_infos(client, "GetReportRequestList", "ReportRequestInfo")
+    }
+    assert {info["ReportRequestId"] for info in reports} == set(requests)
+    for info in reports:
+        request = requests[info["ReportRequestId"]]
+        assert request["GeneratedReportId"] == info["ReportId"]
+        assert request["ReportType"] == info["ReportType"]
+        assert (request["Scheduled"], request["ReportProcessingStatus"]) == ("false", "_DONE_")
+        ended = datetime.fromisoformat(request["EndDate"])
+        submitted = datetime.fromisoformat(request["SubmittedDate"])
+        assert timedelta(0) < submitted - ended <= timedelta(hours=3)
+        assert ended - datetime.fromisoformat(request["StartDate"]) == timedelta(days=14)
+
     clock.advance(14 * DAY)
-    assert text(xml(client.call("GetReportCount")), "Count") == "4"
-    report_id = texts(listed, "ReportId")[0]
-    body = client.call("GetReport", {"ReportId": report_id}).content
-    assert body.startswith(b"settlement-id\tsettlement-start-date")
+    assert len(_settlement_infos(client, "GetReportList", "ReportInfo")) == 12
+
+
+def test_settlement_periods_follow_one_another_with_distinct_ids(make_sandbox, make_client):
+    raw = config(reports={"catalogue_size": 40, "settlement_interval_days": 14})
+    client = make_client(make_sandbox(raw))
+    flat = [
+        info
+        for info in _settlement_infos(client, "GetReportList", "ReportInfo")
+        if info["ReportType"] == "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_"
+    ]
+    summaries = []
+    for info in flat:
+        download = client.call("GetReport", {"ReportId": info["ReportId"]})
+        # Settlements declare no charset, as the recorded 2020 answers did.
+        assert download.headers["Content-Type"] == "text/plain"
+        summaries.append(download.content.decode("cp1252").splitlines()[1].split("\t"))
+    # Three periods (settlement_history), each settled for both marketplaces.
+    periods = Counter(
+        (datetime.fromisoformat(row[1]), datetime.fromisoformat(row[2])) for row in summaries
+    )
+    assert list(periods.values()) == [2, 2, 2]
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(sorted(periods)))
+    assert len({row[0] for row in summaries}) == 6
+    assert len({row[4] for row in summaries}) > 1
 
 
 def test_time_scale_speeds_the_settlement_cycle_not_the_span_it_covers(
     make_sandbox, make_client, clock
 ):
-    raw = config(reports={"catalogue_size": 20, "settlement_interval_days": 14})
+    raw = config(
+        reports={"catalogue_size": 20, "settlement_interval_days": 14, "settlement_history": 1}
+    )
     client = make_client(make_sandbox(raw, time_scale=200))
     clock.advance(14 * DAY / 200)
-    listed = xml(client.call("GetReportList"))
-    assert len(texts(listed, "ReportId")) == 4
-    body = client.call("GetReport", {"ReportId": texts(listed, "ReportId")[0]}).content
-    summary = body.decode("cp1252").splitlines()[1].split("\t")
-    start, end = (datetime.fromisoformat(value) for value in summary[1:3])
+    listed = _settlement_infos(client, "GetReportList", "ReportInfo")
+    assert len(listed) == 12
+    newest = max(listed, key=lambda info: info["AvailableDate"])
+    download = client.call("GetReport", {"ReportId": newest["ReportId"]})
+    if newest["ReportType"].endswith("_XML_"):
+        start = datetime.fromisoformat(text(xml(download), "StartDate"))
+        end = datetime.fromisoformat(text(xml(download), "EndDate"))
+    else:
+        summary = download.content.decode("cp1252").splitlines()[1].split("\t")
+        start, end = (
+            datetime.fromisoformat(value.replace(" UTC", "+00:00")) for value in summary[1:3]
+        )
     assert end - start == timedelta(days=14)

@@ -153,6 +153,14 @@ def _with(**changes):
         (_with(throttling={"groups": {"Nope": {}}}), "config.throttling.groups: unknown keys"),
         (_with(faults=[{"kind": "explode"}]), "config.faults[0]: fault kind must be one of"),
         (_with(sellers__0__home_marketplace="A2EUQ1WTGCTBG2"), "must be one of the seller's"),
+        (
+            _with(reports={"settlement_history": -1}),
+            "config.reports.settlement_history: must be a whole number of at least 0",
+        ),
+        (
+            _with(reports={"settlement_history": 1.5}),
+            "config.reports.settlement_history: must be a whole number of at least 0",
+        ),
     ],
 )
 def test_mistakes_are_reported_with_their_place(raw, message):
@@ -171,3 +179,8 @@ def test_unreadable_and_unknown_files(tmp_path):
     yaml.write_text("developers: []")
     with pytest.raises(ConfigError, match=r"must end in \.json or \.toml"):
         load_config(yaml)
+
+
+def test_settlement_history_defaults_to_three_periods_and_can_be_none():
+    assert load_config(MINIMAL).reports.settlement_history == 3
+    assert load_config(_with(reports={"settlement_history": 0})).reports.settlement_history == 0

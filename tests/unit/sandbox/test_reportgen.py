@@ -92,8 +92,27 @@ HEADERS["_GET_MERCHANT_LISTINGS_INACTIVE_DATA_"] = HEADERS["_GET_MERCHANT_LISTIN
 HEADERS["_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_"] = (
     HEADERS["_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_"] + "\tis-sold-by-ab"
 )
+# The docs' GetReport example (reference 2.11) and Seller Central's Manage FBA Inventory file.
+HEADERS["_GET_FLAT_FILE_ORDERS_DATA_"] = (
+    "order-id\torder-item-id\tpurchase-date\tpayments-date\tbuyer-email\tbuyer-name\t"
+    "buyer-phone-number\tsku\tproduct-name\tquantity-purchased\tcurrency\titem-price\t"
+    "item-tax\tshipping-price\tshipping-tax\tship-service-level\trecipient-name\t"
+    "ship-address-1\tship-address-2\tship-address-3\tship-city\tship-state\t"
+    "ship-postal-code\tship-country\tship-phone-number\tdelivery-start-date\t"
+    "delivery-end-date\tdelivery-time-zone\tdelivery-Instructions"
+)
+HEADERS["_GET_FBA_MYI_ALL_INVENTORY_DATA_"] = HEADERS[
+    "_GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA_"
+] = (
+    "sku\tfnsku\tasin\tproduct-name\tcondition\tyour-price\tmfn-listing-exists\t"
+    "mfn-fulfillable-quantity\tafn-listing-exists\tafn-warehouse-quantity\t"
+    "afn-fulfillable-quantity\tafn-unsellable-quantity\tafn-reserved-quantity\t"
+    "afn-total-quantity\tper-unit-volume\tafn-inbound-working-quantity\t"
+    "afn-inbound-shipped-quantity\tafn-inbound-receiving-quantity"
+)
 FLAT_TYPES = sorted(HEADERS)
 XML_TYPES = ["_GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_", "_GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_"]
+XML_SETTLEMENT = "_GET_V2_SETTLEMENT_REPORT_DATA_XML_"
 
 
 def catalogue(marketplace_id: str = US, size: int = 300, seed: int = 7) -> Catalogue:
@@ -139,7 +158,7 @@ def parse_iso(value: str) -> datetime:
 
 
 def test_supported_types_cover_the_issue() -> None:
-    assert set(FLAT_TYPES) | set(XML_TYPES) == SUPPORTED_REPORT_TYPES
+    assert set(FLAT_TYPES) | set(XML_TYPES) | {XML_SETTLEMENT} == SUPPORTED_REPORT_TYPES
 
 
 @pytest.mark.parametrize("report_type", FLAT_TYPES)
@@ -153,7 +172,9 @@ def test_flat_reports_start_with_the_real_header_and_keep_to_its_columns(
     assert all(len(row) == len(table[0]) for row in table)
 
 
-@pytest.mark.parametrize("report_type", [*FLAT_TYPES, *XML_TYPES, "_GET_SELLER_FEEDBACK_DATA_"])
+@pytest.mark.parametrize(
+    "report_type", [*FLAT_TYPES, *XML_TYPES, XML_SETTLEMENT, "_GET_SELLER_FEEDBACK_DATA_"]
+)
 def test_reports_are_deterministic_for_a_seed_and_re_iterable(report_type: str) -> None:
     first = report(report_type, catalogue())
     again = report(report_type, catalogue())
@@ -169,6 +190,8 @@ def test_reports_are_deterministic_for_a_seed_and_re_iterable(report_type: str) 
         "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_",
         "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_",
         "_GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_",
+        XML_SETTLEMENT,
+        "_GET_FLAT_FILE_ORDERS_DATA_",
     ],
 )
 def test_another_seed_gives_other_transactions(report_type: str) -> None:
@@ -481,6 +504,7 @@ def test_a_percent_sign_in_a_title_is_data_not_a_format_directive() -> None:
         "_GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_",
         "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_",
         "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_",
+        "_GET_FLAT_FILE_ORDERS_DATA_",
         "_GET_SELLER_FEEDBACK_DATA_",
     ],
 )
