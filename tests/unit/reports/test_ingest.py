@@ -215,3 +215,84 @@ def test_order_items_seen_in_a_later_report_count_once():
         ("111-1", "Shipped"),
         ("111-2", "Shipped"),
     ]
+
+
+# ---- tasks, the command, and the download that starts it ---------------------------------------
+
+
+def test_a_stored_download_marks_its_data_waiting_and_sends_the_task(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from reports import services
+    from reports.models import ReportData
+
+    sent = []
+    monkeypatch.setattr(
+        services.current_app, "send_task", lambda name, args: sent.append((name, args))
+    )
+    body, charset = sandbox_body("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
+    report = stored("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", body, charset)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.queue_ingest(report)
+        assert sent == [], "only once the transaction commits"
+    assert sent == [("reports.ingest_report", [report.pk])]
+    assert ReportData.objects.get(report=report).state == IngestState.WAITING
+    assert services.ingest_waiting() == [report.pk]
+
+
+def test_the_tasks_read_waiting_reports_and_a_second_run_changes_nothing(monkeypatch):
+    from reports import tasks
+    from reports.models import ReportData
+
+    body, charset = sandbox_body("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
+    report = stored("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", body, charset)
+    ReportData.objects.create(report=report)
+    handed_out = []
+    monkeypatch.setattr(tasks.ingest_report, "delay", handed_out.append)
+    assert tasks.ingest_waiting() == 1
+    assert handed_out == [report.pk]
+    tasks.ingest_report(report.pk)
+    first = ReportData.objects.get(report=report)
+    assert first.state == IngestState.DONE
+    tasks.ingest_report(report.pk)
+    again = ReportData.objects.get(report=report)
+    assert again.finished_at == first.finished_at
+    assert ListingLine.objects.filter(report=report).count() == first.row_count
+    assert tasks.ingest_waiting() == 0
+
+
+def test_a_reading_running_elsewhere_is_not_started_twice():
+    from django.utils import timezone
+
+    from reports.models import ReportData
+
+    body, charset = sandbox_body("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
+    report = stored("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", body, charset)
+    ReportData.objects.create(report=report, state=IngestState.RUNNING, started_at=timezone.now())
+    data = ingest.ingest_report(report, force=True)
+    assert data.state == IngestState.RUNNING
+    assert not ListingLine.objects.filter(report=report).exists()
+
+
+def test_the_command_reads_every_stored_report_never_read():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    body, charset = sandbox_body("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
+    first = stored("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", body, charset)
+    second = stored(
+        "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_",
+        *sandbox_body("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_"),
+    )
+    out = StringIO()
+    call_command("ingest_reports", stdout=out)
+    assert "2 read, 0 failed" in out.getvalue()
+    assert ListingLine.objects.filter(report=first).exists()
+    assert OrderLine.objects.filter(report=second).exists()
+    out = StringIO()
+    call_command("ingest_reports", stdout=out)
+    assert "0 read, 0 failed" in out.getvalue()
+    out = StringIO()
+    call_command("ingest_reports", "--all", "--report", str(first.pk), stdout=out)
+    assert "1 read, 0 failed" in out.getvalue()
