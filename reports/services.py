@@ -285,7 +285,8 @@ def list_reports(
 ) -> Page:
     """Every report of the seller, requested or not (schedules, settlements); ``since`` and
     ``until`` bound when the portal found it."""
-    rows = Report.objects.filter(seller=seller)
+    # Each row links to its data and settlement: fetched with it, not one query per row.
+    rows = Report.objects.filter(seller=seller).select_related("data", "settlement")
     if report_type:
         rows = rows.filter(report_type=report_type)
     if state:
