@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -700,7 +700,7 @@ def _xml_records(
 ) -> Iterator[tuple[int, _Record]]:
     parser = etree.iterparse(
         stream,
-        events=("start", "end"),
+        events=("end",),
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -710,14 +710,13 @@ def _xml_records(
     )
     checked = False
     try:
-        for event, element in parser:
+        for _, element in parser:
             if not checked:
+                # By the first element's end the prolog, DOCTYPE included, has been parsed.
                 checked = True
                 docinfo = element.getroottree().docinfo
                 if docinfo.doctype or docinfo.internalDTD is not None:
                     raise UnsafeXML(DOCTYPE_REFUSED)
-            if event != "end":
-                continue
             found = records(element)
             if found is None:
                 continue
@@ -1073,7 +1072,7 @@ class SettlementSummary:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> SettlementSummary:  # type: ignore[type-arg]
+    def from_json(cls, data: dict[str, Any]) -> SettlementSummary:
         deposit = data.get("deposit_date")
         return cls(
             settlement_id=data["settlement_id"],
