@@ -587,6 +587,33 @@ def test_inventory_returns_and_reimbursements_are_typed():
     assert row["quantity-reimbursed-total"] == 2
 
 
+def test_the_requested_flat_order_report_is_typed():
+    # The header of the guide's GetReport example (reference 2.11).
+    header = (
+        "order-id\torder-item-id\tpurchase-date\tpayments-date\tbuyer-email\tbuyer-name\t"
+        "buyer-phone-number\tsku\tproduct-name\tquantity-purchased\tcurrency\titem-price\t"
+        "item-tax\tshipping-price\tshipping-tax\tship-service-level\trecipient-name\t"
+        "ship-address-1\tship-address-2\tship-address-3\tship-city\tship-state\t"
+        "ship-postal-code\tship-country\tship-phone-number\tdelivery-start-date\t"
+        "delivery-end-date\tdelivery-time-zone\tdelivery-Instructions"
+    )
+    line = (
+        "002-3275191-2204215\t43098624234\t2008-09-05T12:00:00-07:00\t"
+        "2008-09-05T12:00:00-07:00\tbuyer@example.com\tJohn Doe\t206-555-1234\tSKU-1\t"
+        "Widget\t2\tUSD\t25.98\t1.23\t4.99\t0.00\tStandard\tJohn Doe\t1 Main St\t\t\t"
+        "Seattle\tWA\t98104\tUS\t206-555-1234\t\t\t\t"
+    )
+    reading = read("_GET_FLAT_FILE_ORDERS_DATA_", tsv(header, line), charset="windows-1252")
+    row = next(iter(reading))
+    assert reading.problems == []
+    assert row["purchase-date"] == datetime(2008, 9, 5, 19, tzinfo=UTC)
+    assert row["quantity-purchased"] == 2
+    assert row["item-price"] == Decimal("25.98")
+    assert row["order-item-id"] == "43098624234"
+    assert row["delivery-start-date"] is None
+    assert row["delivery-Instructions"] is None
+
+
 def test_afn_inventory_columns_match_whatever_their_case():
     reading = read(
         "_GET_AFN_INVENTORY_DATA_",
