@@ -1016,10 +1016,19 @@ def test_xml_with_a_doctype_is_refused(body, report_type):
         read(report_type, body)
 
 
-def test_a_doctype_after_a_long_head_is_still_refused():
+@pytest.mark.parametrize(
+    "root",
+    [
+        b"<r><a>&x;</a></r>",
+        b"<AmazonEnvelope><Message><Order><AmazonOrderID>&x;</AmazonOrderID></Order></Message>"
+        b"</AmazonEnvelope>",
+    ],
+)
+@pytest.mark.parametrize("report_type", [XML_ORDERS, SETTLEMENT_XML])
+def test_a_doctype_after_a_long_head_is_still_refused(root, report_type):
     padding = b"<!--" + b" " * 70_000 + b"-->"
-    body = b'<?xml version="1.0"?>' + padding + b'<!DOCTYPE r [<!ENTITY x "e">]><r><a>&x;</a></r>'
-    reading = read(XML_ORDERS, body)
+    body = b'<?xml version="1.0"?>' + padding + b'<!DOCTYPE r [<!ENTITY x "e">]>' + root
+    reading = read(report_type, body)
     with pytest.raises(UnsafeXML):
         list(reading)
 
