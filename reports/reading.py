@@ -306,12 +306,12 @@ def choose_encoding(head: bytes, charset: str | None, marketplace_id: str | None
 
 # ---------------------------------------------------------------------------------------------
 # Cell converters: each takes a stripped, non-empty string and raises ValueError with the
-# reason a user reads ("'12,3x' is not an amount").
+# reason a user reads ("'12,3x' is not an amount"). Digits are ASCII digits only.
 
-_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)").fullmatch
-_US_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?").fullmatch
-_EU_NUMBER = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?").fullmatch
-_EU_DECIMAL = re.compile(r"[-+]?\d+,\d{1,2}").fullmatch
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII).fullmatch
+_US_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII).fullmatch
+_EU_NUMBER = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?", re.ASCII).fullmatch
+_EU_DECIMAL = re.compile(r"[-+]?\d+,\d{1,2}", re.ASCII).fullmatch
 
 
 def to_decimal(text: str) -> Decimal:
@@ -326,8 +326,8 @@ def to_decimal(text: str) -> Decimal:
     raise ValueError(f"{text!r} is not an amount")
 
 
-_PLAIN_INT = re.compile(r"[-+]?\d+").fullmatch
-_GROUPED_INT = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+").fullmatch
+_PLAIN_INT = re.compile(r"[-+]?\d+", re.ASCII).fullmatch
+_GROUPED_INT = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+", re.ASCII).fullmatch
 
 
 def to_int(text: str) -> int:
@@ -343,6 +343,8 @@ def _zone(hours: float) -> timezone:
 
 
 # Zone abbreviations MWS wrote (or that the marketplaces' clocks use), with their fixed offsets.
+# Where an abbreviation names two zones, the one of a marketplace wins: AST is Arabia (SA, AE),
+# IST is India, CST is North America's Central (MX).
 _ZONES: dict[str, timezone] = {
     "UTC": UTC,
     "GMT": UTC,
@@ -388,6 +390,9 @@ def to_datetime(text: str) -> datetime:
         if zone is None:
             raise ValueError(f"{text!r} is not a date: unknown time zone {tail!r}")
         body = head
+    elif head and tail[:1] in ("+", "-"):
+        # "2020-05-01 10:00:00 +0900": an offset set apart by a blank.
+        body = head + tail
     try:
         moment = datetime.fromisoformat(body)
     except ValueError:
