@@ -1,8 +1,9 @@
 """The first rows of a stored report, for a preview page.
 
 Only the beginning of the file is read (``PREVIEW_BYTES``), so a multi-gigabyte report
-previews as fast as a small one. Flat files are decoded with the charset the report declared
-(Content-Type of the GetReport answer); XML reports are shown pretty-printed up to that point.
+previews as fast as a small one. Flat files are decoded as ``reports.reading`` decodes them: the
+charset the report declared (Content-Type of the GetReport answer), else its marketplace's, and
+a UTF-8 byte order mark wins; XML reports are shown pretty-printed up to that point.
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ from dataclasses import dataclass, field
 from django.core.files.storage import default_storage
 from lxml import etree
 
+from mwsportal.mws.endpoints import REGIONS
 from reports.models import Report
+from reports.reading import choose_encoding
 
 PREVIEW_BYTES = 256 * 1024
 PREVIEW_ROWS = 50
 XML_PREVIEW_LINES = 200
-
-# Names MWS put in Content-Type that Python spells differently.
-_CHARSET_ALIASES = {"windows-31j": "cp932", "shift_jis": "cp932", "x-sjis": "cp932"}
-# What flat files were in when MWS did not name a charset (reference 2.11: PED's default).
-DEFAULT_FLAT_FILE_CHARSET = "cp1252"
 
 
 @dataclass
@@ -40,15 +38,18 @@ class Preview:
     refused: str = ""
 
 
-def python_encoding(charset: str | None) -> str:
-    """The Python codec for a declared charset; unknown or missing: the flat-file default."""
-    if not charset:
-        return DEFAULT_FLAT_FILE_CHARSET
-    name = _CHARSET_ALIASES.get(charset.strip().lower(), charset.strip())
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return DEFAULT_FLAT_FILE_CHARSET
+def report_marketplace_id(report: Report) -> str:
+    """The marketplace a report is from, for reading a body that declares no charset.
+
+    A report row has no marketplace of its own: the request's first marketplace if it named
+    any, else the seller's first marketplace participation, else its region's first marketplace
+    (the one the region's host serves: US, UK, JP, CN).
+    """
+    request = report.request
+    if request is not None and request.marketplace_ids:
+        return str(request.marketplace_ids[0])
+    first = report.seller.marketplaces.order_by("pk").values_list("marketplace_id", flat=True)
+    return first.first() or REGIONS[report.seller.region].marketplace_ids[0]
 
 
 def _read_head(report: Report) -> tuple[bytes, bool]:
@@ -57,20 +58,20 @@ def _read_head(report: Report) -> tuple[bytes, bool]:
     return head[:PREVIEW_BYTES], len(head) > PREVIEW_BYTES
 
 
-def _decode(head: bytes, encoding: str, *, complete: bool) -> tuple[str, str]:
-    # A UTF-8 byte order mark wins over what the header said (CA listings reports carry one).
-    if head.startswith(codecs.BOM_UTF8):
-        head, encoding = head[len(codecs.BOM_UTF8) :], "utf-8"
+def _decode(head: bytes, encoding: str, *, complete: bool) -> str:
+    # A byte order mark chose the encoding (choose_encoding); it is not part of the text.
+    head = head.removeprefix(codecs.BOM_UTF8)
     # Incremental, so a character cut in two at the end of the head is not garbled.
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    return decoder.decode(head, final=complete), encoding
+    return decoder.decode(head, final=complete)
 
 
 def preview_report(report: Report, *, rows: int = PREVIEW_ROWS) -> Preview:
     head, truncated = _read_head(report)
     if report.format == "xml" or report.content_type.endswith("xml"):
         return _xml_preview(head, truncated)
-    text, encoding = _decode(head, python_encoding(report.charset), complete=not truncated)
+    encoding = choose_encoding(head, report.charset, report_marketplace_id(report))
+    text = _decode(head, encoding, complete=not truncated)
     lines = text.splitlines()
     if truncated and lines:
         lines.pop()  # the last line was cut by the read limit

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -306,12 +306,12 @@ def choose_encoding(head: bytes, charset: str | None, marketplace_id: str | None
 
 # ---------------------------------------------------------------------------------------------
 # Cell converters: each takes a stripped, non-empty string and raises ValueError with the
-# reason a user reads ("'12,3x' is not an amount").
+# reason a user reads ("'12,3x' is not an amount"). Digits are ASCII digits only.
 
-_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)").fullmatch
-_US_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?").fullmatch
-_EU_NUMBER = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?").fullmatch
-_EU_DECIMAL = re.compile(r"[-+]?\d+,\d{1,2}").fullmatch
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII).fullmatch
+_US_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII).fullmatch
+_EU_NUMBER = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?", re.ASCII).fullmatch
+_EU_DECIMAL = re.compile(r"[-+]?\d+,\d{1,2}", re.ASCII).fullmatch
 
 
 def to_decimal(text: str) -> Decimal:
@@ -326,8 +326,8 @@ def to_decimal(text: str) -> Decimal:
     raise ValueError(f"{text!r} is not an amount")
 
 
-_PLAIN_INT = re.compile(r"[-+]?\d+").fullmatch
-_GROUPED_INT = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+").fullmatch
+_PLAIN_INT = re.compile(r"[-+]?\d+", re.ASCII).fullmatch
+_GROUPED_INT = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+", re.ASCII).fullmatch
 
 
 def to_int(text: str) -> int:
@@ -343,6 +343,8 @@ def _zone(hours: float) -> timezone:
 
 
 # Zone abbreviations MWS wrote (or that the marketplaces' clocks use), with their fixed offsets.
+# Where an abbreviation names two zones, the one of a marketplace wins: AST is Arabia (SA, AE),
+# IST is India, CST is North America's Central (MX).
 _ZONES: dict[str, timezone] = {
     "UTC": UTC,
     "GMT": UTC,
@@ -388,6 +390,9 @@ def to_datetime(text: str) -> datetime:
         if zone is None:
             raise ValueError(f"{text!r} is not a date: unknown time zone {tail!r}")
         body = head
+    elif head and tail[:1] in ("+", "-"):
+        # "2020-05-01 10:00:00 +0900": an offset set apart by a blank.
+        body = head + tail
     try:
         moment = datetime.fromisoformat(body)
     except ValueError:
@@ -661,16 +666,19 @@ def _xml_reading(report_type: str, head: bytes, stream: _Prefixed) -> ReportRead
         raise UnsafeXML(DOCTYPE_REFUSED)
     declared = _XML_ENCODING.match(head)
     encoding = (python_encoding(declared.group(1).decode()) if declared else None) or "utf-8"
+    # Settlement sections are told apart by their place (children of SettlementReport), so
+    # every element is looked at; an orders report needs only its Order elements.
+    tag: str | None
     if report_type == SETTLEMENT_XML:
-        columns, records = SETTLEMENT_V2_COLUMNS, _settlement_records
+        columns, records, tag = SETTLEMENT_V2_COLUMNS, _settlement_records, None
     else:
         columns = list(ALL_ORDERS_COLUMNS)
         if report_type == XML_ORDERS_BY_ORDER_DATE:
             columns.append("is-sold-by-ab")
-        records = _order_records
+        records, tag = _order_records, "{*}Order"
 
     def rows(reading: ReportReading) -> Iterator[tuple[int, dict[str, object]]]:
-        for line, record in _xml_records(stream, records, reading):
+        for line, record in _xml_records(stream, records, tag, reading):
             values: list[object] = [_xml_value(record.get(name)) for name in columns]
             row = reading._typed_row(values, line)
             if row is not None:
@@ -696,11 +704,12 @@ def _local(element: etree._Element) -> str:
 
 
 def _xml_records(
-    stream: _Prefixed, records: _Records, reading: ReportReading
+    stream: _Prefixed, records: _Records, tag: str | None, reading: ReportReading
 ) -> Iterator[tuple[int, _Record]]:
     parser = etree.iterparse(
         stream,
-        events=("start", "end"),
+        events=("end",),
+        tag=tag,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -710,14 +719,12 @@ def _xml_records(
     )
     checked = False
     try:
-        for event, element in parser:
+        for _, element in parser:
             if not checked:
+                # By the first element's end the prolog, DOCTYPE included, has been parsed;
+                # no row has been given out yet.
                 checked = True
-                docinfo = element.getroottree().docinfo
-                if docinfo.doctype or docinfo.internalDTD is not None:
-                    raise UnsafeXML(DOCTYPE_REFUSED)
-            if event != "end":
-                continue
+                _refuse_doctype(element)
             found = records(element)
             if found is None:
                 continue
@@ -731,10 +738,19 @@ def _xml_records(
                 while node.getprevious() is not None:
                     del parent[0]
                 node = parent
+        if not checked and parser.root is not None:
+            # No element matched the tag filter; the document is still refused, not empty.
+            _refuse_doctype(parser.root)
     except etree.XMLSyntaxError as exc:
         # The parser cannot go on after a syntax error; the rows before it are kept.
         line = exc.lineno or 0
         reading._problem(line, f"line {line}: the XML is not well-formed, reading stopped: {exc}")
+
+
+def _refuse_doctype(element: etree._Element) -> None:
+    docinfo = element.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise UnsafeXML(DOCTYPE_REFUSED)
 
 
 def _child(element: etree._Element, *path: str) -> etree._Element | None:
@@ -892,29 +908,40 @@ _ORDER_COMPONENTS = {
 }
 
 
+def _leaves(element: etree._Element | None) -> dict[str, str | None]:
+    """Local name -> text of an element's children, the first of each name winning."""
+    if element is None:
+        return {}
+    return {_local(child): child.text for child in reversed(element)}
+
+
 def _order_records(element: etree._Element) -> list[_Record] | None:
     if _local(element) != "Order":
         return None
+    # One pass over each element's children, then lookups: an orders report has millions.
+    top = _leaves(element)
     fulfillment = _child(element, "FulfillmentData")
+    shipping = _leaves(fulfillment)
+    address = _leaves(_child(fulfillment, "Address") if fulfillment is not None else None)
     order: _Record = {
-        "amazon-order-id": _text(element, "AmazonOrderID"),
-        "merchant-order-id": _text(element, "MerchantOrderID"),
-        "purchase-date": _text(element, "PurchaseDate"),
-        "last-updated-date": _text(element, "LastUpdatedDate"),
-        "order-status": _text(element, "OrderStatus"),
-        "sales-channel": _text(element, "SalesChannel"),
-        "order-channel": _text(element, "OrderChannel"),
-        "url": _text(element, "URL"),
-        "fulfillment-channel": _text(fulfillment, "FulfillmentChannel"),
-        "ship-service-level": _text(fulfillment, "ShipServiceLevel"),
-        "ship-city": _text(fulfillment, "Address", "City"),
-        "ship-state": _text(fulfillment, "Address", "State"),
-        "ship-postal-code": _text(fulfillment, "Address", "PostalCode"),
-        "ship-country": _text(fulfillment, "Address", "Country"),
-        "is-business-order": _text(element, "IsBusinessOrder"),
-        "purchase-order-number": _text(element, "PurchaseOrderNumber"),
-        "price-designation": _text(element, "PriceDesignation"),
-        "is-sold-by-ab": _text(element, "IsSoldByAB"),
+        "amazon-order-id": top.get("AmazonOrderID"),
+        "merchant-order-id": top.get("MerchantOrderID"),
+        "purchase-date": top.get("PurchaseDate"),
+        "last-updated-date": top.get("LastUpdatedDate"),
+        "order-status": top.get("OrderStatus"),
+        "sales-channel": top.get("SalesChannel"),
+        "order-channel": top.get("OrderChannel"),
+        "url": top.get("URL"),
+        "fulfillment-channel": shipping.get("FulfillmentChannel"),
+        "ship-service-level": shipping.get("ShipServiceLevel"),
+        "ship-city": address.get("City"),
+        "ship-state": address.get("State"),
+        "ship-postal-code": address.get("PostalCode"),
+        "ship-country": address.get("Country"),
+        "is-business-order": top.get("IsBusinessOrder"),
+        "purchase-order-number": top.get("PurchaseOrderNumber"),
+        "price-designation": top.get("PriceDesignation"),
+        "is-sold-by-ab": top.get("IsSoldByAB"),
     }
     items = _children(element, "OrderItem")
     if not items:
@@ -922,12 +949,13 @@ def _order_records(element: etree._Element) -> list[_Record] | None:
         return [order]
     records = []
     for item in items:
+        fields = _leaves(item)
         record = order | {
-            "product-name": _text(item, "ProductName"),
-            "sku": _text(item, "SKU"),
-            "asin": _text(item, "ASIN"),
-            "item-status": _text(item, "ItemStatus"),
-            "quantity": _text(item, "Quantity"),
+            "product-name": fields.get("ProductName"),
+            "sku": fields.get("SKU"),
+            "asin": fields.get("ASIN"),
+            "item-status": fields.get("ItemStatus"),
+            "quantity": fields.get("Quantity"),
         }
         price = _child(item, "ItemPrice")
         for component in _children(price, "Component") if price is not None else []:
@@ -1073,7 +1101,7 @@ class SettlementSummary:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> SettlementSummary:  # type: ignore[type-arg]
+    def from_json(cls, data: dict[str, Any]) -> SettlementSummary:
         deposit = data.get("deposit_date")
         return cls(
             settlement_id=data["settlement_id"],

@@ -2,7 +2,8 @@
 
 The places: the MWS client's answers and error answers (mws/xmlparse), the feed checks
 behind the browser upload and the API upload (raw body and multipart), the processing
-report parser, the report preview, and the sandbox's own feed processing. Each must refuse
+report parser, the report preview, the report reader (XML settlements and orders), and the
+sandbox's own feed processing. Each must refuse
 an XXE, a billion-laughs document, an external DTD or parameter entity and an oversized
 document with a clear error, and never expand an entity, read a local file or open a
 connection. The feed builder's CSV upload is size-limited too.
@@ -35,6 +36,7 @@ from mwsportal.mws.errors import InvalidResponseError
 from mwsportal.sandbox.feedproc import process_feed
 from reports import preview as preview_module
 from reports.preview import preview_report
+from reports.reading import UnsafeXML, read_report
 from sellers import services as seller_services
 from sellers.models import Grant, Partner
 from tests.factories import ReportFactory, SellerFactory, SellerMarketplaceFactory
@@ -200,6 +202,20 @@ def _report_preview(document: bytes) -> str:
     return preview.refused
 
 
+def _report_reading(report_type: str) -> Callable[[bytes], str]:
+    def refuse(document: bytes) -> str:
+        try:
+            reading = read_report(report_type, io.BytesIO(document))
+            rows = list(reading)
+        except UnsafeXML as refusal:
+            return str(refusal)
+        if not reading.problems:
+            raise Accepted(rows)
+        return " ".join(problem.reason for problem in reading.problems)
+
+    return refuse
+
+
 def _sandbox_feed_processing(tmp_path: Path) -> Callable[[bytes], str]:
     def refuse(document: bytes) -> str:
         body = tmp_path / "feed.xml"
@@ -279,6 +295,8 @@ PLACES = [
     "api-upload-multipart",
     "processing-report",
     "report-preview",
+    "report-reading-settlement",
+    "report-reading-orders",
     "sandbox-feed-processing",
 ]
 
@@ -295,6 +313,8 @@ def place(request, db, media, owner, tmp_path) -> Place:
         "api-upload-multipart": lambda: _api_upload(owner, multipart=True),
         "processing-report": lambda: _processing_report,
         "report-preview": lambda: _report_preview,
+        "report-reading-settlement": lambda: _report_reading("_GET_V2_SETTLEMENT_REPORT_DATA_XML_"),
+        "report-reading-orders": lambda: _report_reading("_GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_"),
         "sandbox-feed-processing": lambda: _sandbox_feed_processing(tmp_path),
     }[name]()
     return Place(name, refuse)
@@ -334,7 +354,12 @@ BYTE_LIMITS = {
 }
 # These read a feed of up to 2 GiB as a stream, holding one message at a time; what could
 # still grow without bound is a single text node, which libxml2 caps at 10 MB (huge_tree off).
-STREAMING = ["feed-checks", "sandbox-feed-processing"]
+STREAMING = [
+    "feed-checks",
+    "sandbox-feed-processing",
+    "report-reading-settlement",
+    "report-reading-orders",
+]
 
 
 def _large_envelope(size: int) -> bytes:
@@ -432,6 +457,7 @@ XML_READERS = {
     "mwsportal/mws/xmlparse.py",  # mws-answer, mws-error-answer, processing-report
     "feeds/checks.py",  # feed-checks, browser-upload, api-upload-*
     "reports/preview.py",  # report-preview
+    "reports/reading.py",  # report-reading-*
     "mwsportal/sandbox/feedproc.py",  # sandbox-feed-processing
 }
 _PARSES_XML = re.compile(

@@ -1,4 +1,5 @@
-"""Previews read only the beginning of a report and decode it with its declared charset."""
+"""Previews read only the beginning of a report and decode it as reports.reading does: the
+declared charset, else the report's marketplace's, a UTF-8 byte order mark winning."""
 
 from __future__ import annotations
 
@@ -7,34 +8,76 @@ import codecs
 import pytest
 
 from reports import preview as preview_module
-from reports.preview import preview_report, python_encoding
-from tests.factories import ReportFactory
+from reports.preview import preview_report, report_marketplace_id
+from tests.factories import (
+    ReportFactory,
+    ReportRequestFactory,
+    SellerFactory,
+    SellerMarketplaceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "item-name\tseller-sku\tprice\n"
 
 
+JP = "A1VC38T7YXB528"
+
+
+def test_the_marketplace_is_the_requests_first():
+    request = ReportRequestFactory(marketplace_ids=[JP, "ATVPDKIKX0DER"])
+    SellerMarketplaceFactory(seller=request.seller, marketplace_id="A1PA6795UKMFR9")
+    report = ReportFactory(seller=request.seller, request=request)
+    assert report_marketplace_id(report) == JP
+
+
+def test_without_request_marketplaces_it_is_the_sellers_first_participation():
+    seller = SellerFactory(region="EU")
+    SellerMarketplaceFactory(seller=seller, marketplace_id="A1PA6795UKMFR9")
+    SellerMarketplaceFactory(seller=seller, marketplace_id="A13V1IB3VIYZZH")
+    request = ReportRequestFactory(seller=seller, marketplace_ids=[])
+    assert report_marketplace_id(ReportFactory(seller=seller, request=request)) == "A1PA6795UKMFR9"
+    assert report_marketplace_id(ReportFactory(seller=seller)) == "A1PA6795UKMFR9"
+
+
 @pytest.mark.parametrize(
-    ("declared", "codec"),
-    [
-        ("windows-1252", "cp1252"),
-        ("windows-31j", "cp932"),
-        ("Windows-31J", "cp932"),
-        ("Shift_JIS", "cp932"),
-        ("UTF-8", "utf-8"),
-        ("", "cp1252"),
-        ("no-such-charset", "cp1252"),
-    ],
+    ("region", "marketplace_id"),
+    [("NA", "ATVPDKIKX0DER"), ("EU", "A1F83G8C2ARO7P"), ("FE", JP), ("CN", "AAHKV2X7AFYLW")],
 )
-def test_declared_charsets_map_to_codecs(declared, codec):
-    assert python_encoding(declared) == codec
+def test_else_it_is_the_default_marketplace_of_the_sellers_region(region, marketplace_id):
+    report = ReportFactory(seller=SellerFactory(region=region))
+    assert report_marketplace_id(report) == marketplace_id
+
+
+def test_an_undeclared_jp_report_previews_in_windows_31j():
+    body = (HEADER + "日本語の商品名【限定①】\tSKU-1\t1000\n").encode("cp932")
+    seller = SellerFactory(region="FE")
+    SellerMarketplaceFactory(seller=seller, marketplace_id=JP, country_code="JP")
+    preview = preview_report(ReportFactory(seller=seller, charset="", body=body))
+    assert preview.encoding == "cp932"
+    assert preview.rows == [["日本語の商品名【限定①】", "SKU-1", "1000"]]
+
+
+def test_an_undeclared_us_report_previews_in_windows_1252():
+    body = (HEADER + "Café “crème” €\tSKU-1\t3.00\n").encode("cp1252")
+    preview = preview_report(ReportFactory(charset="", body=body))
+    assert preview.encoding == "cp1252"
+    assert preview.rows == [["Café “crème” €", "SKU-1", "3.00"]]
+
+
+def test_an_unknown_declared_charset_falls_back_to_the_marketplace():
+    body = (HEADER + "商品\tSKU-1\t1000\n").encode("cp932")
+    report = ReportFactory(seller=SellerFactory(region="FE"), charset="x-unheard-of", body=body)
+    preview = preview_report(report)
+    assert preview.encoding == "cp932"
+    assert preview.rows == [["商品", "SKU-1", "1000"]]
 
 
 def test_utf8_with_bom_loses_the_bom_whatever_was_declared():
     body = codecs.BOM_UTF8 + (HEADER + "Café crème\tSKU-1\t3.00\n").encode()
-    report = ReportFactory(charset="utf-8", body=body)
+    report = ReportFactory(charset="windows-1252", body=body)
     preview = preview_report(report)
+    assert preview.encoding == "utf-8"
     assert preview.headers[0] == "item-name"
     assert preview.rows == [["Café crème", "SKU-1", "3.00"]]
 

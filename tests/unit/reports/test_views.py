@@ -176,6 +176,19 @@ def test_preview_shows_headers_and_rows_decoded(stored, owner_client):
     assert "<td>CAFÉ-2</td>" in page
 
 
+def test_preview_of_an_undeclared_jp_report_shows_japanese(owner, owner_client):
+    seller = SellerFactory(owner=owner, region="FE")
+    report_request = ReportRequestFactory(
+        seller=seller, status="done", marketplace_ids=["A1VC38T7YXB528"]
+    )
+    body = "sku\tasin\tprice\tquantity\n和風トートバッグ①\tB000000001\t1980\t3\n"
+    report = ReportFactory(
+        seller=seller, request=report_request, charset="", body=body.encode("cp932")
+    )
+    page = owner_client.get(reverse("reports:preview", args=[report.pk])).content.decode()
+    assert "<td>和風トートバッグ①</td>" in page
+
+
 def test_a_report_not_downloaded_yet_has_no_download_or_preview(seller, owner_client):
     report = ReportFactory(seller=seller, state="pending")
     assert owner_client.get(reverse("reports:download", args=[report.pk])).status_code == 404
