@@ -169,14 +169,15 @@ class Report(models.Model):
         return self.state == self.State.STORED and bool(self.file)
 
     @property
-    def marketplace_id(self) -> str | None:
+    def marketplace_id(self) -> str:
         """The marketplace the report is most likely for (its charset follows from it when
-        the report declares none): the one its request named, else the seller's first, else
-        the first of the seller's region."""
+        the report declares none): the one its request named, else the seller's first
+        marketplace participation, else the first of the seller's region (the one the
+        region's host serves: US, UK, JP, CN)."""
         if self.request is not None and self.request.marketplace_ids:
-            return self.request.marketplace_ids[0]
+            return str(self.request.marketplace_ids[0])
         first = self.seller.marketplaces.order_by("pk").values_list("marketplace_id", flat=True)
-        return first.first() or (REGIONS[self.seller.region].marketplace_ids or (None,))[0]
+        return first.first() or REGIONS[self.seller.region].marketplace_ids[0]
 
 
 class ReportSchedule(models.Model):

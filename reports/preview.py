@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from django.core.files.storage import default_storage
 from lxml import etree
 
-from mwsportal.mws.endpoints import REGIONS
 from reports.models import Report
 from reports.reading import choose_encoding
 
@@ -38,20 +37,6 @@ class Preview:
     refused: str = ""
 
 
-def report_marketplace_id(report: Report) -> str:
-    """The marketplace a report is from, for reading a body that declares no charset.
-
-    A report row has no marketplace of its own: the request's first marketplace if it named
-    any, else the seller's first marketplace participation, else its region's first marketplace
-    (the one the region's host serves: US, UK, JP, CN).
-    """
-    request = report.request
-    if request is not None and request.marketplace_ids:
-        return str(request.marketplace_ids[0])
-    first = report.seller.marketplaces.order_by("pk").values_list("marketplace_id", flat=True)
-    return first.first() or REGIONS[report.seller.region].marketplace_ids[0]
-
-
 def _read_head(report: Report) -> tuple[bytes, bool]:
     with default_storage.open(report.file, "rb") as handle:
         head = handle.read(PREVIEW_BYTES + 1)
@@ -70,7 +55,7 @@ def preview_report(report: Report, *, rows: int = PREVIEW_ROWS) -> Preview:
     head, truncated = _read_head(report)
     if report.format == "xml" or report.content_type.endswith("xml"):
         return _xml_preview(head, truncated)
-    encoding = choose_encoding(head, report.charset, report_marketplace_id(report))
+    encoding = choose_encoding(head, report.charset, report.marketplace_id)
     text = _decode(head, encoding, complete=not truncated)
     lines = text.splitlines()
     if truncated and lines:

@@ -8,7 +8,7 @@ import codecs
 import pytest
 
 from reports import preview as preview_module
-from reports.preview import preview_report, report_marketplace_id
+from reports.preview import preview_report
 from tests.factories import (
     ReportFactory,
     ReportRequestFactory,
@@ -28,7 +28,7 @@ def test_the_marketplace_is_the_requests_first():
     request = ReportRequestFactory(marketplace_ids=[JP, "ATVPDKIKX0DER"])
     SellerMarketplaceFactory(seller=request.seller, marketplace_id="A1PA6795UKMFR9")
     report = ReportFactory(seller=request.seller, request=request)
-    assert report_marketplace_id(report) == JP
+    assert report.marketplace_id == JP
 
 
 def test_without_request_marketplaces_it_is_the_sellers_first_participation():
@@ -36,8 +36,8 @@ def test_without_request_marketplaces_it_is_the_sellers_first_participation():
     SellerMarketplaceFactory(seller=seller, marketplace_id="A1PA6795UKMFR9")
     SellerMarketplaceFactory(seller=seller, marketplace_id="A13V1IB3VIYZZH")
     request = ReportRequestFactory(seller=seller, marketplace_ids=[])
-    assert report_marketplace_id(ReportFactory(seller=seller, request=request)) == "A1PA6795UKMFR9"
-    assert report_marketplace_id(ReportFactory(seller=seller)) == "A1PA6795UKMFR9"
+    assert ReportFactory(seller=seller, request=request).marketplace_id == "A1PA6795UKMFR9"
+    assert ReportFactory(seller=seller).marketplace_id == "A1PA6795UKMFR9"
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_without_request_marketplaces_it_is_the_sellers_first_participation():
 )
 def test_else_it_is_the_default_marketplace_of_the_sellers_region(region, marketplace_id):
     report = ReportFactory(seller=SellerFactory(region=region))
-    assert report_marketplace_id(report) == marketplace_id
+    assert report.marketplace_id == marketplace_id
 
 
 def test_an_undeclared_jp_report_previews_in_windows_31j():

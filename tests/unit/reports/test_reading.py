@@ -110,7 +110,7 @@ def test_sandbox_reports_read_without_problems(report_type, marketplace_id):
     assert reading.problems == []
     assert reading.problem_count == 0
     assert reading.family != "generic"
-    if not report_type.startswith("_GET_XML_"):
+    if not generated.content_type.startswith("text/xml"):
         header = body.removeprefix(codecs.BOM_UTF8).split(b"\n", 1)[0].decode("ascii")
         assert reading.columns == header.split("\t")
         assert reading.encoding == codecs.lookup(generated.charset.removesuffix("-sig")).name
