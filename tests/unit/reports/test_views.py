@@ -110,6 +110,18 @@ def test_request_form_shows_the_catalogs_names_and_descriptions(seller, owner_cl
     assert "Amazon.ca" in page
 
 
+def test_report_pickers_group_every_requestable_type_by_category(seller, owner_client):
+    from mwsportal.mws.operations import REPORT_TYPES, REQUESTABLE_REPORT_TYPES
+
+    for url in ("reports:request_new", "reports:schedules"):
+        page = owner_client.get(reverse(url, args=[seller.pk])).content.decode()
+        picker = page.split('name="report_type"', 1)[1].split("</select>", 1)[0]
+        for value in REQUESTABLE_REPORT_TYPES:
+            group = picker.split(f'value="{value}"', 1)[0].rsplit("<optgroup", 1)[1]
+            assert f'label="{REPORT_TYPES[value].category}"' in group
+        assert "_GET_V2_SETTLEMENT_REPORT_DATA_XML_" not in picker
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
