@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import (
     REPORT_CATEGORIES,
@@ -19,7 +20,7 @@ from mwsportal.mws.operations import (
 )
 from mwsportal.mws.params import encode_params
 from reports.models import Report, ReportRequest
-from reports.services import takes_marketplaces
+from reports.services import list_marketplaces, takes_marketplaces
 from sellers.models import Seller
 
 GroupedChoices = list[tuple[str, list[tuple[str, str]]]]
@@ -92,7 +93,7 @@ class RequestReportForm(forms.Form):
         if takes_marketplaces(seller):
             self.fields["marketplaces"].choices = [
                 (m.marketplace_id, f"{m.name or m.marketplace_id} ({m.marketplace_id})")
-                for m in seller.marketplaces.all()
+                for m in list_marketplaces(seller)
             ]
         else:
             # MWS refuses MarketplaceIdList in Japan and China.
@@ -104,6 +105,10 @@ class RequestReportForm(forms.Form):
         now = timezone.now()
         if start and start > now:
             self.add_error("start_date", "The start date cannot be in the future.")
+        try:
+            check_one_host(data.get("marketplaces") or ())
+        except MixedHosts as mixed:
+            self.add_error("marketplaces", str(mixed))
         if start and end and start > end:
             self.add_error("end_date", "The end date must not be before the start date.")
         if self.errors:

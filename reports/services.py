@@ -33,8 +33,9 @@ from django.utils.text import slugify
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.endpoints import REGIONS, sends_marketplace_id_list
-from mwsportal.mws.errors import ChecksumMismatchError
+from mwsportal.gateway.routing import MixedHosts, check_one_host
+from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
+from mwsportal.mws.errors import ChecksumMismatchError, InvalidParameterError
 from mwsportal.mws.operations import (
     MAX_IDS,
     REPORT_PROCESSING_STATUSES,
@@ -44,7 +45,7 @@ from mwsportal.mws.operations import (
 from mwsportal.mws.results import ReportInfo, ReportRequestInfo
 from reports.models import Report, ReportRequest, ReportSchedule, SellerReportSettings
 from sellers import webhooks
-from sellers.models import Seller
+from sellers.models import Seller, SellerMarketplace
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +82,23 @@ REPORT_FILE_MISSING = (
 SellerNotCallable = gateway.SellerNotCallable
 
 
+def list_marketplaces(seller: Seller) -> list[SellerMarketplace]:
+    """The seller's marketplaces RequestReport can name: MarketplaceIdList is not used in JP
+    and CN, so theirs cannot be chosen (their host reports on them alone)."""
+    return [
+        m
+        for m in seller.marketplaces.all()
+        if m.marketplace_id not in MARKETPLACES
+        or sends_marketplace_id_list(MARKETPLACES[m.marketplace_id])
+    ]
+
+
 def takes_marketplaces(seller: Seller) -> bool:
-    """Whether RequestReport for this seller may carry MarketplaceIdList (never in JP or CN)."""
+    """Whether RequestReport for this seller may carry MarketplaceIdList: the seller sells in
+    a marketplace outside JP and CN (a Far East seller can name AU or SG), or the portal does
+    not know its marketplaces yet and its region's host takes the list."""
+    if seller.marketplaces.exists():
+        return bool(list_marketplaces(seller))
     return sends_marketplace_id_list(REGIONS[seller.region])
 
 
@@ -124,6 +140,10 @@ def request_report(
     if report_options:
         params["ReportOptions"] = report_options
     if marketplace_ids and takes_marketplaces(seller):
+        try:
+            check_one_host(marketplace_ids)
+        except MixedHosts as mixed:
+            raise InvalidParameterError.local("MarketplaceIdList", str(mixed)) from None
         params["MarketplaceIdList"] = list(marketplace_ids)
     report_request = ReportRequest.objects.create(
         seller=seller,
