@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from feeds import services as feed_services
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
 from mwsportal.mws.errors import InvalidParameterError
 from reports import services
 from reports.models import ReportRequest
-from tests.factories import SellerFactory, SellerMarketplaceFactory
+from tests import sandbox_support
+from tests.factories import FEED_BODY, SellerFactory, SellerMarketplaceFactory
 from tests.integration.reports.support import DEVELOPER, stored_report
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,3 +91,22 @@ def test_marketplaces_on_different_hosts_are_refused_before_anything_is_queued(e
         services.request_report(eu_seller, OPEN_LISTINGS, marketplace_ids=[GB, IN])
     assert not ReportRequest.objects.exists()
     assert not MWSCall.objects.exists()
+
+
+def test_a_feed_for_india_is_submitted_to_the_indian_host(eu_seller):
+    feed = feed_services.upload_feed(
+        eu_seller,
+        source=io.BytesIO(FEED_BODY),
+        filename="inventory.xml",
+        feed_type="_POST_INVENTORY_AVAILABILITY_DATA_",
+        marketplace_ids=[IN],
+    )
+    sandbox_support.pump_until(
+        lambda: MWSCall.objects.filter(
+            operation="SubmitFeed", state=MWSCall.State.SUCCEEDED
+        ).exists()
+    )
+
+    feed.refresh_from_db()
+    assert feed.feed_submission_id
+    assert _hosts("SubmitFeed") == {"mws.amazonservices.in"}

@@ -146,6 +146,14 @@ def test_report_pickers_group_every_requestable_type_by_category(seller, owner_c
             "marketplaces",
             "valid choice",
         ),
+        (
+            {
+                "report_type": "_GET_FLAT_FILE_ORDERS_DATA_",
+                "marketplaces": ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"],
+            },
+            "marketplaces",
+            "(US on mws.amazonservices.com; CA on mws.amazonservices.ca)",
+        ),
     ],
 )
 def test_request_form_errors_are_shown_on_the_form(seller, owner_client, data, field, message):
@@ -167,6 +175,20 @@ def test_japanese_sellers_get_no_marketplace_choice(owner, owner_client):
         {"report_type": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", "marketplaces": ["A1VC38T7YXB528"]},
     )
     assert "MarketplaceIdList" not in MWSCall.objects.get().params
+
+
+def test_far_east_sellers_can_name_australia_but_not_japan(owner, owner_client):
+    seller = SellerFactory(owner=owner, region="FE")
+    SellerMarketplaceFactory(seller=seller, marketplace_id="A1VC38T7YXB528", name="Amazon.co.jp")
+    SellerMarketplaceFactory(seller=seller, marketplace_id="A39IBJ37TRP1C6", name="Amazon.com.au")
+    page = owner_client.get(reverse("reports:request_new", args=[seller.pk]))
+    choices = [value for value, _ in page.context["form"].fields["marketplaces"].choices]
+    assert choices == ["A39IBJ37TRP1C6"]
+    owner_client.post(
+        reverse("reports:request_new", args=[seller.pk]),
+        {"report_type": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", "marketplaces": ["A39IBJ37TRP1C6"]},
+    )
+    assert MWSCall.objects.get().params["MarketplaceIdList"] == ["A39IBJ37TRP1C6"]
 
 
 def test_download_streams_with_charset_and_a_useful_name(stored, owner_client):
