@@ -319,6 +319,15 @@ class StoredFile:
     size: int | None
 
 
+# What a stored report is served as when MWS declared no Content-Type, and its file extension.
+_DEFAULT_CONTENT_TYPES = {
+    "flat_file": "text/tab-separated-values",
+    "xml": "text/xml",
+    "json": "application/json",
+}
+_EXTENSIONS = {"flat_file": "txt", "xml": "xml", "json": "json"}
+
+
 def open_report(report: Report) -> StoredFile:
     """The stored copy of ``report``; ``ReportActionRefused`` while there is none,
     ``StoredFileMissing`` when storage lost it."""
@@ -329,9 +338,7 @@ def open_report(report: Report) -> StoredFile:
     except FileNotFoundError:
         logger.error("report %s: its stored file %s is missing", report.pk, report.file)
         raise StoredFileMissing(REPORT_FILE_MISSING) from None
-    content_type = report.content_type or (
-        "text/xml" if report.format == "xml" else "text/tab-separated-values"
-    )
+    content_type = report.content_type or _DEFAULT_CONTENT_TYPES[report.format]
     if report.charset:
         content_type = f"{content_type}; charset={report.charset}"
     info = REPORT_TYPES.get(report.report_type)
@@ -622,7 +629,7 @@ def on_report_downloaded(outcome: CallOutcome) -> None:
 
 
 def _storage_name(report: Report, content_type: str | None) -> str:
-    extension = "xml" if report.format == "xml" or (content_type or "").endswith("xml") else "txt"
+    extension = "xml" if (content_type or "").endswith("xml") else _EXTENSIONS[report.format]
     return f"reports/{report.seller_id}/{report.report_id}-{uuid.uuid4().hex[:8]}.{extension}"
 
 

@@ -398,3 +398,19 @@ def test_the_reports_view_offers_report_states_and_refuses_request_statuses(sell
     assert page.status_code == 200
     assert "Select a valid choice" in page.content.decode()
     assert '<option value="stored">Downloaded</option>' in page.content.decode()
+
+
+def test_a_json_report_is_stored_and_served_as_json(seller, owner_client):
+    from reports.services import open_report
+
+    report = ReportFactory(
+        seller=seller,
+        report_type="_GET_V2_SELLER_PERFORMANCE_REPORT_",
+        body=b'{"performanceMetrics": []}\n',
+        content_type="",
+        charset="",
+    )
+    assert report.format == "json"
+    stored = open_report(report)
+    stored.handle.close()
+    assert stored.content_type == "application/json"
