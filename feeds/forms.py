@@ -6,7 +6,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from feeds.uploads import size_text
-from mwsportal.mws.operations import FEED_TYPES
+from mwsportal.mws.operations import FEED_CATEGORIES, FEED_TYPES
 from sellers.models import Seller
 
 FORMAT_LABELS = {"xml": "XML", "flat_file": "flat file"}
@@ -15,13 +15,15 @@ MAX_TABLE_BYTES = 5 * 1024 * 1024
 
 
 def feed_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Feed types grouped by format. Binary types need metadata the portal does not collect
-    (FeedOptions), so only XML and flat-file types are offered."""
+    """Feed types grouped by category (an ``<optgroup>`` each), each named with its format.
+    Binary types need metadata the portal does not collect (FeedOptions), so only XML and
+    flat-file types are offered."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for value, info in FEED_TYPES.items():
         if info.format in FORMAT_LABELS:
-            groups.setdefault(FORMAT_LABELS[info.format], []).append((value, info.name))
-    return [(f"{label} feeds", choices) for label, choices in groups.items()]
+            label = f"{info.name} ({FORMAT_LABELS[info.format]})"
+            groups.setdefault(info.category, []).append((value, label))
+    return [(category, groups[category]) for category in FEED_CATEGORIES if category in groups]
 
 
 def purge_types() -> list[str]:

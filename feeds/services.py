@@ -39,6 +39,7 @@ from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import MWSCall
+from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.gateway.services import SellerNotCallable, cancel_call, request_call
 from mwsportal.mws.checksums import content_md5
 from mwsportal.mws.errors import NotReadyError
@@ -113,6 +114,10 @@ def check_options(
     unknown = [mid for mid in marketplace_ids if mid not in known]
     if unknown:
         raise FeedRefused(f"{', '.join(unknown)}: not a marketplace of this seller account")
+    try:
+        check_one_host(marketplace_ids)
+    except MixedHosts as mixed:
+        raise FeedRefused(str(mixed)) from None
 
 
 def upload_feed(

@@ -65,6 +65,7 @@ def build_client(region: str, **client_options: Any) -> MWSClient:
         "app_name": settings.MWS_APP_NAME,
         "app_version": settings.MWS_APP_VERSION,
         "endpoint": settings.MWS_ENDPOINT or None,
+        "address_mws_hosts": settings.MWS_ENDPOINT_ADDRESSES_HOSTS,
         "timeout": settings.MWS_REQUEST_TIMEOUT,
         **client_options,
     }

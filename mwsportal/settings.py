@@ -98,6 +98,9 @@ else:
     )
     # Empty means the real regional MWS hosts; set it to use the sandbox or a proxy.
     MWS_ENDPOINT = env.str("MWS_ENDPOINT", "")
+# With MWS_ENDPOINT set, each call still names (Host header, signature) the MWS host of the
+# marketplace it is for: the sandbox answers for every host, so routing is exercised locally.
+MWS_ENDPOINT_ADDRESSES_HOSTS = env.bool("MWS_ENDPOINT_ADDRESSES_HOSTS", True)
 MWS_DEVELOPER_NAME = env.str("MWS_DEVELOPER_NAME", "MWS Portal")
 MWS_APP_NAME = env.str("MWS_APP_NAME", "MWSPortal")
 MWS_APP_VERSION = env.str("MWS_APP_VERSION", "0.1.0")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time
 from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.html import format_html
 
+from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import (
+    REPORT_CATEGORIES,
     REPORT_TYPES,
     REQUESTABLE_REPORT_TYPES,
     SCHEDULES,
@@ -18,12 +20,23 @@ from mwsportal.mws.operations import (
 )
 from mwsportal.mws.params import encode_params
 from reports.models import Report, ReportRequest
-from reports.services import takes_marketplaces
+from reports.services import list_marketplaces, takes_marketplaces
 from sellers.models import Seller
 
+GroupedChoices = list[tuple[str, list[tuple[str, str]]]]
 
-def _requestable_choices() -> list[tuple[str, str]]:
-    return [(value, REPORT_TYPES[value].name) for value in REQUESTABLE_REPORT_TYPES]
+
+def _by_category(values: Iterable[str]) -> GroupedChoices:
+    """Report types under their category (an ``<optgroup>`` each), in the catalog's order."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for value in values:
+        info = REPORT_TYPES[value]
+        groups.setdefault(info.category, []).append((value, info.name))
+    return [(category, groups[category]) for category in REPORT_CATEGORIES if category in groups]
+
+
+def _requestable_choices() -> GroupedChoices:
+    return _by_category(REQUESTABLE_REPORT_TYPES)
 
 
 class _DateInput(forms.DateInput):
@@ -38,23 +51,23 @@ def _end_of(day: Any) -> datetime | None:
     return datetime.combine(day, time.max.replace(microsecond=0), tzinfo=UTC) if day else None
 
 
-def _described_choices() -> list[tuple[str, str]]:
-    return [
-        (
-            value,
-            format_html(
-                '<span class="choice-name">{}</span> <span class="help">{}</span>',
-                REPORT_TYPES[value].name,
-                REPORT_TYPES[value].description,
-            ),
-        )
-        for value in REQUESTABLE_REPORT_TYPES
-    ]
+class ReportTypeSelect(forms.Select):
+    """The report picker: each option carries the type's description as its title."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        info = REPORT_TYPES.get(str(value))
+        if info is not None:
+            option["attrs"]["title"] = info.description
+        return option
 
 
 class RequestReportForm(forms.Form):
     report_type = forms.ChoiceField(
-        label="Report", choices=_described_choices, widget=forms.RadioSelect
+        label="Report",
+        choices=_requestable_choices,
+        widget=ReportTypeSelect,
+        help_text="Grouped by kind; the MWS reference page describes every report type.",
     )
     start_date = forms.DateField(
         required=False,
@@ -80,7 +93,7 @@ class RequestReportForm(forms.Form):
         if takes_marketplaces(seller):
             self.fields["marketplaces"].choices = [
                 (m.marketplace_id, f"{m.name or m.marketplace_id} ({m.marketplace_id})")
-                for m in seller.marketplaces.all()
+                for m in list_marketplaces(seller)
             ]
         else:
             # MWS refuses MarketplaceIdList in Japan and China.
@@ -92,6 +105,10 @@ class RequestReportForm(forms.Form):
         now = timezone.now()
         if start and start > now:
             self.add_error("start_date", "The start date cannot be in the future.")
+        try:
+            check_one_host(data.get("marketplaces") or ())
+        except MixedHosts as mixed:
+            self.add_error("marketplaces", str(mixed))
         if start and end and start > end:
             self.add_error("end_date", "The end date must not be before the start date.")
         if self.errors:
@@ -127,7 +144,7 @@ class ReportFilterForm(forms.Form):
 
     type = forms.ChoiceField(
         required=False,
-        choices=lambda: [("", "All types"), *((v, i.name) for v, i in REPORT_TYPES.items())],
+        choices=lambda: [("", "All types"), *_by_category(REPORT_TYPES)],
     )
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *ReportRequest.Status.choices]
@@ -164,7 +181,9 @@ class ReportFilterForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    report_type = forms.ChoiceField(label="Report", choices=_requestable_choices)
+    report_type = forms.ChoiceField(
+        label="Report", choices=_requestable_choices, widget=ReportTypeSelect
+    )
     schedule = forms.ChoiceField(
         choices=lambda: [(v, i.name) for v, i in SCHEDULES.items() if i.interval_seconds],
         help_text="How often Amazon generates the report; the portal downloads each one.",

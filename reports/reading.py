@@ -529,6 +529,8 @@ def read_report(
         raise NotTabular(
             f"{report_type} is an XML report without a row reader; it can only be downloaded"
         )
+    if _looks_like_json(head):
+        raise NotTabular(f"{report_type} is a JSON document, not rows; it can only be downloaded")
     return _flat_reading(report_type, head, stream, charset, marketplace_id)
 
 
@@ -549,6 +551,11 @@ def _read_head(source: BinaryIO) -> bytes:
 
 def _looks_like_xml(head: bytes) -> bool:
     return head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"<?xml")
+
+
+def _looks_like_json(head: bytes) -> bool:
+    # A tab-separated report starts with its header line, never with a brace or bracket.
+    return head.removeprefix(codecs.BOM_UTF8).lstrip()[:1] in (b"{", b"[")
 
 
 class _Prefixed(io.RawIOBase):

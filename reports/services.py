@@ -34,8 +34,9 @@ from django.utils.text import slugify
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.endpoints import REGIONS, sends_marketplace_id_list
-from mwsportal.mws.errors import ChecksumMismatchError
+from mwsportal.gateway.routing import MixedHosts, check_one_host
+from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
+from mwsportal.mws.errors import ChecksumMismatchError, InvalidParameterError
 from mwsportal.mws.operations import (
     MAX_IDS,
     REPORT_PROCESSING_STATUSES,
@@ -52,7 +53,7 @@ from reports.models import (
     SellerReportSettings,
 )
 from sellers import webhooks
-from sellers.models import Seller
+from sellers.models import Seller, SellerMarketplace
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +90,23 @@ REPORT_FILE_MISSING = (
 SellerNotCallable = gateway.SellerNotCallable
 
 
+def list_marketplaces(seller: Seller) -> list[SellerMarketplace]:
+    """The seller's marketplaces RequestReport can name: MarketplaceIdList is not used in JP
+    and CN, so theirs cannot be chosen (their host reports on them alone)."""
+    return [
+        m
+        for m in seller.marketplaces.all()
+        if m.marketplace_id not in MARKETPLACES
+        or sends_marketplace_id_list(MARKETPLACES[m.marketplace_id])
+    ]
+
+
 def takes_marketplaces(seller: Seller) -> bool:
-    """Whether RequestReport for this seller may carry MarketplaceIdList (never in JP or CN)."""
+    """Whether RequestReport for this seller may carry MarketplaceIdList: the seller sells in
+    a marketplace outside JP and CN (a Far East seller can name AU or SG), or the portal does
+    not know its marketplaces yet and its region's host takes the list."""
+    if seller.marketplaces.exists():
+        return bool(list_marketplaces(seller))
     return sends_marketplace_id_list(REGIONS[seller.region])
 
 
@@ -132,6 +148,10 @@ def request_report(
     if report_options:
         params["ReportOptions"] = report_options
     if marketplace_ids and takes_marketplaces(seller):
+        try:
+            check_one_host(marketplace_ids)
+        except MixedHosts as mixed:
+            raise InvalidParameterError.local("MarketplaceIdList", str(mixed)) from None
         params["MarketplaceIdList"] = list(marketplace_ids)
     report_request = ReportRequest.objects.create(
         seller=seller,
@@ -308,6 +328,15 @@ class StoredFile:
     size: int | None
 
 
+# What a stored report is served as when MWS declared no Content-Type, and its file extension.
+_DEFAULT_CONTENT_TYPES = {
+    "flat_file": "text/tab-separated-values",
+    "xml": "text/xml",
+    "json": "application/json",
+}
+_EXTENSIONS = {"flat_file": "txt", "xml": "xml", "json": "json"}
+
+
 def open_report(report: Report) -> StoredFile:
     """The stored copy of ``report``; ``ReportActionRefused`` while there is none,
     ``StoredFileMissing`` when storage lost it."""
@@ -318,9 +347,7 @@ def open_report(report: Report) -> StoredFile:
     except FileNotFoundError:
         logger.error("report %s: its stored file %s is missing", report.pk, report.file)
         raise StoredFileMissing(REPORT_FILE_MISSING) from None
-    content_type = report.content_type or (
-        "text/xml" if report.format == "xml" else "text/tab-separated-values"
-    )
+    content_type = report.content_type or _DEFAULT_CONTENT_TYPES[report.format]
     if report.charset:
         content_type = f"{content_type}; charset={report.charset}"
     extension = report.file.rsplit(".", 1)[-1] if "." in report.file else "txt"
@@ -617,7 +644,7 @@ def on_report_downloaded(outcome: CallOutcome) -> None:
 
 
 def _storage_name(report: Report, content_type: str | None) -> str:
-    extension = "xml" if report.format == "xml" or (content_type or "").endswith("xml") else "txt"
+    extension = "xml" if (content_type or "").endswith("xml") else _EXTENSIONS[report.format]
     return f"reports/{report.seller_id}/{report.report_id}-{uuid.uuid4().hex[:8]}.{extension}"
 
 

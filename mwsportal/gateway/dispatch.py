@@ -58,9 +58,11 @@ from mwsportal.gateway.buckets import (
 from mwsportal.gateway.direct import bucket_key, learn_from_answer, log_entries
 from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
+from mwsportal.gateway.routing import destination
 from mwsportal.logredaction import redact
 from mwsportal.mws import errors
 from mwsportal.mws.client import AttemptRecord, DownloadResult, MWSClient, Response
+from mwsportal.mws.endpoints import Marketplace
 from mwsportal.mws.operations import Operation, get_operation
 from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY
 from sellers.models import Seller
@@ -206,9 +208,13 @@ def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
         op = get_operation(call.operation)
         client = _client(seller.region)
         params = _client_params(op, call.params)
+        where = destination(seller, params.get("MarketplaceIdList") or ())
+        route: dict[str, Any] = (
+            {"marketplace": where} if isinstance(where, Marketplace) else {"region": where}
+        )
         common = {"seller_id": seller.seller_id, "auth_token": seller.auth_token}
         if op.kind == "download":
-            return _download(client, op, common, params, seller.region, records)
+            return _download(client, op, common, params, route, records)
         if op.kind == "upload":
             with default_storage.open(call.upload, "rb") as source:
                 response = client.submit_feed(
@@ -220,10 +226,10 @@ def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
                     feed_options=params.get("FeedOptions"),
                     amazon_order_id=params.get("AmazonOrderId"),
                     document_type=params.get("DocumentType"),
-                    region=seller.region,
+                    **route,
                 )
             return Attempted(records, result=response)
-        response = client.call(op.name, **common, region=seller.region, params=params)
+        response = client.call(op.name, **common, **route, params=params)
         return Attempted(records, result=response)
     except Exception as exc:
         return Attempted(records, error=exc)
@@ -236,7 +242,7 @@ def _download(
     op: Operation,
     common: dict[str, Any],
     params: dict[str, Any],
-    region: str,
+    route: dict[str, Any],
     records: list[AttemptRecord],
 ) -> Attempted:
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed to the result handler
@@ -246,7 +252,7 @@ def _download(
     try:
         with handle:
             result: DownloadResult = client.download(
-                op.name, **common, params=params, sink=handle, region=region
+                op.name, **common, **route, params=params, sink=handle
             )
     except BaseException:
         path.unlink(missing_ok=True)

@@ -357,8 +357,13 @@ class MWSClient:
         observer: Observer | None = None,
         signature_method: str = "HmacSHA256",
         user_agent_attributes: Mapping[str, str] | None = None,
+        address_mws_hosts: bool = False,
     ) -> None:
         self._credentials = credentials
+        # With an endpoint override: still address (Host header, signature) each call to the
+        # MWS host of its marketplace, for an endpoint that answers for every host (the
+        # sandbox) or forwards by Host.
+        self._address_mws_hosts = address_mws_hosts
         self._signer = Signer(credentials.secret_key, signature_method)
         self._signature_method = signature_method
         self.user_agent = build_user_agent(app_name, app_version, user_agent_attributes)
@@ -655,6 +660,10 @@ class MWSClient:
 
     def _endpoint_for(self, context: Marketplace | Region | None) -> _Endpoint:
         if self._endpoint is not None:
+            if self._address_mws_hosts and context is not None:
+                return _Endpoint(
+                    base=self._endpoint.base, host=context.host, prefix=self._endpoint.prefix
+                )
             return self._endpoint
         if context is None:
             raise InvalidParameterError.local(
@@ -749,6 +758,8 @@ class MWSClient:
         signature = self._signer.sign(f"POST\n{endpoint.host}\n{path}\n{query}")
         encoded = f"{query}&Signature={encode_base64(signature)}"
         headers = {"User-Agent": self.user_agent}
+        if not endpoint.base.endswith(f"//{endpoint.host}"):
+            headers["Host"] = endpoint.host
         if op.kind == "upload":
             if len(path) + len(encoded) + len("POST ? HTTP/1.1") >= MAX_REQUEST_LINE:
                 raise InvalidParameterError.local(

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, partial
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 Section = Literal["Reports", "Feeds", "Sellers"]
 Kind = Literal["xml", "upload", "download"]
@@ -35,7 +35,7 @@ AccountParam = Literal["Merchant", "SellerId"]
 PagingStyle = Literal["none", "has_next", "more_results", "next_token"]
 ParamType = Literal["string", "integer", "boolean", "datetime", "enum", "list", "options"]
 FeedFormat = Literal["xml", "flat_file", "binary"]
-ReportFormat = Literal["flat_file", "xml"]
+ReportFormat = Literal["flat_file", "xml", "json"]
 
 REPORTS_VERSION = "2009-01-01"
 FEEDS_VERSION = "2009-01-01"
@@ -49,15 +49,67 @@ MAX_FEED_BYTES = 2**31 - 1
 # ---- Enumerations -------------------------------------------------------------------------
 
 
+ReportCategory = Literal[
+    "Listings",
+    "Orders",
+    "Order tracking",
+    "Pending orders",
+    "Returns",
+    "Performance",
+    "Settlement",
+    "FBA sales",
+    "FBA inventory",
+    "FBA payments",
+    "FBA concessions",
+    "FBA removals",
+    "Tax and VAT",
+    "Browse tree",
+    "Easy Ship",
+    "Amazon Business",
+    "Feed processing",
+]
+# The order the pickers and the reference page show the categories in.
+REPORT_CATEGORIES: tuple[ReportCategory, ...] = get_args(ReportCategory)
+FeedCategory = Literal[
+    "Products and inventory",
+    "Orders",
+    "Fulfillment by Amazon",
+    "Invoices and documents",
+    "Amazon Business",
+]
+FEED_CATEGORIES: tuple[FeedCategory, ...] = get_args(FeedCategory)
+OptionKind = Literal["bool", "choice", "text"]
+# How a report's bytes are encoded: flat files in the charset of the marketplace they are for
+# (what GetReport's Content-Type declares, or the marketplace's when it declares none); XML and
+# JSON documents in UTF-8, as their declarations say.
+ReportCharset = Literal["marketplace", "utf-8"]
+
+
+@dataclass(frozen=True)
+class ReportOption:
+    """One ``key=value`` pair RequestReport's ``ReportOptions`` takes for a report type."""
+
+    name: str
+    kind: OptionKind
+    # The allowed values of a "choice" option; "bool" takes true/false, "text" anything.
+    choices: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class ReportTypeInfo:
     value: str
     name: str
     description: str
     format: ReportFormat
+    category: ReportCategory
     # False for reports Amazon generates on its own cycle (settlements, feed summaries): they
     # appear in GetReportList but RequestReport and ManageReportSchedule do not take them.
     requestable: bool = True
+    options: tuple[ReportOption, ...] = ()
+
+    @property
+    def charset(self) -> ReportCharset:
+        return "marketplace" if self.format == "flat_file" else "utf-8"
 
 
 @dataclass(frozen=True)
@@ -65,12 +117,35 @@ class FeedTypeInfo:
     value: str
     name: str
     format: FeedFormat
+    category: FeedCategory
     # The AmazonEnvelope MessageType an XML feed of this type carries (amzn-envelope.xsd);
     # None for flat files and binaries, and for XML feeds whose MessageType the schema bundled
     # with the reference does not list.
     message_type: str | None = None
     # PurgeAndReplace only applies to product flat-file feeds (Feeds_SubmitFeed; PAM).
     purge_and_replace: bool = False
+
+    @property
+    def content_type(self) -> str:
+        """SubmitFeed's Content-Type; a flat file's names the marketplace's charset too."""
+        return _FEED_CONTENT_TYPES[self.format]
+
+    @property
+    def charset(self) -> ReportCharset | None:
+        """Flat files are read in the marketplace's charset, XML as its declaration says;
+        binaries have none."""
+        if self.format == "flat_file":
+            return "marketplace"
+        return "utf-8" if self.format == "xml" else None
+
+
+_FEED_CONTENT_TYPES: Mapping[FeedFormat, str] = MappingProxyType(
+    {
+        "xml": "text/xml",
+        "flat_file": "text/tab-separated-values",
+        "binary": "application/octet-stream",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -94,157 +169,271 @@ def _report_types(*items: ReportTypeInfo) -> Mapping[str, ReportTypeInfo]:
     return MappingProxyType({item.value: item for item in items})
 
 
+# Options of the reports that take them (Reports_ReportType; ReportOptions in RequestReport).
+_CUSTOM = ReportOption("custom", "bool")
+_SALES_CHANNEL = ReportOption("ShowSalesChannel", "bool")
+_VAT_INVOICES = (ReportOption("pendingInvoices", "bool"), ReportOption("all", "bool"))
+
 R = ReportTypeInfo
 REPORT_TYPES: Mapping[str, ReportTypeInfo] = _report_types(
+    # ---- Listings
     R(
         "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_",
         "Inventory report",
         "SKU, ASIN, price and quantity of every open listing.",
         "flat_file",
+        "Listings",
+        options=(_CUSTOM,),
     ),
     R(
         "_GET_MERCHANT_LISTINGS_DATA_",
         "Active listings report",
         "Every active listing with all listing columns.",
         "flat_file",
+        "Listings",
+        options=(_CUSTOM,),
     ),
     R(
         "_GET_MERCHANT_LISTINGS_ALL_DATA_",
         "All listings report",
         "Active and inactive listings, with a status column.",
         "flat_file",
+        "Listings",
+        options=(_CUSTOM,),
     ),
     R(
         "_GET_MERCHANT_LISTINGS_INACTIVE_DATA_",
         "Inactive listings report",
         "Listings that are not currently offered.",
         "flat_file",
+        "Listings",
+        options=(_CUSTOM,),
+    ),
+    R(
+        "_GET_MERCHANT_LISTINGS_DATA_BACK_COMPAT_",
+        "Open listings report",
+        "Active listings in the older, backward-compatible column set.",
+        "flat_file",
+        "Listings",
     ),
     R(
         "_GET_MERCHANT_LISTINGS_DATA_LITE_",
         "Open listings report lite",
         "Open listings with a reduced set of columns.",
         "flat_file",
+        "Listings",
     ),
     R(
         "_GET_MERCHANT_LISTINGS_DATA_LITER_",
         "Open listings report liter",
         "Open listings with the smallest set of columns.",
         "flat_file",
+        "Listings",
     ),
     R(
         "_GET_MERCHANT_CANCELLED_LISTINGS_DATA_",
         "Cancelled listings report",
         "Listings that were cancelled.",
         "flat_file",
+        "Listings",
     ),
+    R(
+        "_GET_MERCHANT_LISTINGS_DEFECT_DATA_",
+        "Suppressed listings report",
+        "Listings suppressed or at risk for missing or wrong listing information.",
+        "flat_file",
+        "Listings",
+    ),
+    R(
+        "_GET_CONVERGED_FLAT_FILE_SOLD_LISTINGS_DATA_",
+        "Sold listings report",
+        "Listings that sold, with the order they sold in.",
+        "flat_file",
+        "Listings",
+    ),
+    R(
+        "_GET_PAN_EU_OFFER_STATUS_",
+        "Pan-European eligibility: FBA ASINs",
+        "Which Amazon-fulfilled offers can join the Pan-European FBA programme.",
+        "flat_file",
+        "Listings",
+    ),
+    R(
+        "_GET_MFN_PAN_EU_OFFER_STATUS_",
+        "Pan-European eligibility: self-fulfilled ASINs",
+        "Which self-fulfilled offers can join the Pan-European FBA programme.",
+        "flat_file",
+        "Listings",
+    ),
+    R(
+        "_GET_REFERRAL_FEE_PREVIEW_REPORT_",
+        "Referral fee preview",
+        "The estimated referral fee of every active offer.",
+        "flat_file",
+        "Listings",
+    ),
+    # ---- Orders
     R(
         "_GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_",
         "Unshipped orders report",
         "Orders that still need to be shipped.",
         "flat_file",
-    ),
-    R(
-        "_GET_FLAT_FILE_ORDERS_DATA_",
-        "Flat file order report",
-        "Orders in a requested or scheduled period, tab-separated.",
-        "flat_file",
+        "Orders",
+        options=(_SALES_CHANNEL,),
     ),
     R(
         "_GET_ORDERS_DATA_",
         "XML order report",
         "Orders in a requested or scheduled period, as XML.",
         "xml",
+        "Orders",
     ),
+    R(
+        "_GET_FLAT_FILE_ORDERS_DATA_",
+        "Flat file order report",
+        "Orders in a requested or scheduled period, tab-separated.",
+        "flat_file",
+        "Orders",
+        options=(_SALES_CHANNEL,),
+    ),
+    R(
+        "_GET_CONVERGED_FLAT_FILE_ORDER_REPORT_DATA_",
+        "Flat file order report (converged)",
+        "Orders with their shipping and payment details, for converged sellers.",
+        "flat_file",
+        "Orders",
+        options=(_SALES_CHANNEL,),
+    ),
+    # ---- Order tracking
     R(
         "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_",
         "All orders by last update",
         "Merchant- and Amazon-fulfilled orders, selected by last-update date.",
         "flat_file",
+        "Order tracking",
     ),
     R(
         "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_",
         "All orders by order date",
         "Merchant- and Amazon-fulfilled orders, selected by order date.",
         "flat_file",
+        "Order tracking",
     ),
     R(
         "_GET_XML_ALL_ORDERS_DATA_BY_LAST_UPDATE_",
         "All orders by last update (XML)",
         "All orders selected by last-update date, as XML.",
         "xml",
+        "Order tracking",
     ),
     R(
         "_GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_",
         "All orders by order date (XML)",
         "All orders selected by order date, as XML.",
         "xml",
+        "Order tracking",
     ),
     R(
-        "_GET_AMAZON_FULFILLED_SHIPMENTS_DATA_",
-        "FBA fulfilled shipments",
-        "Shipments Amazon fulfilled for the seller's orders.",
+        "_GET_FLAT_FILE_ARCHIVED_ORDERS_DATA_",
+        "Archived orders report",
+        "Orders older than the other order tracking reports cover, selected by order date.",
         "flat_file",
+        "Order tracking",
+    ),
+    # ---- Pending orders
+    R(
+        "_GET_FLAT_FILE_PENDING_ORDERS_DATA_",
+        "Pending orders report",
+        "Orders whose payment Amazon has not yet authorized, tab-separated.",
+        "flat_file",
+        "Pending orders",
     ),
     R(
-        "_GET_AFN_INVENTORY_DATA_",
-        "FBA inventory report",
-        "Quantity available in Amazon's warehouses per SKU and condition.",
-        "flat_file",
+        "_GET_PENDING_ORDERS_DATA_",
+        "Pending orders report (XML)",
+        "Orders whose payment Amazon has not yet authorized, as XML.",
+        "xml",
+        "Pending orders",
     ),
     R(
-        "_GET_AFN_INVENTORY_DATA_BY_COUNTRY_",
-        "FBA inventory by country",
-        "Quantity available for local fulfilment per SKU and country.",
+        "_GET_CONVERGED_FLAT_FILE_PENDING_ORDERS_DATA_",
+        "Pending orders report (converged)",
+        "Pending orders for converged sellers, tab-separated.",
         "flat_file",
+        "Pending orders",
+    ),
+    # ---- Returns
+    R(
+        "_GET_XML_RETURNS_DATA_BY_RETURN_DATE_",
+        "Returns by return date (XML)",
+        "Return requests with their authorization, label and reason, as XML.",
+        "xml",
+        "Returns",
     ),
     R(
-        "_GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA_",
-        "Manage FBA inventory (active)",
-        "Active Amazon-fulfilled inventory with its stock states.",
+        "_GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE_",
+        "Returns by return date",
+        "Return requests with their authorization, label and reason, tab-separated.",
         "flat_file",
+        "Returns",
     ),
     R(
-        "_GET_FBA_MYI_ALL_INVENTORY_DATA_",
-        "Manage FBA inventory (all)",
-        "All Amazon-fulfilled inventory, including archived listings.",
-        "flat_file",
+        "_GET_XML_MFN_PRIME_RETURNS_REPORT_",
+        "Prime returns (XML)",
+        "Returns of self-fulfilled Prime orders, as XML.",
+        "xml",
+        "Returns",
     ),
     R(
-        "_GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA_",
-        "FBA customer returns",
-        "Items customers returned to Amazon's warehouses.",
+        "_GET_CSV_MFN_PRIME_RETURNS_REPORT_",
+        "Prime returns",
+        "Returns of self-fulfilled Prime orders, comma-separated.",
         "flat_file",
+        "Returns",
     ),
+    R(
+        "_GET_XML_MFN_SKU_RETURN_ATTRIBUTES_REPORT_",
+        "Return attributes by SKU (XML)",
+        "The return settings of each self-fulfilled SKU, as XML.",
+        "xml",
+        "Returns",
+    ),
+    R(
+        "_GET_FLAT_FILE_MFN_SKU_RETURN_ATTRIBUTES_REPORT_",
+        "Return attributes by SKU",
+        "The return settings of each self-fulfilled SKU, tab-separated.",
+        "flat_file",
+        "Returns",
+    ),
+    # ---- Performance
     R(
         "_GET_SELLER_FEEDBACK_DATA_",
         "Seller feedback report",
         "Negative and neutral feedback from buyers.",
         "flat_file",
+        "Performance",
     ),
     R(
         "_GET_V1_SELLER_PERFORMANCE_REPORT_",
         "Seller performance report",
         "Customer metrics for the seller account, as XML.",
         "xml",
+        "Performance",
     ),
     R(
-        "_GET_XML_BROWSE_TREE_DATA_",
-        "Browse tree report",
-        "The marketplace's browse tree (categories and nodes), as XML.",
-        "xml",
+        "_GET_V2_SELLER_PERFORMANCE_REPORT_",
+        "Seller performance report (V2)",
+        "Account health: defect rates, late shipments and policy violations, as JSON.",
+        "json",
+        "Performance",
     ),
-    R(
-        "_GET_FLAT_FILE_SALES_TAX_DATA_",
-        "Sales tax report",
-        "Sales tax calculated on the seller's orders.",
-        "flat_file",
-    ),
+    # ---- Settlement
     R(
         "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_",
         "Settlement report",
         "Payments, fees and refunds of one settlement period; Amazon generates it.",
         "flat_file",
+        "Settlement",
         requestable=False,
     ),
     R(
@@ -252,6 +441,7 @@ REPORT_TYPES: Mapping[str, ReportTypeInfo] = _report_types(
         "Settlement report (V2 flat file)",
         "The settlement report with its later column set; Amazon generates it.",
         "flat_file",
+        "Settlement",
         requestable=False,
     ),
     R(
@@ -259,13 +449,340 @@ REPORT_TYPES: Mapping[str, ReportTypeInfo] = _report_types(
         "Settlement report (XML)",
         "The settlement report as XML; Amazon generates it.",
         "xml",
+        "Settlement",
         requestable=False,
     ),
+    # ---- FBA sales
+    R(
+        "_GET_AMAZON_FULFILLED_SHIPMENTS_DATA_",
+        "FBA fulfilled shipments",
+        "Shipments Amazon fulfilled for the seller's orders.",
+        "flat_file",
+        "FBA sales",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_CUSTOMER_SHIPMENT_SALES_DATA_",
+        "FBA customer shipment sales",
+        "Units Amazon shipped to customers, with price and fulfilment centre.",
+        "flat_file",
+        "FBA sales",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_CUSTOMER_SHIPMENT_PROMOTION_DATA_",
+        "FBA promotions",
+        "Promotions applied to Amazon-fulfilled shipments.",
+        "flat_file",
+        "FBA sales",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_CUSTOMER_TAXES_DATA_",
+        "FBA customer taxes",
+        "Tax collected on Amazon-fulfilled shipments.",
+        "flat_file",
+        "FBA sales",
+    ),
+    # ---- FBA inventory
+    R(
+        "_GET_AFN_INVENTORY_DATA_",
+        "FBA inventory report",
+        "Quantity available in Amazon's warehouses per SKU and condition.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_AFN_INVENTORY_DATA_BY_COUNTRY_",
+        "FBA inventory by country",
+        "Quantity available for local fulfilment per SKU and country.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_CURRENT_INVENTORY_DATA_",
+        "FBA daily inventory history",
+        "Quantity held per SKU, fulfilment centre and day.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_MONTHLY_INVENTORY_DATA_",
+        "FBA monthly inventory history",
+        "Average and month-end quantity held per SKU and fulfilment centre.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_INVENTORY_RECEIPTS_DATA_",
+        "FBA received inventory",
+        "Units received at Amazon's fulfilment centres, per shipment.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_RESERVED_INVENTORY_DATA_",
+        "FBA reserved inventory",
+        "Units held for orders, transfers between centres or processing.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_INVENTORY_SUMMARY_DATA_",
+        "FBA inventory event detail",
+        "Every inventory event: shipments, receipts, returns and adjustments.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA_",
+        "FBA inventory adjustments",
+        "Corrections of Amazon-fulfilled inventory: damaged, lost, found units.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_INVENTORY_HEALTH_DATA_",
+        "FBA inventory health",
+        "Inventory age, sell-through and storage cost per SKU.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA_",
+        "Manage FBA inventory (active)",
+        "Active Amazon-fulfilled inventory with its stock states.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_MYI_ALL_INVENTORY_DATA_",
+        "Manage FBA inventory (all)",
+        "All Amazon-fulfilled inventory, including archived listings.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_RESTOCK_INVENTORY_RECOMMENDATIONS_REPORT_",
+        "Restock inventory",
+        "Recommended reorder quantities and dates per SKU.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_INBOUND_NONCOMPLIANCE_DATA_",
+        "FBA inbound performance",
+        "Problems Amazon found with inbound shipments.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_STRANDED_INVENTORY_UI_DATA_",
+        "FBA stranded inventory",
+        "Amazon-fulfilled inventory without an active offer.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_STRANDED_INVENTORY_LOADER_DATA_",
+        "FBA bulk fix stranded inventory",
+        "Stranded inventory in the layout of the inventory loader, to relist it.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_INVENTORY_AGED_DATA_",
+        "FBA inventory age",
+        "Units held per age band, with the storage fee they will incur.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_EXCESS_INVENTORY_DATA_",
+        "FBA manage excess inventory",
+        "SKUs with more stock than their sales need, and what to do about it.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    R(
+        "_GET_FBA_UNO_INVENTORY_DATA_",
+        "FBA Small and Light inventory",
+        "Inventory enrolled in the Small and Light programme.",
+        "flat_file",
+        "FBA inventory",
+    ),
+    # ---- FBA payments
+    R(
+        "_GET_FBA_STORAGE_FEE_CHARGES_DATA_",
+        "FBA monthly storage fees",
+        "Estimated monthly storage fee per SKU and fulfilment centre.",
+        "flat_file",
+        "FBA payments",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_LONGTERM_STORAGE_FEE_CHARGES_DATA_",
+        "FBA long-term storage fees",
+        "Long-term storage fees charged on units held past the age limit.",
+        "flat_file",
+        "FBA payments",
+    ),
+    R(
+        "_GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA_",
+        "FBA fee preview",
+        "Estimated referral and fulfilment fees of every active Amazon-fulfilled SKU.",
+        "flat_file",
+        "FBA payments",
+    ),
+    R(
+        "_GET_FBA_REIMBURSEMENTS_DATA_",
+        "FBA reimbursements",
+        "Amounts Amazon paid for lost or damaged units and returns not received.",
+        "flat_file",
+        "FBA payments",
+    ),
+    # ---- FBA concessions
+    R(
+        "_GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA_",
+        "FBA customer returns",
+        "Items customers returned to Amazon's warehouses.",
+        "flat_file",
+        "FBA concessions",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_CUSTOMER_SHIPMENT_REPLACEMENT_DATA_",
+        "FBA replacements",
+        "Replacement units Amazon shipped to customers.",
+        "flat_file",
+        "FBA concessions",
+    ),
+    R(
+        "_GET_PRODUCT_EXCHANGE_DATA_",
+        "FBA exchanges",
+        "Units Amazon exchanged for customers, with the original order.",
+        "flat_file",
+        "FBA concessions",
+    ),
+    # ---- FBA removals
+    R(
+        "_GET_FBA_RECOMMENDED_REMOVAL_DATA_",
+        "FBA recommended removals",
+        "Units Amazon recommends removing before long-term storage fees apply.",
+        "flat_file",
+        "FBA removals",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA_",
+        "FBA removal order detail",
+        "Removal orders with their requested, shipped and disposed quantities.",
+        "flat_file",
+        "FBA removals",
+    ),
+    R(
+        "_GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA_",
+        "FBA removal shipment detail",
+        "Shipments of removal orders, with carrier and tracking number.",
+        "flat_file",
+        "FBA removals",
+    ),
+    # ---- Tax and VAT
+    R(
+        "_GET_FLAT_FILE_SALES_TAX_DATA_",
+        "Sales tax report",
+        "Sales tax calculated on the seller's orders.",
+        "flat_file",
+        "Tax and VAT",
+    ),
+    R(
+        "_SC_VAT_TAX_REPORT_",
+        "VAT calculation report",
+        "VAT calculated on each order, refund and adjustment.",
+        "flat_file",
+        "Tax and VAT",
+    ),
+    R(
+        "_GET_VAT_TRANSACTION_DATA_",
+        "Amazon VAT transactions",
+        "Every sale, refund and stock movement with its VAT facts.",
+        "flat_file",
+        "Tax and VAT",
+    ),
+    R(
+        "_GET_FLAT_FILE_VAT_INVOICE_DATA_REPORT_",
+        "VAT invoice data",
+        "Orders that need a VAT invoice, with the data to issue it, tab-separated.",
+        "flat_file",
+        "Tax and VAT",
+        options=_VAT_INVOICES,
+    ),
+    R(
+        "_GET_XML_VAT_INVOICE_DATA_REPORT_",
+        "VAT invoice data (XML)",
+        "Orders that need a VAT invoice, with the data to issue it, as XML.",
+        "xml",
+        "Tax and VAT",
+        options=_VAT_INVOICES,
+    ),
+    R(
+        "_GET_GST_MTR_B2B_CUSTOM_",
+        "GST merchant tax report (B2B)",
+        "Goods and services tax of business orders in India.",
+        "flat_file",
+        "Tax and VAT",
+    ),
+    R(
+        "_GET_GST_MTR_B2C_CUSTOM_",
+        "GST merchant tax report (B2C)",
+        "Goods and services tax of consumer orders in India.",
+        "flat_file",
+        "Tax and VAT",
+    ),
+    # ---- Browse tree
+    R(
+        "_GET_XML_BROWSE_TREE_DATA_",
+        "Browse tree report",
+        "The marketplace's browse tree (categories and nodes), as XML.",
+        "xml",
+        "Browse tree",
+        options=(
+            ReportOption("MarketplaceId", "text"),
+            ReportOption("BrowseNodeId", "text"),
+            ReportOption("RootNodesOnly", "bool"),
+        ),
+    ),
+    # ---- Easy Ship (India)
+    R(
+        "_GET_EASYSHIP_DOCUMENTS_",
+        "Easy Ship documents",
+        "Invoices and shipping labels of Easy Ship orders.",
+        "flat_file",
+        "Easy Ship",
+    ),
+    R(
+        "_GET_EASYSHIP_PICKEDUP_",
+        "Easy Ship picked-up orders",
+        "Easy Ship orders the carrier has picked up.",
+        "flat_file",
+        "Easy Ship",
+    ),
+    R(
+        "_GET_EASYSHIP_WAITING_FOR_PICKUP_",
+        "Easy Ship orders waiting for pickup",
+        "Easy Ship orders packed and waiting for the carrier.",
+        "flat_file",
+        "Easy Ship",
+    ),
+    # ---- Amazon Business
+    R(
+        "_RFQD_BULK_DOWNLOAD_",
+        "Quote requests",
+        "Amazon Business customers' requests for quantity quotes.",
+        "flat_file",
+        "Amazon Business",
+    ),
+    # ---- Feed processing
     R(
         "FeedSummaryReport",
         "Feed summary",
         "Processing summary of a flat-file feed; listed by GetReportList, never requested.",
         "flat_file",
+        "Feed processing",
         requestable=False,
     ),
 )
@@ -319,54 +836,152 @@ REPORT_PROCESSING_STATUSES: Mapping[str, StatusInfo] = MappingProxyType(
 )
 
 F = FeedTypeInfo
+_PRODUCTS: FeedCategory = "Products and inventory"
+_ORDERS: FeedCategory = "Orders"
+_FBA: FeedCategory = "Fulfillment by Amazon"
+_DOCUMENTS: FeedCategory = "Invoices and documents"
 FEED_TYPES: Mapping[str, FeedTypeInfo] = MappingProxyType(
     {
         f.value: f
         for f in (
-            F("_POST_PRODUCT_DATA_", "Product feed", "xml", "Product"),
-            F("_POST_INVENTORY_AVAILABILITY_DATA_", "Inventory feed", "xml", "Inventory"),
-            F("_POST_PRODUCT_PRICING_DATA_", "Pricing feed", "xml", "Price"),
-            F("_POST_PRODUCT_OVERRIDES_DATA_", "Overrides feed", "xml", "Override"),
-            F("_POST_PRODUCT_IMAGE_DATA_", "Product images feed", "xml", "ProductImage"),
-            F("_POST_PRODUCT_RELATIONSHIP_DATA_", "Relationships feed", "xml", "Relationship"),
+            F("_POST_PRODUCT_DATA_", "Product feed", "xml", _PRODUCTS, "Product"),
+            F(
+                "_POST_INVENTORY_AVAILABILITY_DATA_",
+                "Inventory feed",
+                "xml",
+                _PRODUCTS,
+                "Inventory",
+            ),
+            F("_POST_PRODUCT_PRICING_DATA_", "Pricing feed", "xml", _PRODUCTS, "Price"),
+            F("_POST_PRODUCT_OVERRIDES_DATA_", "Overrides feed", "xml", _PRODUCTS, "Override"),
+            F("_POST_PRODUCT_IMAGE_DATA_", "Product images feed", "xml", _PRODUCTS, "ProductImage"),
+            F(
+                "_POST_PRODUCT_RELATIONSHIP_DATA_",
+                "Relationships feed",
+                "xml",
+                _PRODUCTS,
+                "Relationship",
+            ),
             F(
                 "_POST_FLAT_FILE_INVLOADER_DATA_",
                 "Flat file inventory loader",
                 "flat_file",
+                _PRODUCTS,
                 purge_and_replace=True,
             ),
             F(
                 "_POST_FLAT_FILE_LISTINGS_DATA_",
                 "Flat file listings",
                 "flat_file",
+                _PRODUCTS,
                 purge_and_replace=True,
+            ),
+            F("_POST_FLAT_FILE_BOOKLOADER_DATA_", "Flat file book loader", "flat_file", _PRODUCTS),
+            F(
+                "_POST_FLAT_FILE_CONVERGENCE_LISTINGS_DATA_",
+                "Flat file converged listings",
+                "flat_file",
+                _PRODUCTS,
             ),
             F(
                 "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_",
                 "Flat file price and quantity update",
                 "flat_file",
+                _PRODUCTS,
             ),
+            F("_POST_UIEE_BOOKLOADER_DATA_", "UIEE book loader", "flat_file", _PRODUCTS),
+            # Automotive fitment in the ACES schema, not an AmazonEnvelope.
+            F("_POST_STD_ACES_DATA_", "ACES 3.0 automotive fitment", "xml", _PRODUCTS),
             F(
                 "_POST_ORDER_ACKNOWLEDGEMENT_DATA_",
                 "Order acknowledgement",
                 "xml",
+                _ORDERS,
                 "OrderAcknowledgement",
             ),
-            F("_POST_ORDER_FULFILLMENT_DATA_", "Order fulfillment", "xml", "OrderFulfillment"),
-            F("_POST_PAYMENT_ADJUSTMENT_DATA_", "Order adjustment", "xml", "OrderAdjustment"),
-            F("_POST_FLAT_FILE_FULFILLMENT_DATA_", "Flat file order fulfillment", "flat_file"),
+            F(
+                "_POST_PAYMENT_ADJUSTMENT_DATA_",
+                "Order adjustment",
+                "xml",
+                _ORDERS,
+                "OrderAdjustment",
+            ),
+            F(
+                "_POST_ORDER_FULFILLMENT_DATA_",
+                "Order fulfillment",
+                "xml",
+                _ORDERS,
+                "OrderFulfillment",
+            ),
+            F("_POST_INVOICE_CONFIRMATION_DATA_", "Invoice confirmation", "xml", _ORDERS),
+            F("_POST_EXPECTED_SHIP_DATE_SOD_", "Expected ship date update", "xml", _ORDERS),
             F(
                 "_POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA_",
                 "Flat file order acknowledgement",
                 "flat_file",
+                _ORDERS,
             ),
-            F("_POST_FULFILLMENT_ORDER_REQUEST_DATA_", "FBA fulfillment order", "xml"),
-            F("_POST_FBA_INBOUND_CARTON_CONTENTS_", "FBA inbound carton contents", "xml"),
-            F("_POST_INVOICE_CONFIRMATION_DATA_", "Invoice confirmation", "xml"),
+            F(
+                "_POST_FLAT_FILE_PAYMENT_ADJUSTMENT_DATA_",
+                "Flat file order adjustment",
+                "flat_file",
+                _ORDERS,
+            ),
+            F(
+                "_POST_FLAT_FILE_FULFILLMENT_DATA_",
+                "Flat file order fulfillment",
+                "flat_file",
+                _ORDERS,
+            ),
+            F(
+                "_POST_EXPECTED_SHIP_DATE_SOD_FLAT_FILE_",
+                "Flat file expected ship date update",
+                "flat_file",
+                _ORDERS,
+            ),
+            F("_POST_FULFILLMENT_ORDER_REQUEST_DATA_", "FBA fulfillment order", "xml", _FBA),
+            F(
+                "_POST_FULFILLMENT_ORDER_CANCELLATION_REQUEST_DATA_",
+                "FBA fulfillment order cancellation",
+                "xml",
+                _FBA,
+            ),
+            F("_POST_FBA_INBOUND_CARTON_CONTENTS_", "FBA inbound carton contents", "xml", _FBA),
+            F(
+                "_POST_FLAT_FILE_FULFILLMENT_ORDER_REQUEST_DATA_",
+                "Flat file FBA fulfillment order",
+                "flat_file",
+                _FBA,
+            ),
+            F(
+                "_POST_FLAT_FILE_FULFILLMENT_ORDER_CANCELLATION_REQUEST_DATA_",
+                "Flat file FBA fulfillment order cancellation",
+                "flat_file",
+                _FBA,
+            ),
+            F(
+                "_POST_FLAT_FILE_FBA_CREATE_INBOUND_PLAN_",
+                "Flat file FBA inbound plan",
+                "flat_file",
+                _FBA,
+            ),
+            F(
+                "_POST_FLAT_FILE_FBA_UPDATE_INBOUND_PLAN_",
+                "Flat file FBA inbound plan update",
+                "flat_file",
+                _FBA,
+            ),
+            F(
+                "_POST_FLAT_FILE_FBA_CREATE_REMOVAL_",
+                "Flat file FBA removal order",
+                "flat_file",
+                _FBA,
+            ),
             # A PDF body with its metadata in FeedOptions.
-            F("_UPLOAD_VAT_INVOICE_", "VAT invoice upload", "binary"),
+            F("_UPLOAD_VAT_INVOICE_", "VAT invoice upload", "binary", _DOCUMENTS),
             # Easy Ship (India) documents; takes AmazonOrderId and DocumentType.
-            F("_POST_EASYSHIP_DOCUMENTS_", "Easy Ship documents", "xml"),
+            F("_POST_EASYSHIP_DOCUMENTS_", "Easy Ship documents", "xml", _DOCUMENTS),
+            F("_RFQ_UPLOAD_FEED_", "Quote responses", "flat_file", "Amazon Business"),
         )
     }
 )

@@ -151,6 +151,7 @@ class Gateway:
             params=params,
             header_md5=request.headers.get("Content-MD5"),
             content_type=request.headers.get("Content-Type") or "application/octet-stream",
+            host=request.headers.get("Host", "").lower(),
             receive_body=lambda: ReceivedBody(*request.body.save(self.state.workdir)),
         )
         document, result = respond(operation, call, context.request_id)

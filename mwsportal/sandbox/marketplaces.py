@@ -51,3 +51,24 @@ MARKETPLACES: dict[str, Marketplace] = {row[0]: Marketplace(*row) for row in _RO
 
 # The developer guide: "the MarketplaceIdList parameter is not used in JP and CN".
 MARKETPLACE_ID_LIST_IGNORED = frozenset({"A1VC38T7YXB528", "AAHKV2X7AFYLW"})
+
+# The MWS host of each marketplace (reference 1.2); the sandbox answers on all of them.
+HOSTS: dict[str, str] = {
+    "ATVPDKIKX0DER": "mws.amazonservices.com",
+    "A2EUQ1WTGCTBG2": "mws.amazonservices.ca",
+    "A1AM78C64UM0Y8": "mws.amazonservices.com.mx",
+    "A2Q3Y263D00KWC": "mws.amazonservices.com",
+    **{
+        m: "mws-eu.amazonservices.com"
+        for m, row in MARKETPLACES.items()
+        if row.region == "EU" and m not in ("A2VIGQ35RCS4UG", "A21TJRUUN4KGV")
+    },
+    "A2VIGQ35RCS4UG": "mws.amazonservices.ae",
+    "A21TJRUUN4KGV": "mws.amazonservices.in",
+    "A1VC38T7YXB528": "mws.amazonservices.jp",
+    "A39IBJ37TRP1C6": "mws.amazonservices.com.au",
+    "A19VAU5U5O7RUS": "mws-fe.amazonservices.com",
+    "AAHKV2X7AFYLW": "mws.amazonservices.com.cn",
+}
+MWS_HOSTS = frozenset(HOSTS.values())
+LIST_IGNORING_HOSTS = frozenset(HOSTS[m] for m in MARKETPLACE_ID_LIST_IGNORED)

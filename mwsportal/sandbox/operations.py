@@ -27,7 +27,12 @@ from mwsportal.sandbox.enums import (
     default_start_offset,
 )
 from mwsportal.sandbox.errors import FRONT, MWSError, invalid_value, validation_null
-from mwsportal.sandbox.marketplaces import MARKETPLACE_ID_LIST_IGNORED, MARKETPLACES
+from mwsportal.sandbox.marketplaces import (
+    LIST_IGNORING_HOSTS,
+    MARKETPLACE_ID_LIST_IGNORED,
+    MARKETPLACES,
+    MWS_HOSTS,
+)
 from mwsportal.sandbox.paging import corrupted
 from mwsportal.sandbox.params import Spec, parse_params
 from mwsportal.sandbox.state import (
@@ -98,6 +103,8 @@ class Call:
     content_type: str
     receive_body: Callable[[], ReceivedBody]
     now: float = 0.0
+    # The Host the request was addressed to: an MWS host, or the sandbox's own address.
+    host: str = ""
 
 
 @dataclass
@@ -294,8 +301,14 @@ def _marketplace(call: Call, values: dict[str, Any]) -> str:
 
 def _marketplaces(call: Call, values: dict[str, Any]) -> tuple[str, ...]:
     wanted = values.get("MarketplaceIdList") or []
-    if not wanted or call.seller.home_marketplace in MARKETPLACE_ID_LIST_IGNORED:
-        # The guide: MarketplaceIdList "is not used in JP and CN".
+    # The guide: MarketplaceIdList "is not used in JP and CN", i.e. on their hosts; the
+    # sandbox's own address stands for the seller's home host.
+    ignored = (
+        call.host in LIST_IGNORING_HOSTS
+        if call.host in MWS_HOSTS
+        else call.seller.home_marketplace in MARKETPLACE_ID_LIST_IGNORED
+    )
+    if not wanted or ignored:
         return (call.seller.home_marketplace,)
     for marketplace_id in wanted:
         if marketplace_id not in call.seller.marketplaces:

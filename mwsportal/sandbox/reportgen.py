@@ -46,6 +46,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from mwsportal.sandbox import reportbodies
 from mwsportal.sandbox.catalogue import (
     CONDITION_NAMES,
     Catalogue,
@@ -255,8 +256,9 @@ def build_report(
     """The body of a ``report_type`` report on ``catalogue`` as it stands now.
 
     ``start_date``/``end_date`` bound transaction reports (naive values are UTC); a missing end
-    is now and a missing start is the type's usual span before the end. Any report type outside
-    ``SUPPORTED_REPORT_TYPES`` gets a generic tab-separated transaction report.
+    is now and a missing start is the type's usual span before the end. Types without a
+    generator here get the body their ``reportbodies`` layout describes, and any other type a
+    generic tab-separated transaction report.
     """
     if catalogue.marketplace_id != marketplace_id:
         raise ValueError(
@@ -283,6 +285,13 @@ def build_report(
         return _xml_orders_report(context, target_bytes)
     if report_type in (ORDERS_BY_LAST_UPDATE, ORDERS_BY_ORDER_DATE):
         return _flat_orders_report(context, target_bytes)
+    if report_type in reportbodies.LAYOUTS:
+        made = reportbodies.build_body(
+            report_type, snapshot, loc, seed=seed, start=start, end=end, target_bytes=target_bytes
+        )
+        return GeneratedReport(
+            report_type, made.content_type, made.charset, made.is_empty, made.produce
+        )
     return _generic_report(context, target_bytes)
 
 

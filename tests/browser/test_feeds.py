@@ -87,7 +87,7 @@ def test_build_submit_watch_errors_then_listings_report(live_server, page, sandb
 
     page.click("nav.mainnav >> text=Reports")
     page.click("text=Request a report")
-    page.check("input[value=_GET_FLAT_FILE_OPEN_LISTINGS_DATA_]")
+    page.select_option("#id_report_type", "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
     page.click("button:has-text('Request the report')")
     page.wait_for_url("**/reports/requests/*/")
     pump_until_visible(page, ".report-status .badge.ok")

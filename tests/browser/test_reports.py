@@ -44,7 +44,7 @@ def test_request_watch_preview_and_download(live_server, page, sandbox, owner, s
 
     page.click("nav.mainnav >> text=Reports")
     page.click("text=Request a report")
-    page.check("input[value=_GET_FLAT_FILE_OPEN_LISTINGS_DATA_]")
+    page.select_option("#id_report_type", "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
     page.click("button:has-text('Request the report')")
     page.wait_for_url("**/reports/requests/*/")
     status = page.locator(".report-status")

@@ -105,12 +105,15 @@ class Client:
         secret: str | None = None,
         sign_params: Mapping[str, str] | None = None,
         stream: bool = False,
+        host: str | None = None,
         **overrides,
     ) -> requests.Response:
-        """Sign and send; ``None`` in ``overrides`` leaves a parameter out."""
+        """Sign and send; ``None`` in ``overrides`` leaves a parameter out. ``host`` addresses
+        the request to that MWS host (``Host`` header and signature) on the sandbox's port."""
         params = self.params(action, extra, **overrides)
         path = path or SECTIONS[section_of(action)][0]
-        host = urlsplit(self.base_url).netloc
+        netloc = urlsplit(self.base_url).netloc
+        host = host or netloc
         signed = dict(sign_params) if sign_params is not None else params
         if "Signature" not in overrides:
             algorithm = params.get("SignatureMethod")
@@ -123,6 +126,8 @@ class Client:
                 algorithm if algorithm in HASHES else "HmacSHA256",
             )
         sent_headers = dict(headers or {})
+        if host != netloc:
+            sent_headers["Host"] = host
         if user_agent is not None:
             sent_headers["User-Agent"] = user_agent
         else:

@@ -8,6 +8,8 @@ import itertools
 from collections import Counter
 from datetime import datetime, timedelta
 
+import pytest
+
 from tests.integration.sandbox.conftest import EU_SELLER, EU_TOKEN, config
 from tests.integration.sandbox.signed_client import children, error, text, texts, xml
 
@@ -174,6 +176,41 @@ def test_japanese_reports_are_windows_31j(make_sandbox, make_client, clock):
     report = client.call("GetReport", {"ReportId": _info(client, request_id)["GeneratedReportId"]})
     assert report.headers["Content-Type"] == "text/plain;charset=windows-31j"
     report.content.decode("cp932")
+
+
+@pytest.mark.parametrize(
+    ("host", "content_type"),
+    [
+        # Australia's host takes MarketplaceIdList: the report is the AU one.
+        ("mws.amazonservices.com.au", "text/plain;charset=UTF-8"),
+        # Japan's host does not use it: the report is the home (JP) one.
+        ("mws.amazonservices.jp", "text/plain;charset=windows-31j"),
+    ],
+)
+def test_the_host_a_request_is_addressed_to_decides_whether_the_list_is_used(
+    make_sandbox, make_client, clock, host, content_type
+):
+    far_east = {
+        "seller_id": "A4FAREASTSELLER",
+        "region": "FE",
+        "marketplaces": ["A1VC38T7YXB528", "A39IBJ37TRP1C6"],
+        "authorizations": [{"access_key_id": "AKIATESTDEVELOPER001", "mws_auth_token": "t-fe"}],
+    }
+    raw = config()
+    raw["sellers"].append(far_east)
+    client = make_client(make_sandbox(raw), seller="A4FAREASTSELLER", token="t-fe")
+    response = client.call(
+        "RequestReport",
+        {"ReportType": OPEN_LISTINGS, "MarketplaceIdList.Id.1": "A39IBJ37TRP1C6"},
+        host=host,
+    )
+    assert response.status_code == 200, response.text
+    request_id = text(xml(response), "ReportRequestId")
+    clock.advance(30)
+    report_id = _info(client, request_id)["GeneratedReportId"]
+    report = client.call("GetReport", {"ReportId": report_id}, host=host)
+    assert report.status_code == 200
+    assert report.headers["Content-Type"] == content_type
 
 
 def test_another_sellers_report_is_access_denied(sandbox, client, make_client, clock):

@@ -129,3 +129,19 @@ def test_request_log_filters_by_outcome_and_time(api, seller):
     assert ids(f"since={since}") == [recent_ok, recent_throttled]
     assert ids(f"until={since}") == [old_ok]
     assert api.get(f"{url}?since=yesterday").json()["error"]["field"] == "since"
+
+
+def test_schema_enumerates_every_report_and_feed_type(client, db):
+    from mwsportal.mws.operations import FEED_TYPES, REPORT_TYPES, REQUESTABLE_REPORT_TYPES
+
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schemas = response.json()["components"]["schemas"]
+    assert set(schemas["ReportTypeEnum"]["enum"]) == set(REPORT_TYPES)
+    assert set(schemas["RequestableReportTypeEnum"]["enum"]) == set(REQUESTABLE_REPORT_TYPES)
+    feed_enums = [
+        set(schema["enum"])
+        for schema in schemas.values()
+        if "enum" in schema and "_POST_PRODUCT_DATA_" in schema["enum"]
+    ]
+    assert feed_enums
+    assert all(found == set(FEED_TYPES) for found in feed_enums)

@@ -14,7 +14,7 @@ from mwsportal.gateway.models import MWSCall
 from reports.models import ReportRequest, ReportSchedule
 from sellers.models import IdempotentRequest
 from sellers.tasks import purge_partner_records
-from tests.factories import FEED_BODY, ReportRequestFactory
+from tests.factories import FEED_BODY, ReportRequestFactory, SellerMarketplaceFactory
 
 LISTINGS = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"
 FEED_TYPE = "_POST_INVENTORY_AVAILABILITY_DATA_"
@@ -48,6 +48,20 @@ def test_invalid_request_names_the_field(api, seller, payload, field):
     assert error["code"] == "invalid"
     assert error["field"] == field
     assert field in error["fields"]
+    assert not ReportRequest.objects.exists()
+
+
+def test_marketplaces_of_different_hosts_are_a_400_naming_the_field(api, seller):
+    SellerMarketplaceFactory(seller=seller, marketplace_id="A2EUQ1WTGCTBG2", name="Amazon.ca")
+    response = api.post(
+        f"/api/v1/sellers/{seller.pk}/report-requests/",
+        {"report_type": LISTINGS, "marketplace_ids": ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["field"] == "marketplace_ids"
+    assert "mws.amazonservices.ca" in error["message"]
     assert not ReportRequest.objects.exists()
 
 

@@ -71,6 +71,10 @@ def test_options_mws_would_refuse_are_refused_before_storing(seller):
         upload(seller, purge_and_replace=True)
     with pytest.raises(FeedRefused, match="not a marketplace of this seller"):
         upload(seller, marketplace_ids=["A1PA6795UKMFR9"])
+    with pytest.raises(
+        FeedRefused, match=r"US on mws\.amazonservices\.com; CA on mws\.amazonservices\.ca"
+    ):
+        upload(seller, marketplace_ids=["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"])
     assert not FeedSubmission.objects.exists()
     assert not calls("SubmitFeed")
 

@@ -128,6 +128,18 @@ def test_the_upload_form_offers_the_catalogs_feed_types(owner_client, seller):
     assert "_UPLOAD_VAT_INVOICE_" not in page  # needs metadata the form does not collect
 
 
+def test_the_feed_picker_groups_every_offered_type_by_category(owner_client, seller):
+    from mwsportal.mws.operations import FEED_TYPES
+
+    page = owner_client.get(reverse("feeds:upload", args=[seller.pk])).content.decode()
+    picker = page.split('name="feed_type"', 1)[1].split("</select>", 1)[0]
+    for value, info in FEED_TYPES.items():
+        if info.format == "binary":
+            continue
+        group = picker.split(f'value="{value}"', 1)[0].rsplit("<optgroup", 1)[1]
+        assert f'label="{info.category}"' in group
+
+
 def test_a_built_feed_is_shown_for_review_then_submitted(
     owner_client, seller, django_capture_on_commit_callbacks
 ):

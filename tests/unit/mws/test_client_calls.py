@@ -430,6 +430,33 @@ def test_marketplace_id_list_is_left_out_in_japan(
         )
 
 
+def test_an_endpoint_that_answers_for_every_host_is_addressed_by_the_marketplaces_host(
+    server: ScriptedServer, make_client: MakeClient, attempts: list[AttemptRecord]
+) -> None:
+    server.reply(ok("GetReportCount"), ok("GetReportCount"), ok("GetReportCount"))
+    client = make_client(address_mws_hosts=True)
+    client.call("GetReportCount", seller_id=SELLER, marketplace="IN")
+    client.call("GetReportCount", seller_id=SELLER, region="NA")
+    client.call("GetReportCount", seller_id=SELLER)
+
+    india, america, unnamed = server.received
+    assert india.headers["Host"] == "mws.amazonservices.in"
+    assert america.headers["Host"] == "mws.amazonservices.com"
+    # Naming neither a marketplace nor a region leaves the endpoint's own name.
+    assert unnamed.headers["Host"].startswith("127.0.0.1:")
+    for request in server.received:
+        assert_signed(request)
+    assert [a.host for a in attempts][:2] == ["mws.amazonservices.in", "mws.amazonservices.com"]
+
+
+def test_without_addressing_hosts_an_endpoint_is_addressed_by_its_own_name(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    server.reply(ok("GetReportCount"))
+    make_client().call("GetReportCount", seller_id=SELLER, marketplace="IN")
+    assert server.received[0].headers["Host"].startswith("127.0.0.1:")
+
+
 def test_real_hosts_come_from_the_marketplace_or_region() -> None:
     client = MWSClient(Credentials(ACCESS_KEY, SECRET_KEY), app_name="t", app_version="1")
     report = client.prepare("GetReportCount", seller_id=SELLER, marketplace="A1PA6795UKMFR9")

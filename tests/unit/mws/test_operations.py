@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 
 from mwsportal.mws.operations import (
+    FEED_CATEGORIES,
     FEED_PROCESSING_STATUSES,
     FEED_TYPES,
     OPERATIONS,
+    REPORT_CATEGORIES,
     REPORT_PROCESSING_STATUSES,
     REPORT_TYPES,
+    REQUESTABLE_REPORT_TYPES,
     SCHEDULES,
     get_operation,
 )
@@ -247,17 +250,10 @@ def test_feed_types() -> None:
         for value, info in FEED_TYPES.items()
         if info.format == "xml" and info.message_type
     }
-    assert xml_message_types == {
-        "_POST_PRODUCT_DATA_": "Product",
-        "_POST_INVENTORY_AVAILABILITY_DATA_": "Inventory",
-        "_POST_PRODUCT_PRICING_DATA_": "Price",
-        "_POST_PRODUCT_OVERRIDES_DATA_": "Override",
-        "_POST_PRODUCT_IMAGE_DATA_": "ProductImage",
-        "_POST_PRODUCT_RELATIONSHIP_DATA_": "Relationship",
-        "_POST_ORDER_ACKNOWLEDGEMENT_DATA_": "OrderAcknowledgement",
-        "_POST_ORDER_FULFILLMENT_DATA_": "OrderFulfillment",
-        "_POST_PAYMENT_ADJUSTMENT_DATA_": "OrderAdjustment",
-    }
+    # The sandbox reads the same envelopes from its own table (it must not import the client).
+    from mwsportal.sandbox.feedproc import XML_FEED_MESSAGE_TYPES
+
+    assert xml_message_types == XML_FEED_MESSAGE_TYPES
     for info in FEED_TYPES.values():
         assert info.name
         if info.purge_and_replace:
@@ -282,6 +278,52 @@ def test_report_types() -> None:
     assert listed is not None
     assert listed.choices is not None
     assert "FeedSummaryReport" in listed.choices
+
+
+def test_every_report_type_has_a_category_a_distinct_name_and_well_formed_options() -> None:
+    assert len(REPORT_TYPES) >= 66
+    assert len({info.name for info in REPORT_TYPES.values()}) == len(REPORT_TYPES)
+    used = {info.category for info in REPORT_TYPES.values()}
+    assert used == set(REPORT_CATEGORIES)
+    for info in REPORT_TYPES.values():
+        assert info.category in REPORT_CATEGORIES
+        assert info.charset == ("marketplace" if info.format == "flat_file" else "utf-8")
+        names = [option.name for option in info.options]
+        assert len(names) == len(set(names)), info.value
+        for option in info.options:
+            assert option.kind in ("bool", "choice", "text")
+            assert bool(option.choices) == (option.kind == "choice"), option
+    # Amazon generates settlements on its own cycle: nobody can request them.
+    for info in REPORT_TYPES.values():
+        if info.category == "Settlement":
+            assert not info.requestable
+    assert set(REQUESTABLE_REPORT_TYPES) == {v for v, i in REPORT_TYPES.items() if i.requestable}
+    assert "_GET_FLAT_FILE_ORDERS_DATA_" in REQUESTABLE_REPORT_TYPES
+    assert [o.name for o in REPORT_TYPES["_GET_FLAT_FILE_ORDERS_DATA_"].options] == [
+        "ShowSalesChannel"
+    ]
+
+
+def test_every_feed_type_has_a_category_a_distinct_name_and_a_content_type() -> None:
+    assert len(FEED_TYPES) >= 30
+    assert len({info.name for info in FEED_TYPES.values()}) == len(FEED_TYPES)
+    assert {info.category for info in FEED_TYPES.values()} == set(FEED_CATEGORIES)
+    for info in FEED_TYPES.values():
+        expected = {
+            "xml": "text/xml",
+            "flat_file": "text/tab-separated-values",
+            "binary": "application/octet-stream",
+        }[info.format]
+        assert info.content_type == expected
+        assert (info.charset is None) == (info.format == "binary")
+
+
+def test_the_catalog_and_the_sandbox_know_the_same_report_and_feed_types() -> None:
+    from mwsportal.sandbox import enums
+
+    assert set(REPORT_TYPES) == enums.ALL_REPORT_TYPES
+    assert set(REQUESTABLE_REPORT_TYPES) == enums.REQUESTABLE_REPORT_TYPES
+    assert set(FEED_TYPES) == enums.FEED_TYPES
 
 
 def test_names_and_enumeration_values_need_no_encoding() -> None:

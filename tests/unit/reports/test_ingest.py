@@ -296,3 +296,11 @@ def test_the_command_reads_every_stored_report_never_read():
     out = StringIO()
     call_command("ingest_reports", "--all", "--report", str(first.pk), stdout=out)
     assert "1 read, 0 failed" in out.getvalue()
+
+
+def test_a_json_report_is_download_only():
+    body = b'{"performanceMetrics": [{"asin": "B000000001", "orderCount": 3}]}'
+    report = stored("_GET_V2_SELLER_PERFORMANCE_REPORT_", body, "UTF-8")
+    data = ingest.ingest_report(report)
+    assert data.state == IngestState.NOT_TABULAR
+    assert "JSON" in data.error_message

@@ -110,6 +110,18 @@ def test_request_form_shows_the_catalogs_names_and_descriptions(seller, owner_cl
     assert "Amazon.ca" in page
 
 
+def test_report_pickers_group_every_requestable_type_by_category(seller, owner_client):
+    from mwsportal.mws.operations import REPORT_TYPES, REQUESTABLE_REPORT_TYPES
+
+    for url in ("reports:request_new", "reports:schedules"):
+        page = owner_client.get(reverse(url, args=[seller.pk])).content.decode()
+        picker = page.split('name="report_type"', 1)[1].split("</select>", 1)[0]
+        for value in REQUESTABLE_REPORT_TYPES:
+            group = picker.split(f'value="{value}"', 1)[0].rsplit("<optgroup", 1)[1]
+            assert f'label="{REPORT_TYPES[value].category}"' in group
+        assert "_GET_V2_SETTLEMENT_REPORT_DATA_XML_" not in picker
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
@@ -134,6 +146,14 @@ def test_request_form_shows_the_catalogs_names_and_descriptions(seller, owner_cl
             "marketplaces",
             "valid choice",
         ),
+        (
+            {
+                "report_type": "_GET_FLAT_FILE_ORDERS_DATA_",
+                "marketplaces": ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"],
+            },
+            "marketplaces",
+            "(US on mws.amazonservices.com; CA on mws.amazonservices.ca)",
+        ),
     ],
 )
 def test_request_form_errors_are_shown_on_the_form(seller, owner_client, data, field, message):
@@ -155,6 +175,20 @@ def test_japanese_sellers_get_no_marketplace_choice(owner, owner_client):
         {"report_type": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", "marketplaces": ["A1VC38T7YXB528"]},
     )
     assert "MarketplaceIdList" not in MWSCall.objects.get().params
+
+
+def test_far_east_sellers_can_name_australia_but_not_japan(owner, owner_client):
+    seller = SellerFactory(owner=owner, region="FE")
+    SellerMarketplaceFactory(seller=seller, marketplace_id="A1VC38T7YXB528", name="Amazon.co.jp")
+    SellerMarketplaceFactory(seller=seller, marketplace_id="A39IBJ37TRP1C6", name="Amazon.com.au")
+    page = owner_client.get(reverse("reports:request_new", args=[seller.pk]))
+    choices = [value for value, _ in page.context["form"].fields["marketplaces"].choices]
+    assert choices == ["A39IBJ37TRP1C6"]
+    owner_client.post(
+        reverse("reports:request_new", args=[seller.pk]),
+        {"report_type": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", "marketplaces": ["A39IBJ37TRP1C6"]},
+    )
+    assert MWSCall.objects.get().params["MarketplaceIdList"] == ["A39IBJ37TRP1C6"]
 
 
 def test_download_streams_with_charset_and_a_useful_name(stored, owner_client):
@@ -377,3 +411,19 @@ def test_the_reports_view_offers_report_states_and_refuses_request_statuses(sell
     assert page.status_code == 200
     assert "Select a valid choice" in page.content.decode()
     assert '<option value="stored">Downloaded</option>' in page.content.decode()
+
+
+def test_a_json_report_is_stored_and_served_as_json(seller, owner_client):
+    from reports.services import open_report
+
+    report = ReportFactory(
+        seller=seller,
+        report_type="_GET_V2_SELLER_PERFORMANCE_REPORT_",
+        body=b'{"performanceMetrics": []}\n',
+        content_type="",
+        charset="",
+    )
+    assert report.format == "json"
+    stored = open_report(report)
+    stored.handle.close()
+    assert stored.content_type == "application/json"

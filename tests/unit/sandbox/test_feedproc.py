@@ -16,7 +16,13 @@ import pytest
 from lxml import etree
 
 from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.feedproc import FeedOutcome, MessageResult, process_feed
+from mwsportal.sandbox.enums import FEED_TYPES
+from mwsportal.sandbox.feedproc import (
+    XML_FEED_MESSAGE_TYPES,
+    FeedOutcome,
+    MessageResult,
+    process_feed,
+)
 from mwsportal.sandbox.reportgen import build_report
 
 US = "ATVPDKIKX0DER"
@@ -848,3 +854,34 @@ def test_an_order_file_reports_by_order_id(tmp_path: Path, catalogue: Catalogue)
         "original-record-number\torder-id\torder-item-id\terror-code\terror-type\terror-message\n"
         '2\t\t22345678901234\t99001\tError\tA value is required for the "order-id" field.\n'
     )
+
+
+# Every feed type ------------------------------------------------------------------------------
+
+
+def _any_body(feed_type: str, sku: str) -> tuple[bytes, str]:
+    """A small body of the kind each feed type carries, and its Content-Type."""
+    if feed_type == "_UPLOAD_VAT_INVOICE_":
+        return b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "application/octet-stream"
+    if feed_type in XML_FEED_MESSAGE_TYPES:
+        kind = XML_FEED_MESSAGE_TYPES[feed_type]
+        return envelope(kind, f"<{kind}><SKU>{sku}</SKU></{kind}>").encode(), "text/xml"
+    if feed_type in ("_POST_STD_ACES_DATA_", "_POST_EASYSHIP_DOCUMENTS_") or not any(
+        marker in feed_type for marker in ("FLAT_FILE", "UIEE", "RFQ")
+    ):
+        return envelope("Other", f"<Item><SKU>{sku}</SKU></Item>").encode(), "text/xml"
+    if "ORDER" in feed_type or "FULFILLMENT" in feed_type or "ADJUSTMENT" in feed_type:
+        row = f"order-id\tsku\tquantity\n111-1234567-1234567\t{sku}\t1\n"
+    else:
+        row = f"sku\tquantity\n{sku}\t1\n"
+    return row.encode(), "text/tab-separated-values; charset=iso-8859-1"
+
+
+@pytest.mark.parametrize("feed_type", sorted(FEED_TYPES))
+def test_every_feed_type_is_processed_into_a_report(
+    tmp_path: Path, catalogue: Catalogue, skus: list[str], feed_type: str
+) -> None:
+    body, content_type = _any_body(feed_type, skus[0])
+    outcome = submit(tmp_path / "feed", feed_type, body, {US: catalogue}, content_type=content_type)
+    assert outcome.messages_processed >= 1
+    assert outcome.document

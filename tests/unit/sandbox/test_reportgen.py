@@ -210,8 +210,8 @@ def test_digest_is_size_and_base64_md5_of_the_streamed_body() -> None:
     )
 
 
-def test_any_other_report_type_is_a_generic_tab_separated_report() -> None:
-    generated = report("_GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA_", catalogue())
+def test_a_type_without_a_generator_or_layout_is_a_generic_tab_separated_report() -> None:
+    generated = report("FeedSummaryReport", catalogue())
     table = rows(generated)
 
     assert generated.content_type == "text/plain;charset=windows-1252"
