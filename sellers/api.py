@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.models import RequestLogEntry
-from sellers import webhooks
+from sellers import services, webhooks
 from sellers.models import Seller, SellerMarketplace, WebhookEndpoint
 
 
@@ -122,6 +122,9 @@ class RequestLogFilterSerializer(serializers.Serializer):
 
 
 class RequestLogViewSet(PartnerViewSet):
+    """Needs no scope of its own: each entry is shown only to a grant whose scopes cover the
+    entry's operation (report calls to a report scope, feed calls to the feed scope)."""
+
     @extend_schema(
         responses=RequestLogSerializer(many=True),
         parameters=[*PAGE_PARAMETERS, RequestLogFilterSerializer],
@@ -132,7 +135,9 @@ class RequestLogViewSet(PartnerViewSet):
         filters.is_valid(raise_exception=True)
         chosen = filters.validated_data
         before, size = self.page_args()
-        rows = gateway.request_log(seller, operation=chosen.get("operation"))
+        rows = services.partner_request_log(
+            seller, seller.granted_scopes, operation=chosen.get("operation")
+        )
         if chosen.get("failed") is not None:
             rows = rows.exclude(error_code="") if chosen["failed"] else rows.filter(error_code="")
         if "since" in chosen:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -13,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.request import Request
@@ -52,6 +55,37 @@ def purge_idempotency_keys(*, now: datetime | None = None) -> int:
     """Forget the keys no retry can use any more; returns how many."""
     deleted, _ = IdempotentRequest.objects.filter(free_again(now or timezone.now())).delete()
     return deleted
+
+
+def _canonical(value: Any) -> Any:
+    """The parsed body in a form that ignores what does not change the request: JSON key
+    order, multipart boundaries and field order. A file counts by its content's hash."""
+    if isinstance(value, MultiValueDict):
+        return {key: [_canonical(item) for item in value.getlist(key)] for key in value}
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if hasattr(value, "read") and hasattr(value, "seek"):
+        digest = hashlib.sha256()
+        value.seek(0)
+        while chunk := value.read(1024 * 1024):
+            digest.update(chunk)
+        value.seek(0)
+        return {"file_sha256": digest.hexdigest()}
+    return value
+
+
+def request_fingerprint(request: Request) -> str:
+    """SHA-256 of the method, path, query and canonical body: what a retry must repeat."""
+    canonical = {
+        "method": request.method,
+        "path": request.path,
+        "query": sorted(request.query_params.lists()),
+        "body": _canonical(request.data),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class KeysetPage(Protocol):
@@ -152,23 +186,32 @@ class PartnerViewSet(viewsets.ViewSet):
             return
         if len(key) > 255:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        if "seller_pk" in self.kwargs:
+            # A retry is no way past a grant the seller has since revoked: 404 as for any
+            # seller the partner cannot see.
+            self.get_seller()
+        fingerprint = request_fingerprint(request)
         keys = IdempotentRequest.objects.filter(partner=request.user, key=key)
         keys.filter(free_again(timezone.now())).delete()
         try:
             with transaction.atomic():
                 self._idempotency = IdempotentRequest.objects.create(
-                    partner=request.user, key=key, path=request.path
+                    partner=request.user, key=key, path=request.path, fingerprint=fingerprint
                 )
         except IntegrityError:
-            raise _Replay(self._replay(keys.first(), request)) from None
+            raise _Replay(self._replay(keys.first(), request, fingerprint)) from None
 
     @staticmethod
-    def _replay(earlier: IdempotentRequest | None, request: Request) -> Response:
-        if earlier is not None and earlier.path != request.path:
+    def _replay(earlier: IdempotentRequest | None, request: Request, fingerprint: str) -> Response:
+        if earlier is not None and (
+            earlier.path != request.path
+            or (earlier.fingerprint and earlier.fingerprint != fingerprint)
+        ):
             return Response(
                 error_body(
                     "idempotency_key_reused",
-                    "This Idempotency-Key was used for another request.",
+                    "This Idempotency-Key was used for another request (another method, path "
+                    "or body).",
                     {"Idempotency-Key": ["Use a new key for every distinct request."]},
                 ),
                 status=422,
