@@ -19,7 +19,12 @@ from rest_framework.response import Response
 from feeds import services
 from feeds.checks import FeedRefused
 from feeds.models import FeedMessageResult, FeedSubmission
-from feeds.uploads import LimitedFeedUploadHandler, limit_message
+from feeds.uploads import (
+    FilenameRefused,
+    LimitedFeedUploadHandler,
+    clean_filename,
+    limit_message,
+)
 from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
 from mwsportal.api.errors import Conflict
 from mwsportal.mws.operations import FEED_TYPES
@@ -164,7 +169,12 @@ class FeedViewSet(PartnerViewSet):
             OpenApiParameter(
                 "marketplace_ids", str, many=True, description="Raw body: the marketplaces."
             ),
-            OpenApiParameter("filename", str, description="Raw body: the file's name."),
+            OpenApiParameter(
+                "filename",
+                str,
+                description="Raw body: the file's name (`feed` when not given). Stored in "
+                "NFC, cut to 255 bytes in UTF-8; a name that names no file is a 400.",
+            ),
         ],
         responses={201: FeedSerializer},
     )
@@ -183,7 +193,11 @@ class FeedViewSet(PartnerViewSet):
                 "marketplace_ids": request.query_params.getlist("marketplace_ids"),
                 "purge_and_replace": request.query_params.get("purge_and_replace", "false"),
             }
-            source, filename = raw, request.query_params.get("filename") or "feed"
+            source, filename = raw, request.query_params.get("filename", "feed")
+            try:
+                filename = clean_filename(filename)
+            except FilenameRefused as refusal:
+                raise serializers.ValidationError({"filename": [str(refusal)]}) from None
         else:
             fields = request.data
             source = request.FILES.get("file")
