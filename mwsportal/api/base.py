@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,7 +32,9 @@ IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 PAGE_PARAMETERS = [
     OpenApiParameter("cursor", str, description="The `next` link's cursor."),
     OpenApiParameter(
-        "page_size", int, description=f"1 to {MAX_PAGE_SIZE}, {PAGE_SIZE} by default."
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+        description=f"1 to {MAX_PAGE_SIZE}, {PAGE_SIZE} by default.",
     ),
 ]
 
@@ -88,6 +90,21 @@ def request_fingerprint(request: Request) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class FilterSerializer(serializers.Serializer):
+    """Query-string filters. A parameter given empty (``?since=``) is refused naming it: DRF
+    would skip an empty optional value, so the list would silently come back unfiltered."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        blank = {
+            name: ["Give a value, or leave the parameter out."]
+            for name in self.fields
+            if name in data and data.get(name) == ""
+        }
+        if blank:
+            raise exceptions.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
 class KeysetPage(Protocol):
     items: list[Any]
     next_before: int | None
@@ -127,6 +144,8 @@ def keyset_page(rows: QuerySet, before: int | None, size: int) -> tuple[list[Any
 
 
 class PartnerViewSet(viewsets.ViewSet):
+    # Whether the actions check a grant scope (403 when it is missing), for the schema.
+    needs_scope = True
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [ApiKeyRateThrottle]
