@@ -196,6 +196,8 @@ class IdempotentRequest(models.Model):
     path = models.CharField(max_length=500)
     # Blank on rows recorded before fingerprints were kept: those compare by path alone.
     fingerprint = models.CharField(max_length=64, blank=True, default="")
+    # The grant scopes the first request needed: a replay needs them still.
+    scopes = models.JSONField(default=list, blank=True)
     status = models.PositiveSmallIntegerField(null=True, blank=True)
     body = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -167,6 +167,7 @@ class PartnerViewSet(viewsets.ViewSet):
     def require(self, seller: Seller, scope: str) -> None:
         if scope not in seller.granted_scopes:
             raise ScopeMissing(scope)
+        self._scopes_used.add(scope)
 
     # ---- cursor pages
 
@@ -200,15 +201,16 @@ class PartnerViewSet(viewsets.ViewSet):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        # The scopes this request is checked for, kept with its answer for any replay.
+        self._scopes_used: set[str] = set()
         key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
         if request.method != "POST" or not key:
             return
         if len(key) > 255:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
-        if "seller_pk" in self.kwargs:
-            # A retry is no way past a grant the seller has since revoked: 404 as for any
-            # seller the partner cannot see.
-            self.get_seller()
+        # A retry is no way past a grant the seller has since revoked: 404 as for any seller
+        # the partner cannot see (and a 403 when the grant lost a scope the answer needed).
+        seller = self.get_seller() if "seller_pk" in self.kwargs else None
         fingerprint = request_fingerprint(request)
         keys = IdempotentRequest.objects.filter(partner=request.user, key=key)
         keys.filter(free_again(timezone.now())).delete()
@@ -218,10 +220,15 @@ class PartnerViewSet(viewsets.ViewSet):
                     partner=request.user, key=key, path=request.path, fingerprint=fingerprint
                 )
         except IntegrityError:
-            raise _Replay(self._replay(keys.first(), request, fingerprint)) from None
+            raise _Replay(self._replay(keys.first(), request, fingerprint, seller)) from None
 
     @staticmethod
-    def _replay(earlier: IdempotentRequest | None, request: Request, fingerprint: str) -> Response:
+    def _replay(
+        earlier: IdempotentRequest | None,
+        request: Request,
+        fingerprint: str,
+        seller: Seller | None,
+    ) -> Response:
         if earlier is not None and (
             earlier.path != request.path
             or (earlier.fingerprint and earlier.fingerprint != fingerprint)
@@ -245,6 +252,10 @@ class PartnerViewSet(viewsets.ViewSet):
                 status=409,
                 headers={"Retry-After": "1"},
             )
+        granted = seller.granted_scopes if seller is not None else ()
+        missing = [scope for scope in earlier.scopes if scope not in granted]
+        if missing:
+            raise ScopeMissing(missing[0])
         return Response(earlier.body, status=earlier.status, headers={"Idempotent-Replay": "true"})
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -268,7 +279,8 @@ class PartnerViewSet(viewsets.ViewSet):
             if 200 <= response.status_code < 300:
                 record.status = response.status_code
                 record.body = response.data
-                record.save(update_fields=["status", "body"])
+                record.scopes = sorted(self._scopes_used)
+                record.save(update_fields=["status", "body", "scopes"])
             else:
                 # Refusals are not remembered: the partner may fix the request and retry.
                 record.delete()

@@ -56,6 +56,21 @@ def test_a_replay_after_the_grant_was_revoked_is_a_404(seller, partner_client):
     assert "Idempotent-Replay" not in again
 
 
+def test_a_replay_after_the_grant_lost_the_scope_is_a_403(seller, partner_client):
+    partner, client = partner_client
+    _grant(seller, partner, *Grant.Scope.values)
+    url = f"/api/v1/sellers/{seller.pk}/report-requests/"
+    first = client.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert first.status_code == 201
+    _grant(seller, partner, "read_reports")
+
+    again = client.post(url, {"report_type": LISTINGS}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+
+    assert again.status_code == 403
+    assert again.json()["error"]["scope"] == "request_reports"
+    assert "Idempotent-Replay" not in again
+
+
 @pytest.mark.parametrize(
     "second",
     [
