@@ -220,7 +220,16 @@ class FeedViewSet(PartnerViewSet):
             fields = request.data
             source = request.FILES.get("file")
             if source is None:
-                raise serializers.ValidationError({"file": ["Send the feed file."]})
+                # Django drops a part whose file name names no file ("..", "a/"), so such a
+                # file arrives as no file at all.
+                raise serializers.ValidationError(
+                    {
+                        "file": [
+                            "Send the feed file as the part named file, with a file name that "
+                            "names a file (not empty, “.” or “..”, nor ending in “/”)."
+                        ]
+                    }
+                )
             filename = source.name
         data = FeedCreateSerializer(data=fields)
         data.is_valid(raise_exception=True)

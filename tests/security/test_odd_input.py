@@ -148,6 +148,30 @@ def test_a_raw_upload_name_that_names_no_file_is_a_filename_error(api, seller, n
     assert not FeedSubmission.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["..", "a/", "."])
+def test_a_multipart_file_whose_name_names_no_file_is_a_file_error(api, seller, name):
+    body = (
+        b'--BB\r\nContent-Disposition: form-data; name="feed_type"\r\n\r\n'
+        + INVENTORY.encode()
+        + b'\r\n--BB\r\nContent-Disposition: form-data; name="file"; filename="'
+        + name.encode()
+        + b'"\r\nContent-Type: text/xml\r\n\r\n'
+        + FEED_BODY
+        + b"\r\n--BB--\r\n"
+    )
+    response = api.generic(
+        "POST",
+        f"/api/v1/sellers/{seller.pk}/feeds/",
+        body,
+        content_type="multipart/form-data; boundary=BB",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["field"] == "file"
+    assert "names a file" in error["message"]
+    assert not FeedSubmission.objects.exists()
+
+
 def test_a_name_with_nothing_safe_for_storage_is_still_stored(api, seller):
     response = api.generic(
         "POST",
