@@ -24,7 +24,7 @@ from django.http import HttpRequest
 
 MAX_FILENAME_BYTES = 255
 # A longer "extension" is part of the name: shortening keeps the end of a name only when it is
-# a real extension, and a temporary file's name (which carries it) stays short.
+# a real extension.
 MAX_EXTENSION_BYTES = 16
 _SEPARATORS = re.compile(r"[/\\]")
 
