@@ -19,13 +19,22 @@ from rest_framework.response import Response
 from feeds import services
 from feeds.checks import FeedRefused
 from feeds.models import FeedMessageResult, FeedSubmission
-from feeds.uploads import LimitedFeedUploadHandler, limit_message
-from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
+from feeds.uploads import (
+    FilenameRefused,
+    LimitedFeedUploadHandler,
+    clean_filename,
+    limit_message,
+)
+from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, keyset_page
 from mwsportal.api.errors import Conflict
+from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.operations import FEED_TYPES
 from sellers.models import Grant
 
 SCOPE = Grant.Scope.SUBMIT_FEEDS
+# What a processing report is served as: the content type Amazon sent it with (the sandbox
+# and MWS send these), or octet-stream when Amazon named none.
+PROCESSING_REPORT_TYPES = ("text/xml", "text/plain", "application/octet-stream")
 COPY_CHUNK = 1024 * 1024
 
 
@@ -99,7 +108,7 @@ class FeedCreateSerializer(serializers.Serializer):
     )
 
 
-class FeedFilterSerializer(serializers.Serializer):
+class FeedFilterSerializer(FilterSerializer):
     state = serializers.ChoiceField(choices=FeedSubmission.State.choices, required=False)
     feed_type = serializers.ChoiceField(choices=list(FEED_TYPES), required=False)
     since = serializers.DateTimeField(required=False, help_text="Created at or after.")
@@ -142,9 +151,14 @@ class FeedViewSet(PartnerViewSet):
         )
 
     @extend_schema(
-        parameters=[*PAGE_PARAMETERS, FeedFilterSerializer], responses=FeedSerializer(many=True)
+        parameters=[*PAGE_PARAMETERS, FeedFilterSerializer], responses=page_of(FeedSerializer)
     )
     def list(self, request: Request, seller_pk: int) -> Response:
+        """List the seller's feeds.
+
+        Newest first, a cursor page at a time, optionally filtered by state, feed type and
+        creation time. Needs the `submit_feeds` scope.
+        """
         seller = self.get_seller()
         self.require(seller, SCOPE)
         filters = FeedFilterSerializer(data=request.query_params)
@@ -164,11 +178,25 @@ class FeedViewSet(PartnerViewSet):
             OpenApiParameter(
                 "marketplace_ids", str, many=True, description="Raw body: the marketplaces."
             ),
-            OpenApiParameter("filename", str, description="Raw body: the file's name."),
+            OpenApiParameter(
+                "filename",
+                str,
+                description="Raw body: the file's name (`feed` when not given). Stored in "
+                "NFC, cut to 255 bytes in UTF-8; a name that names no file is a 400.",
+            ),
         ],
         responses={201: FeedSerializer},
     )
     def create(self, request: Request, seller_pk: int) -> Response:
+        """Submit a feed file.
+
+        Send the file as a multipart upload (`file`, with `feed_type` and `marketplace_ids`
+        as form fields) or as the raw body (with `feed_type`, `marketplace_ids` and
+        `filename` in the query string). The file is checked before it is stored: a refusal
+        names the line and column. It is sent to Amazon as soon as the seller's quota
+        allows. Over `FEED_UPLOAD_MAX_BYTES` the answer is a 413. Needs the `submit_feeds`
+        scope.
+        """
         seller = self.get_seller()
         self.require(seller, SCOPE)
         # Reading the body runs the upload handler, which notes a file over the size limit.
@@ -183,12 +211,25 @@ class FeedViewSet(PartnerViewSet):
                 "marketplace_ids": request.query_params.getlist("marketplace_ids"),
                 "purge_and_replace": request.query_params.get("purge_and_replace", "false"),
             }
-            source, filename = raw, request.query_params.get("filename") or "feed"
+            source, filename = raw, request.query_params.get("filename", "feed")
+            try:
+                filename = clean_filename(filename)
+            except FilenameRefused as refusal:
+                raise serializers.ValidationError({"filename": [str(refusal)]}) from None
         else:
             fields = request.data
             source = request.FILES.get("file")
             if source is None:
-                raise serializers.ValidationError({"file": ["Send the feed file."]})
+                # Django drops a part whose file name names no file ("..", "a/"), so such a
+                # file arrives as no file at all.
+                raise serializers.ValidationError(
+                    {
+                        "file": [
+                            "Send the feed file as the part named file, with a file name that "
+                            "names a file (not empty, “.” or “..”, nor ending in “/”)."
+                        ]
+                    }
+                )
             filename = source.name
         data = FeedCreateSerializer(data=fields)
         data.is_valid(raise_exception=True)
@@ -207,13 +248,28 @@ class FeedViewSet(PartnerViewSet):
 
     @extend_schema(responses=FeedSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Read one feed.
+
+        Its state in the portal and at Amazon, and the processing summary once Amazon has
+        processed it. Needs the `submit_feeds` scope.
+        """
         seller = self.get_seller()
         self.require(seller, SCOPE)
         return Response(FeedSerializer(self._object(seller, pk)).data)
 
-    @extend_schema(parameters=PAGE_PARAMETERS, responses=FeedResultSerializer)
+    @extend_schema(
+        parameters=PAGE_PARAMETERS,
+        responses={
+            200: FeedResultSerializer,
+            **conflict("The processing report is not read yet."),
+        },
+    )
     def result(self, request: Request, seller_pk: int, pk: int) -> Response:
-        """The processing summary and, page by page, each message with an error or warning."""
+        """Read a feed's processing result.
+
+        The processing summary and, a cursor page at a time, each message with an error or
+        warning. A 409 until the processing report is read. Needs the `submit_feeds` scope.
+        """
         seller = self.get_seller()
         self.require(seller, SCOPE)
         feed = self._object(seller, pk)
@@ -225,8 +281,20 @@ class FeedViewSet(PartnerViewSet):
         response.data = {"feed": FeedSerializer(feed).data, **response.data}
         return response
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            **download(*PROCESSING_REPORT_TYPES),
+            **conflict("The processing report is not downloaded yet."),
+        }
+    )
     def result_download(self, request: Request, seller_pk: int, pk: int) -> FileResponse:
+        """Download a feed's processing report.
+
+        Amazon's processing report as downloaded, streamed: `text/xml` for XML feeds,
+        `text/plain` (with the charset Amazon named) for flat files, `application/octet-stream`
+        when Amazon named no type. A 409 until it is downloaded. Needs the `submit_feeds`
+        scope.
+        """
         seller = self.get_seller()
         self.require(seller, SCOPE)
         feed = self._object(seller, pk)
@@ -246,6 +314,11 @@ class FeedViewSet(PartnerViewSet):
 
     @extend_schema(request=None, responses={202: FeedSerializer})
     def cancel(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Cancel a feed.
+
+        A feed not sent yet is withdrawn; one Amazon has not started processing is cancelled
+        there. A 409 once it is too late. Needs the `submit_feeds` scope.
+        """
         seller = self.get_seller()
         self.require(seller, SCOPE)
         feed = self._object(seller, pk)

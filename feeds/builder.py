@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -28,6 +29,9 @@ CURRENCIES = ("USD", "GBP", "EUR", "JPY", "CAD", "CNY", "INR", "MXN")
 MAX_SKU_LENGTH = 40
 # MWS's guidance: no more than about 30,000 records per feed.
 MAX_ROWS = 30_000
+# What XML 1.0 cannot carry (C0 controls other than tab, line feed and carriage return,
+# surrogates, U+FFFE and U+FFFF): lxml refuses to write it, and MWS could not read it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _HEADER_WORDS = frozenset({"sku", "seller-sku", "seller_sku", "quantity", "price", "currency"})
 
 
@@ -61,6 +65,7 @@ def parse_rows(text: str, kind: Kind) -> list[Row]:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise RowsRefused(["The table is empty: give one SKU per line."])
+    _refuse_characters(lines)
     dialect = _dialect(lines[0])
     reader = csv.reader(io.StringIO("\n".join(lines)), dialect)
     rows: list[Row] = []
@@ -92,6 +97,19 @@ def parse_rows(text: str, kind: Kind) -> list[Row]:
     if problems:
         raise RowsRefused(problems)
     return rows
+
+
+def _refuse_characters(lines: list[str]) -> None:
+    """Lines with a character no feed can carry, each named with its code point (the csv
+    module would stop at a NUL and lxml at any of them, without a line number)."""
+    problems = [
+        f"Line {number}: the character U+{ord(found.group()):04X} cannot be sent in a feed; "
+        "remove it"
+        for number, line in enumerate(lines, start=1)
+        if (found := _NOT_XML.search(line))
+    ]
+    if problems:
+        raise RowsRefused(problems[:20])
 
 
 def _dialect(first_line: str) -> type[csv.Dialect]:

@@ -119,6 +119,8 @@ def check_xml(source: BinaryIO, message_type: str | None) -> CheckedFeed:
     """An AmazonEnvelope whose MessageType is ``message_type`` (any, when None), with messages
     that each carry a unique MessageID and the body element the type names."""
     state = _EnvelopeState(message_type)
+    # The thread's libxml2 error log keeps earlier documents' errors; read only this one's.
+    etree.clear_error_log()
     try:
         root = _check_root(source)
         source.seek(0)
@@ -127,6 +129,9 @@ def check_xml(source: BinaryIO, message_type: str | None) -> CheckedFeed:
         ):
             state.end(element)
     except etree.XMLSyntaxError as exc:
+        undeclared = _undeclared_entity(exc)
+        if undeclared is not None:
+            raise undeclared from None
         line, column = exc.position if exc.position else (exc.lineno, None)
         if not line:
             raise FeedRefused("The file is empty") from None
@@ -135,6 +140,22 @@ def check_xml(source: BinaryIO, message_type: str | None) -> CheckedFeed:
         raise FeedRefused(f"Not well-formed XML: {problem}", line, column) from None
     state.finish(root.sourceline)
     return CheckedFeed(messages=state.messages)
+
+
+def _undeclared_entity(exc: etree.XMLSyntaxError) -> FeedRefused | None:
+    """The refusal of an entity reference no DTD declares (``&nbsp;``). With entity
+    resolution off, libxml2 ends such a parse with "no element found" at line 0; the cause
+    and its place are only in the error log."""
+    for entry in exc.error_log:
+        if entry.type_name == "ERR_UNDECLARED_ENTITY":
+            problem = _POSITION_SUFFIX.sub("", entry.message).rstrip()
+            return FeedRefused(
+                f"The file uses an undeclared entity ({problem}). A feed can use only &amp; "
+                "&lt; &gt; &quot; &apos; and numeric references such as &#160;",
+                entry.line,
+                entry.column,
+            )
+    return None
 
 
 def _check_root(source: BinaryIO) -> etree._Element:

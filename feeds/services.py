@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -37,6 +38,7 @@ from feeds import builder
 from feeds.checks import FeedRefused, check_feed, region_charset
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
+from feeds.uploads import FilenameRefused, clean_filename
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
@@ -131,6 +133,10 @@ def upload_feed(
     user: AbstractBaseUser | None = None,
 ) -> FeedSubmission:
     """Check an uploaded file, store it with its MD5 and queue it for SubmitFeed."""
+    try:
+        filename = clean_filename(filename)
+    except FilenameRefused as refusal:
+        raise FeedRefused(str(refusal)) from None
     check_options(seller, feed_type, marketplace_ids, purge_and_replace)
     checked = check_feed(source, feed_type, seller.region)
     feed = _store(
@@ -197,7 +203,11 @@ def _store(
     """Write the file to storage and a row pointing at it; nothing is sent yet."""
     source.seek(0)
     md5 = content_md5(source)
-    safe_name = get_valid_filename(posixpath.basename(filename)) or "feed"
+    try:
+        safe_name = get_valid_filename(filename)
+    except SuspiciousFileOperation:
+        # Nothing of the name is safe in a storage path ("???"); the row keeps it as given.
+        safe_name = "feed"
     name = default_storage.save(
         f"feeds/{seller.pk}/{uuid.uuid4().hex}/{safe_name}", File(source, name=safe_name)
     )
@@ -210,7 +220,7 @@ def _store(
         purge_and_replace=purge_and_replace,
         source=origin,
         file=name,
-        filename=filename[:255],
+        filename=filename,
         content_md5=md5,
         size=size,
         record_count=record_count,

@@ -410,7 +410,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "mwsportal.api.errors.handle_exception",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mwsportal.api.schema.PartnerAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 # How often due webhook deliveries are handed to workers.

@@ -11,18 +11,14 @@ from typing import Any
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import (
-    PAGE_PARAMETERS,
-    PartnerViewSet,
-    keyset_page,
-)
+from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, keyset_page
 from mwsportal.api.errors import Conflict
+from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import REQUESTABLE_REPORT_TYPES
 from reports import services
@@ -40,6 +36,13 @@ from reports.reading import ColumnType
 from reports.rows import COUNT_CAP, RowQueryError, Rows
 from sellers.models import Grant
 
+# What a report file is served as: the type Amazon named, else by the report's format.
+REPORT_MEDIA_TYPES = (
+    "text/tab-separated-values",
+    "text/plain",
+    "text/xml",
+    "application/octet-stream",
+)
 READ = Grant.Scope.READ_REPORTS
 WRITE = Grant.Scope.REQUEST_REPORTS
 NOT_CALLABLE = "The seller's authorization was removed; nothing can be asked of Amazon for it."
@@ -60,7 +63,8 @@ def form_errors(form: Any, renames: dict[str, str] | None = None) -> serializers
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    request = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Null for a report nobody here requested (scheduled, or Amazon's own).
+    request = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     report_type_name = serializers.CharField(read_only=True)
     downloadable = serializers.BooleanField(source="is_stored", read_only=True)
 
@@ -112,7 +116,7 @@ class ReportRequestSerializer(serializers.ModelSerializer):
             "report",
         ]
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_report(self, report_request: ReportRequest) -> int | None:
         try:
             return report_request.report.pk
@@ -143,14 +147,14 @@ class ReportRequestCreateSerializer(serializers.Serializer):
         return form.service_arguments()
 
 
-class ReportRequestFilterSerializer(serializers.Serializer):
+class ReportRequestFilterSerializer(FilterSerializer):
     status = serializers.ChoiceField(choices=ReportRequest.Status.choices, required=False)
     report_type = serializers.ChoiceField(choices=REPORT_TYPE_CHOICES, required=False)
     since = serializers.DateTimeField(required=False, help_text="Created at or after.")
     until = serializers.DateTimeField(required=False, help_text="Created at or before.")
 
 
-class ReportFilterSerializer(serializers.Serializer):
+class ReportFilterSerializer(FilterSerializer):
     report_type = serializers.ChoiceField(choices=REPORT_TYPE_CHOICES, required=False)
     state = serializers.ChoiceField(choices=Report.State.choices, required=False)
     since = serializers.DateTimeField(required=False, help_text="Found at or after.")
@@ -212,9 +216,14 @@ class ReportRequestViewSet(PartnerViewSet):
 
     @extend_schema(
         parameters=[*PAGE_PARAMETERS, ReportRequestFilterSerializer],
-        responses=ReportRequestSerializer(many=True),
+        responses=page_of(ReportRequestSerializer),
     )
     def list(self, request: Request, seller_pk: int) -> Response:
+        """List the seller's report requests.
+
+        Newest first, a cursor page at a time, optionally filtered by status, report type
+        and creation time. Needs the `read_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, READ)
         filters = _filters(ReportRequestFilterSerializer, request)
@@ -224,6 +233,11 @@ class ReportRequestViewSet(PartnerViewSet):
 
     @extend_schema(request=ReportRequestCreateSerializer, responses={201: ReportRequestSerializer})
     def create(self, request: Request, seller_pk: int) -> Response:
+        """Request a report.
+
+        Queued at once and sent to Amazon as the seller's quota allows; follow it with the
+        request's `status`, or a `report.done` webhook. Needs the `request_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, WRITE)
         data = ReportRequestCreateSerializer(data=request.data, context={"seller": seller})
@@ -242,12 +256,22 @@ class ReportRequestViewSet(PartnerViewSet):
 
     @extend_schema(responses=ReportRequestSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Read one report request.
+
+        Its status here and at Amazon, and `report`, the id of its report once there is one
+        (null before). Needs the `read_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, READ)
         return Response(ReportRequestSerializer(self._object(seller, pk)).data)
 
     @extend_schema(request=None, responses={202: ReportRequestSerializer})
     def cancel(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Cancel a report request.
+
+        Only a queued or submitted request Amazon has not started on; otherwise a 409.
+        Needs the `request_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, WRITE)
         report_request = self._object(seller, pk)
@@ -269,9 +293,14 @@ class ReportViewSet(PartnerViewSet):
 
     @extend_schema(
         parameters=[*PAGE_PARAMETERS, ReportFilterSerializer],
-        responses=ReportSerializer(many=True),
+        responses=page_of(ReportSerializer),
     )
     def list(self, request: Request, seller_pk: int) -> Response:
+        """List the seller's reports.
+
+        Newest first, a cursor page at a time, optionally filtered by report type, state
+        and the time Amazon made them available. Needs the `read_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, READ)
         filters = _filters(ReportFilterSerializer, request)
@@ -281,12 +310,28 @@ class ReportViewSet(PartnerViewSet):
 
     @extend_schema(responses=ReportSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Read one report.
+
+        Its state, size, MD5 and content type; `downloadable` says whether the file is
+        stored. Needs the `read_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, READ)
         return Response(ReportSerializer(self._object(seller, pk)).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            **download(*REPORT_MEDIA_TYPES),
+            **conflict("This report is not downloaded yet."),
+        }
+    )
     def download(self, request: Request, seller_pk: int, pk: int) -> FileResponse:
+        """Download a report's file.
+
+        Streamed as Amazon sent it, MD5 verified, with the content type and charset Amazon
+        named (tab-separated text for flat files, XML for XML reports). A 409 until it is
+        stored. Needs the `read_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, READ)
         try:
@@ -311,8 +356,12 @@ class ScheduleViewSet(PartnerViewSet):
     def _object(self, seller: Any, pk: int) -> ReportSchedule:
         return get_object_or_404(ReportSchedule.objects.filter(seller=seller), pk=pk)
 
-    @extend_schema(parameters=PAGE_PARAMETERS, responses=ScheduleSerializer(many=True))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=page_of(ScheduleSerializer))
     def list(self, request: Request, seller_pk: int) -> Response:
+        """List the seller's report schedules.
+
+        A cursor page at a time. Needs the `read_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, READ)
         before, size = self.page_args()
@@ -329,7 +378,11 @@ class ScheduleViewSet(PartnerViewSet):
 
     @extend_schema(request=ScheduleWriteSerializer, responses={202: ScheduleSerializer})
     def create(self, request: Request, seller_pk: int) -> Response:
-        """Create or replace the schedule of a report type; Amazon confirms it shortly."""
+        """Schedule a report type.
+
+        Creates or replaces the schedule of a report type; Amazon confirms it shortly
+        (`pending_schedule` until then). Needs the `request_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, WRITE)
         data = ScheduleWriteSerializer(data=request.data)
@@ -339,12 +392,21 @@ class ScheduleViewSet(PartnerViewSet):
 
     @extend_schema(responses=ScheduleSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Read one report schedule.
+
+        Needs the `read_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, READ)
         return Response(ScheduleSerializer(self._object(seller, pk)).data)
 
     @extend_schema(request=ScheduleChangeSerializer, responses={202: ScheduleSerializer})
     def update(self, request: Request, seller_pk: int, pk: int) -> Response:
+        """Change a report schedule.
+
+        The report type stays; Amazon confirms the change shortly. Needs the
+        `request_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, WRITE)
         row = self._object(seller, pk)
@@ -355,7 +417,11 @@ class ScheduleViewSet(PartnerViewSet):
 
     @extend_schema(request=None, responses={202: ScheduleSerializer})
     def destroy(self, request: Request, seller_pk: int, pk: int) -> Response:
-        """Ask Amazon to delete the schedule; the row goes once Amazon confirms."""
+        """Delete a report schedule.
+
+        Asks Amazon to delete it; the schedule goes once Amazon confirms. Needs the
+        `request_reports` scope.
+        """
         seller = self.get_seller()
         self.require(seller, WRITE)
         try:
@@ -487,10 +553,20 @@ class SettlementDetailSerializer(SettlementSerializer):
 
 
 class ReportRowsViewSet(PartnerViewSet):
-    @extend_schema(parameters=ROW_PARAMETERS, responses=RowPageSerializer)
+    @extend_schema(
+        parameters=ROW_PARAMETERS,
+        responses={
+            200: RowPageSerializer,
+            **conflict("The report is not read into rows yet; try again in a moment."),
+        },
+    )
     def rows(self, request: Request, seller_pk: int, pk: int) -> Response:
-        """Every row of an ingested report, typed, with the same filters and sort as the
-        portal's table browser. 409 while the report is not read into rows yet."""
+        """The rows of a report, typed.
+
+        Every row of a stored report once the portal has read it, keyed by the report's own
+        column names, with the same filters and sort as the portal's table browser: amounts
+        as exact decimal strings, quantities as integers, dates in ISO 8601. 409 while the
+        report is not read into rows yet."""
         seller = self.get_seller()
         self.require(seller, READ)
         report = get_object_or_404(Report.objects.filter(seller=seller), pk=pk)
@@ -528,9 +604,12 @@ class SettlementViewSet(PartnerViewSet):
             seller=seller, report__data__state=IngestState.DONE
         ).order_by("-pk")
 
-    @extend_schema(parameters=PAGE_PARAMETERS, responses=SettlementSerializer(many=True))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=page_of(SettlementSerializer))
     def list(self, request: Request, seller_pk: int) -> Response:
-        """The seller's settlements, newest first, each with its reconciliation."""
+        """The seller's settlements.
+
+        Newest first, each with its deposit, the sum of its lines and whether they reconcile
+        (``reconciles``, ``difference``), and its sales, fees, refunds and other amounts."""
         seller = self.get_seller()
         self.require(seller, READ)
         before, size = self.page_args()
@@ -539,7 +618,10 @@ class SettlementViewSet(PartnerViewSet):
 
     @extend_schema(responses=SettlementDetailSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
-        """One settlement with its totals by transaction type, amount type and SKU."""
+        """One settlement.
+
+        Its reconciliation with totals by transaction type, by category (price, fee,
+        promotion, other) and amount type, and by SKU; amounts are exact decimal strings."""
         seller = self.get_seller()
         self.require(seller, READ)
         settlement = get_object_or_404(self._settlements(seller), pk=pk)

@@ -10,10 +10,11 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
+from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, keyset_page
+from mwsportal.api.schema import page_of
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.models import RequestLogEntry
-from sellers import webhooks
+from sellers import services, webhooks
 from sellers.models import Seller, SellerMarketplace, WebhookEndpoint
 
 
@@ -100,8 +101,15 @@ class RequestLogSerializer(serializers.ModelSerializer):
 
 
 class SellerViewSet(PartnerViewSet):
-    @extend_schema(responses=SellerSerializer(many=True), parameters=PAGE_PARAMETERS)
+    needs_scope = False
+
+    @extend_schema(responses=page_of(SellerSerializer), parameters=PAGE_PARAMETERS)
     def list(self, request: Request) -> Response:
+        """List the granted sellers.
+
+        The seller accounts that granted this partner access, with their marketplaces and
+        the scopes each granted, a cursor page at a time.
+        """
         before, size = self.page_args()
         rows = self.granted_sellers().prefetch_related("marketplaces")
         items, next_before = keyset_page(rows, before, size)
@@ -109,10 +117,15 @@ class SellerViewSet(PartnerViewSet):
 
     @extend_schema(responses=SellerDetailSerializer)
     def retrieve(self, request: Request, seller_pk: int) -> Response:
+        """Read one granted seller.
+
+        Its marketplaces, granted scopes and the current level of each MWS throttling
+        bucket in use. Any grant may read it.
+        """
         return Response(SellerDetailSerializer(self.get_seller()).data)
 
 
-class RequestLogFilterSerializer(serializers.Serializer):
+class RequestLogFilterSerializer(FilterSerializer):
     operation = serializers.CharField(required=False, help_text="One MWS operation only.")
     failed = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Only calls with an error."
@@ -122,17 +135,29 @@ class RequestLogFilterSerializer(serializers.Serializer):
 
 
 class RequestLogViewSet(PartnerViewSet):
+    needs_scope = False
+
     @extend_schema(
-        responses=RequestLogSerializer(many=True),
+        responses=page_of(RequestLogSerializer),
         parameters=[*PAGE_PARAMETERS, RequestLogFilterSerializer],
     )
     def list(self, request: Request, seller_pk: int) -> Response:
+        """List the seller's MWS calls.
+
+        Every HTTP attempt to MWS for the seller, newest first, with its outcome and quota
+        headers, optionally filtered by operation, outcome and time. Needs no scope of its
+        own: a grant sees only the calls its scopes cover (report calls with `read_reports`
+        or `request_reports`, feed calls with `submit_feeds`, the seller account's own calls
+        with any grant).
+        """
         seller = self.get_seller()
         filters = RequestLogFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         chosen = filters.validated_data
         before, size = self.page_args()
-        rows = gateway.request_log(seller, operation=chosen.get("operation"))
+        rows = services.partner_request_log(
+            seller, seller.granted_scopes, operation=chosen.get("operation")
+        )
         if chosen.get("failed") is not None:
             rows = rows.exclude(error_code="") if chosen["failed"] else rows.filter(error_code="")
         if "since" in chosen:
@@ -171,8 +196,12 @@ class WebhookViewSet(PartnerViewSet):
     def _object(self, pk: int) -> WebhookEndpoint:
         return get_object_or_404(WebhookEndpoint.objects.filter(partner=self.request.user), pk=pk)
 
-    @extend_schema(parameters=PAGE_PARAMETERS, responses=WebhookEndpointSerializer(many=True))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=page_of(WebhookEndpointSerializer))
     def list(self, request: Request) -> Response:
+        """List the partner's webhook endpoints.
+
+        A cursor page at a time; never their secrets.
+        """
         before, size = self.page_args()
         rows = WebhookEndpoint.objects.filter(partner=request.user)
         items, next_before = keyset_page(rows, before, size)
@@ -180,6 +209,11 @@ class WebhookViewSet(PartnerViewSet):
 
     @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookCreatedSerializer})
     def create(self, request: Request) -> Response:
+        """Register a webhook endpoint.
+
+        An HTTPS URL and the events it receives. The answer holds the endpoint's signing
+        secret, shown only this once.
+        """
         data = WebhookCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -191,9 +225,17 @@ class WebhookViewSet(PartnerViewSet):
 
     @extend_schema(responses=WebhookEndpointSerializer)
     def retrieve(self, request: Request, pk: int) -> Response:
+        """Read one webhook endpoint.
+
+        Never its secret.
+        """
         return Response(WebhookEndpointSerializer(self._object(pk)).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: int) -> Response:
+        """Remove a webhook endpoint.
+
+        No further events are sent to it.
+        """
         webhooks.remove_endpoint(self._object(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

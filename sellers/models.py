@@ -187,12 +187,17 @@ class Grant(models.Model):
 class IdempotentRequest(models.Model):
     """The answer to a POST that carried an ``Idempotency-Key``, replayed on a retry.
 
-    ``status`` is None while the first request is still running.
+    ``status`` is None while the first request is still running. ``fingerprint`` is the
+    SHA-256 of the method, path, query and canonical body: a retry must match it.
     """
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     path = models.CharField(max_length=500)
+    # Blank on rows recorded before fingerprints were kept: those compare by path alone.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
+    # The grant scopes the first request needed: a replay needs them still.
+    scopes = models.JSONField(default=list, blank=True)
     status = models.PositiveSmallIntegerField(null=True, blank=True)
     body = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

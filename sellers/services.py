@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -28,7 +29,7 @@ from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors as mws_errors
 from mwsportal.mws.client import has_more
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS
-from mwsportal.mws.operations import get_operation
+from mwsportal.mws.operations import OPERATIONS, get_operation
 from mwsportal.mws.results import ListMarketplaceParticipationsResult
 from sellers import webhooks
 from sellers.models import ApiKey, Grant, Partner, Seller, SellerMarketplace
@@ -577,3 +578,25 @@ def grant_partner(seller: Seller, partner: Partner, *, scopes: Iterable[str]) ->
 def revoke_grant(grant: Grant) -> None:
     logger.info("seller %s revoked partner %s", grant.seller_id, grant.partner_id)
     grant.delete()
+
+
+# A logged MWS call is activity of what its API section concerns, so a partner reads it only
+# with a scope that lets it see that: report calls with either report scope, feed calls with
+# the feed scope. The Sellers section's calls (marketplaces, service status) concern the seller
+# account itself, which every grant shows.
+LOG_SECTION_SCOPES: dict[str, frozenset[str]] = {
+    "Reports": frozenset({Grant.Scope.READ_REPORTS, Grant.Scope.REQUEST_REPORTS}),
+    "Feeds": frozenset({Grant.Scope.SUBMIT_FEEDS}),
+    "Sellers": frozenset(Grant.Scope.values),
+}
+
+
+def partner_request_log(
+    seller: Seller, scopes: Iterable[str], *, operation: str | None = None
+) -> QuerySet[RequestLogEntry]:
+    """The seller's request log as a partner with ``scopes`` may read it: only the calls of
+    operations a granted scope covers (an operation outside the catalog is never shown)."""
+    granted = set(scopes)
+    visible = [op.name for op in OPERATIONS.values() if granted & LOG_SECTION_SCOPES[op.section]]
+    rows = RequestLogEntry.objects.filter(seller=seller, operation__in=visible)
+    return rows.filter(operation=operation) if operation else rows

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -13,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -29,7 +32,9 @@ IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 PAGE_PARAMETERS = [
     OpenApiParameter("cursor", str, description="The `next` link's cursor."),
     OpenApiParameter(
-        "page_size", int, description=f"1 to {MAX_PAGE_SIZE}, {PAGE_SIZE} by default."
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+        description=f"1 to {MAX_PAGE_SIZE}, {PAGE_SIZE} by default.",
     ),
 ]
 
@@ -52,6 +57,52 @@ def purge_idempotency_keys(*, now: datetime | None = None) -> int:
     """Forget the keys no retry can use any more; returns how many."""
     deleted, _ = IdempotentRequest.objects.filter(free_again(now or timezone.now())).delete()
     return deleted
+
+
+def _canonical(value: Any) -> Any:
+    """The parsed body in a form that ignores what does not change the request: JSON key
+    order, multipart boundaries and field order. A file counts by its content's hash."""
+    if isinstance(value, MultiValueDict):
+        return {key: [_canonical(item) for item in value.getlist(key)] for key in value}
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if hasattr(value, "read") and hasattr(value, "seek"):
+        digest = hashlib.sha256()
+        value.seek(0)
+        while chunk := value.read(1024 * 1024):
+            digest.update(chunk)
+        value.seek(0)
+        return {"file_sha256": digest.hexdigest()}
+    return value
+
+
+def request_fingerprint(request: Request) -> str:
+    """SHA-256 of the method, path, query and canonical body: what a retry must repeat."""
+    canonical = {
+        "method": request.method,
+        "path": request.path,
+        "query": sorted(request.query_params.lists()),
+        "body": _canonical(request.data),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class FilterSerializer(serializers.Serializer):
+    """Query-string filters. A parameter given empty (``?since=``) is refused naming it: DRF
+    would skip an empty optional value, so the list would silently come back unfiltered."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        blank = {
+            name: ["Give a value, or leave the parameter out."]
+            for name in self.fields
+            if name in data and data.get(name) == ""
+        }
+        if blank:
+            raise exceptions.ValidationError(blank)
+        return super().to_internal_value(data)
 
 
 class KeysetPage(Protocol):
@@ -93,6 +144,8 @@ def keyset_page(rows: QuerySet, before: int | None, size: int) -> tuple[list[Any
 
 
 class PartnerViewSet(viewsets.ViewSet):
+    # Whether the actions check a grant scope (403 when it is missing), for the schema.
+    needs_scope = True
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [ApiKeyRateThrottle]
@@ -114,6 +167,7 @@ class PartnerViewSet(viewsets.ViewSet):
     def require(self, seller: Seller, scope: str) -> None:
         if scope not in seller.granted_scopes:
             raise ScopeMissing(scope)
+        self._scopes_used.add(scope)
 
     # ---- cursor pages
 
@@ -151,28 +205,43 @@ class PartnerViewSet(viewsets.ViewSet):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        # The scopes this request is checked for, kept with its answer for any replay.
+        self._scopes_used: set[str] = set()
         key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
         if request.method != "POST" or not key:
             return
         if len(key) > 255:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        # A retry is no way past a grant the seller has since revoked: 404 as for any seller
+        # the partner cannot see (and a 403 when the grant lost a scope the answer needed).
+        seller = self.get_seller() if "seller_pk" in self.kwargs else None
+        fingerprint = request_fingerprint(request)
         keys = IdempotentRequest.objects.filter(partner=request.user, key=key)
         keys.filter(free_again(timezone.now())).delete()
         try:
             with transaction.atomic():
                 self._idempotency = IdempotentRequest.objects.create(
-                    partner=request.user, key=key, path=request.path
+                    partner=request.user, key=key, path=request.path, fingerprint=fingerprint
                 )
         except IntegrityError:
-            raise _Replay(self._replay(keys.first(), request)) from None
+            raise _Replay(self._replay(keys.first(), request, fingerprint, seller)) from None
 
     @staticmethod
-    def _replay(earlier: IdempotentRequest | None, request: Request) -> Response:
-        if earlier is not None and earlier.path != request.path:
+    def _replay(
+        earlier: IdempotentRequest | None,
+        request: Request,
+        fingerprint: str,
+        seller: Seller | None,
+    ) -> Response:
+        if earlier is not None and (
+            earlier.path != request.path
+            or (earlier.fingerprint and earlier.fingerprint != fingerprint)
+        ):
             return Response(
                 error_body(
                     "idempotency_key_reused",
-                    "This Idempotency-Key was used for another request.",
+                    "This Idempotency-Key was used for another request (another method, path "
+                    "or body).",
                     {"Idempotency-Key": ["Use a new key for every distinct request."]},
                 ),
                 status=422,
@@ -187,6 +256,10 @@ class PartnerViewSet(viewsets.ViewSet):
                 status=409,
                 headers={"Retry-After": "1"},
             )
+        granted = seller.granted_scopes if seller is not None else ()
+        missing = [scope for scope in earlier.scopes if scope not in granted]
+        if missing:
+            raise ScopeMissing(missing[0])
         return Response(earlier.body, status=earlier.status, headers={"Idempotent-Replay": "true"})
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -210,7 +283,8 @@ class PartnerViewSet(viewsets.ViewSet):
             if 200 <= response.status_code < 300:
                 record.status = response.status_code
                 record.body = response.data
-                record.save(update_fields=["status", "body"])
+                record.scopes = sorted(self._scopes_used)
+                record.save(update_fields=["status", "body", "scopes"])
             else:
                 # Refusals are not remembered: the partner may fix the request and retry.
                 record.delete()
