@@ -288,7 +288,7 @@ class Rows:
         if more and found:
             last = found[-1]
             sort_value = last.get(_SORT) if query.sort is not None else None
-            next_cursor = _cursor(sort_value, last["line"])
+            next_cursor = encode_cursor(sort_value, last["line"])
         count, capped = self.count(query)
         return RowPage(
             self.columns,
@@ -336,7 +336,7 @@ class Rows:
             yield self._row(values)
 
 
-def _cursor(value: Any, line: int) -> str:
+def encode_cursor(value: Any, line: int) -> str:
     if isinstance(value, datetime):
         value = value.isoformat()
     elif isinstance(value, Decimal):
