@@ -964,6 +964,7 @@ class MWSClient:
             quota=quota,
             detail=body.detail,
             operation=op.name,
+            errors=body.errors,
         )
 
     def _note(self, tally: _Tally, response: requests.Response) -> None:

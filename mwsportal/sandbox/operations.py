@@ -162,7 +162,9 @@ _NEXT_TOKEN = Spec("NextToken")
 # --- XML pieces ---------------------------------------------------------------------------------
 
 
-def _request_info(request: ReportRequest) -> El:
+def _request_info(request: ReportRequest, *, with_report: bool = True) -> El:
+    """``with_report`` False leaves out GeneratedReportId, as CancelReportRequests did for a
+    request that was already ``_DONE_`` (recorded traffic)."""
     info = El("ReportRequestInfo")
     info.add("ReportType", request.report_type)
     info.add("ReportProcessingStatus", request.status)
@@ -175,7 +177,7 @@ def _request_info(request: ReportRequest) -> El:
     info.add("StartDate", mws_date(request.start))
     if request.completed is not None:
         info.add("CompletedDate", mws_date(request.completed))
-    if request.report_id is not None:
+    if with_report and request.report_id is not None:
         info.add("GeneratedReportId", request.report_id)
     return info
 
@@ -201,14 +203,25 @@ def _schedule_info(entry: Schedule, schedule: str | None = None) -> El:
     return info
 
 
-def _feed_info(feed: FeedSubmission) -> El:
+def _submitted_feed_info(feed: FeedSubmission) -> El:
+    """SubmitFeed's answer, in the order recorded for it (reference section 3.3)."""
     info = El("FeedSubmissionInfo")
     info.add("FeedSubmissionId", feed.submission_id)
     info.add("FeedType", feed.feed_type)
     info.add("SubmittedDate", mws_date(feed.submitted))
     info.add("FeedProcessingStatus", feed.status)
+    return info
+
+
+def _feed_info(feed: FeedSubmission) -> El:
+    """A listed or cancelled submission, in the order real answers of 2016-2020 used."""
+    info = El("FeedSubmissionInfo")
+    info.add("FeedProcessingStatus", feed.status)
+    info.add("FeedType", feed.feed_type)
+    info.add("FeedSubmissionId", feed.submission_id)
     if feed.started is not None:
         info.add("StartedProcessingDate", mws_date(feed.started))
+    info.add("SubmittedDate", mws_date(feed.submitted))
     if feed.completed is not None:
         info.add("CompletedProcessingDate", mws_date(feed.completed))
     return info
@@ -407,7 +420,7 @@ def cancel_report_requests(call: Call, values: dict[str, Any]) -> Result:
         call.book.cancel_report_request(request)
     matched.sort(key=_request_key, reverse=True)
     # "Information is returned only for the first 100 report requests cancelled."
-    infos = [_request_info(r) for r in matched[:100]]
+    infos = [_request_info(r, with_report=False) for r in matched[:100]]
     return Result(_counted("CancelReportRequestsResult", len(matched), infos))
 
 
@@ -572,7 +585,7 @@ def submit_feed(call: Call, values: dict[str, Any]) -> Result:
         call.now,
     )
     result = El("SubmitFeedResult")
-    result.children.append(_feed_info(feed))
+    result.children.append(_submitted_feed_info(feed))
     return Result(result, one_line=True)
 
 
