@@ -532,8 +532,10 @@ def test_purge_removes_only_entries_older_than_the_retention(seller, backend, mw
     with override_settings(MWS_REQUEST_LOG_RETENTION_DAYS=30):
         assert services.purge_request_log() == 1
     assert RequestLogEntry.objects.count() == 1
-    with override_settings(MWS_REQUEST_LOG_RETENTION_DAYS=7):
-        clock.advance(8 * 86400)
+    with override_settings(MWS_REQUEST_LOG_RETENTION_DAYS=45):
+        clock.advance(44 * 86400)
+        assert services.purge_request_log() == 0
+        clock.advance(2 * 86400)
         assert services.purge_request_log() == 1
     assert not RequestLogEntry.objects.exists()
     # Finished calls go with their log.
