@@ -148,7 +148,8 @@ def check_authorization(
     logged: list[RequestLogEntry] | None = None,
     waiting: bool = True,
 ) -> list[Participation]:
-    """The seller's marketplaces, read with ListMarketplaceParticipations (every page).
+    """The retail marketplaces the seller sells in, read with ListMarketplaceParticipations
+    (every page).
 
     The calls go through the gateway at once (``call_now``): they take tokens from the Seller
     ID's bucket and are written to the request log, for ``seller`` when it is stored already
@@ -209,7 +210,9 @@ def check_authorization(
         ) from None
     participations = _participations(pages)
     _require_region(region, participations)
-    return participations
+    # MWS also lists marketplaces an account only takes part in (IBA, Amazon Pay ...); the
+    # portal keeps the ones a seller can sell in, where reports and feeds make sense.
+    return [p for p in participations if p.region is not None]
 
 
 @sensitive_variables("auth_token")

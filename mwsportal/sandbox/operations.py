@@ -27,7 +27,11 @@ from mwsportal.sandbox.enums import (
     default_start_offset,
 )
 from mwsportal.sandbox.errors import FRONT, MWSError, invalid_value, validation_null
-from mwsportal.sandbox.marketplaces import MARKETPLACE_ID_LIST_IGNORED, MARKETPLACES
+from mwsportal.sandbox.marketplaces import (
+    MARKETPLACE_ID_LIST_IGNORED,
+    MARKETPLACES,
+    NON_RETAIL_MARKETPLACES,
+)
 from mwsportal.sandbox.paging import corrupted
 from mwsportal.sandbox.params import Spec, parse_params
 from mwsportal.sandbox.state import (
@@ -700,7 +704,7 @@ def _participations(call: Call, marketplace_ids: list[str], token: str | None) -
         row.add("HasSellerSuspendedListings", "Yes" if suspended else "No")
     marketplaces = result.add("ListMarketplaces")
     for marketplace_id in marketplace_ids:
-        known = MARKETPLACES[marketplace_id]
+        known = MARKETPLACES.get(marketplace_id) or NON_RETAIL_MARKETPLACES[marketplace_id]
         row = marketplaces.add("Marketplace")
         row.add("MarketplaceId", known.marketplace_id)
         row.add("DefaultCountryCode", known.country)
@@ -713,7 +717,7 @@ def _participations(call: Call, marketplace_ids: list[str], token: str | None) -
 
 def _participation_page(call: Call, start: int) -> Result:
     size = call.state.config.paging.participations_page_size
-    ids = list(call.seller.marketplaces)
+    ids = [*call.seller.marketplaces, *call.seller.non_retail_marketplaces]
     token = None
     if start + size < len(ids):
         token = call.state.tokens.issue(_scope(call, "participations"), {"start": start + size})

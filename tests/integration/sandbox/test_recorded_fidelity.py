@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from mwsportal.sandbox.config import ConfigError, load_config
+from tests.integration.sandbox.conftest import config
 from tests.integration.sandbox.signed_client import children, error, text, xml
 from tests.integration.sandbox.test_feeds import feed_info, inventory_feed, submit
 from tests.integration.sandbox.test_reports import _info, _request
@@ -75,3 +79,34 @@ def test_a_list_member_with_a_trailing_dot_is_refused(client):
     response = client.call("GetFeedSubmissionList", {"FeedSubmissionIdList.Id.": "1"})
     assert response.status_code == 400
     assert error(response).code == "InvalidParameterValue"
+
+
+def test_participations_can_list_a_non_retail_marketplace(make_sandbox, make_client):
+    raw = config()
+    raw["sellers"][0]["non_retail_marketplaces"] = ["A6W85IYQ5WB1C"]
+    client = make_client(make_sandbox(raw))
+    root = xml(client.call("ListMarketplaceParticipations"))
+    ids = [text(row, "MarketplaceId") for row in children(root, "Participation")]
+    assert ids[-1] == "A6W85IYQ5WB1C"
+    (iba,) = [m for m in children(root, "Marketplace") if text(m, "MarketplaceId") == ids[-1]]
+    assert (text(iba, "DomainName"), text(iba, "Name"), text(iba, "DefaultCurrencyCode")) == (
+        "iba.login.amazon.com",
+        "IBA",
+        "USD",
+    )
+    # Nothing can be requested for it.
+    refused = client.call(
+        "RequestReport",
+        {
+            "ReportType": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_",
+            "MarketplaceIdList.Id.1": "A6W85IYQ5WB1C",
+        },
+    )
+    assert refused.status_code == 400
+
+
+def test_an_unknown_non_retail_marketplace_is_a_config_error():
+    raw = config()
+    raw["sellers"][0]["non_retail_marketplaces"] = ["ATVPDKIKX0DER"]
+    with pytest.raises(ConfigError, match="unknown non-retail marketplace"):
+        load_config(raw)

@@ -68,6 +68,31 @@ def test_every_page_of_participations_is_read(settings, owner):
     assert "ListMarketplaceParticipationsByNextToken" in operations
 
 
+def test_only_marketplaces_the_seller_can_sell_in_are_kept(settings, owner):
+    config = sandbox_config()
+    (demo,) = [s for s in config["sellers"] if s["seller_id"] == "A1DEMOSELLER0001"]
+    demo["non_retail_marketplaces"] = ["A6W85IYQ5WB1C"]
+    with running_sandbox(config) as sandbox:
+        point_portal_at(settings, sandbox)
+        participations = services.check_authorization(
+            region="NA", seller_id="A1DEMOSELLER0001", auth_token=DEMO_TOKEN
+        )
+        seller = onboard(owner)
+        calls = sandbox.state.calls.rows()
+    # MWS listed IBA (iba.login.amazon.com) too, and the portal saw it.
+    assert {row["action"] for row in calls} == {"ListMarketplaceParticipations"}
+    assert {p.marketplace_id for p in participations} == {
+        "ATVPDKIKX0DER",
+        "A2EUQ1WTGCTBG2",
+        "A1AM78C64UM0Y8",
+    }
+    assert set(seller.marketplaces.values_list("marketplace_id", flat=True)) == {
+        "ATVPDKIKX0DER",
+        "A2EUQ1WTGCTBG2",
+        "A1AM78C64UM0Y8",
+    }
+
+
 def group_quota(seller: Seller):
     return {q.group: q for q in gateway.quota_status(seller)}["ListMarketplaceParticipations"]
 
