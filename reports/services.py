@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from mwsportal.gateway import services as gateway
-from mwsportal.gateway.handlers import CallOutcome, result_handler
+from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.mws.endpoints import REGIONS, sends_marketplace_id_list
 from mwsportal.mws.errors import ChecksumMismatchError
@@ -329,12 +329,15 @@ def open_report(report: Report) -> StoredFile:
 # ---- polling --------------------------------------------------------------------------------
 
 
-def poll_open_requests(seller: Seller, *, spread_over: timedelta | None = None) -> int:
+def poll_open_requests(
+    seller: Seller, *, spread_over: timedelta | None = None, paging_restarts: int = 0
+) -> int:
     """Ask MWS about every open request of ``seller``: one GetReportRequestList call per
     100 ids, however long the backlog. Returns the calls queued (or already pending).
 
     ``spread_over`` gives the calls a per-seller offset within that window (see
-    ``sync_report_list``)."""
+    ``sync_report_list``). ``paging_restarts``: how many times in a row this poll restarts
+    after a corrupted NextToken (see ``CallOutcome.paging_restart``)."""
     ids = list(
         ReportRequest.objects.filter(seller=seller, status__in=ReportRequest.POLLED_STATUSES)
         .exclude(mws_request_id="")
@@ -348,6 +351,7 @@ def poll_open_requests(seller: Seller, *, spread_over: timedelta | None = None) 
             "GetReportRequestList",
             {"ReportRequestIdList": batch, "MaxCount": MAX_IDS},
             handler="reports.requests_polled",
+            context=paging_context(paging_restarts),
             # A tick finding the previous poll still queued leaves it be.
             dedupe_key=f"reports.poll:{number}",
             spread_over=spread_over,
@@ -373,9 +377,12 @@ def poll_all_sellers() -> int:
 
 @result_handler("reports.requests_polled")
 def on_requests_polled(outcome: CallOutcome) -> None:
-    if not outcome.succeeded:
-        return  # the next tick asks again
     seller = outcome.call.seller
+    if not outcome.succeeded:
+        restart = outcome.paging_restart()
+        if restart is not None:
+            poll_open_requests(seller, paging_restarts=restart)
+        return  # otherwise the next tick asks again
     page = outcome.result
     for info in page.report_request_info:
         _update_from_info(seller, info)
@@ -385,6 +392,7 @@ def on_requests_polled(outcome: CallOutcome) -> None:
             "GetReportRequestListByNextToken",
             {"NextToken": page.next_token},
             handler="reports.requests_polled",
+            context=outcome.context,
         )
 
 
@@ -442,18 +450,22 @@ def flag_stuck_requests(*, now: datetime | None = None) -> int:
 # ---- reports nobody requested ---------------------------------------------------------------
 
 
-def sync_report_list(seller: Seller, *, spread_over: timedelta | None = None) -> MWSCall:
+def sync_report_list(
+    seller: Seller, *, spread_over: timedelta | None = None, paging_restarts: int = 0
+) -> MWSCall:
     """Look for reports Amazon made available (scheduled, settlement, feed summaries) that the
     portal has not downloaded: GetReportList with Acknowledged=false, every page.
 
     ``spread_over`` gives the call a per-seller offset within that window, so a periodic sync
-    of many sellers does not send all their calls at the same moment.
+    of many sellers does not send all their calls at the same moment. ``paging_restarts``: as
+    for ``poll_open_requests``.
     """
     return gateway.request_call(
         seller,
         "GetReportList",
         {"Acknowledged": False, "MaxCount": MAX_IDS},
         handler="reports.report_list_synced",
+        context=paging_context(paging_restarts),
         dedupe_key="reports.sync",
         spread_over=spread_over,
     )
@@ -471,9 +483,12 @@ def sync_all_sellers() -> int:
 
 @result_handler("reports.report_list_synced")
 def on_report_list_synced(outcome: CallOutcome) -> None:
-    if not outcome.succeeded:
-        return
     seller = outcome.call.seller
+    if not outcome.succeeded:
+        restart = outcome.paging_restart()
+        if restart is not None:
+            sync_report_list(seller, paging_restarts=restart)
+        return
     page = outcome.result
     for info in page.report_info:
         _track_listed_report(seller, info)
@@ -483,6 +498,7 @@ def on_report_list_synced(outcome: CallOutcome) -> None:
             "GetReportListByNextToken",
             {"NextToken": page.next_token},
             handler="reports.report_list_synced",
+            context=outcome.context,
         )
     else:
         SellerReportSettings.objects.update_or_create(

@@ -24,6 +24,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from mwsportal.developer import developer_account
 from mwsportal.gateway.direct import INTERACTIVE_MAX_WAIT_SECONDS, BucketBusy, call_now
+from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors as mws_errors
 from mwsportal.mws.client import has_more
@@ -236,15 +237,28 @@ def _participation_pages(
         "retries": 1 if waiting else 0,
     }
     op = get_operation(PARTICIPATIONS)
-    pages = [call_now(op.name, **common).result]
-    while has_more(op.paging, pages[-1]):
-        if len(pages) >= MAX_PARTICIPATION_PAGES:
-            raise mws_errors.InvalidResponseError(
-                f"{op.name} had more than {MAX_PARTICIPATION_PAGES} pages", operation=op.name
-            )
-        token = pages[-1].next_token
-        pages.append(call_now(op.next_token_operation, {"NextToken": token}, **common).result)
-    return pages
+    restarts = 0
+    while True:
+        pages = [call_now(op.name, **common).result]
+        try:
+            while has_more(op.paging, pages[-1]):
+                if len(pages) >= MAX_PARTICIPATION_PAGES:
+                    raise mws_errors.InvalidResponseError(
+                        f"{op.name} had more than {MAX_PARTICIPATION_PAGES} pages",
+                        operation=op.name,
+                    )
+                token = pages[-1].next_token
+                pages.append(
+                    call_now(op.next_token_operation, {"NextToken": token}, **common).result
+                )
+        except mws_errors.NextTokenCorruptedError:
+            # The guide: call the original operation again. A token refused every time
+            # fails the check like any other unexpected error.
+            if restarts >= MAX_PAGING_RESTARTS:
+                raise
+            restarts += 1
+            continue
+        return pages
 
 
 def _participations(pages: Iterable[ListMarketplaceParticipationsResult]) -> list[Participation]:
