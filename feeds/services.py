@@ -41,7 +41,7 @@ from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handl
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.services import SellerNotCallable, cancel_call, request_call
 from mwsportal.mws.checksums import content_md5
-from mwsportal.mws.errors import NotReadyError
+from mwsportal.mws.errors import FeedChangedError, NotReadyError
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
 from mwsportal.mws.results import FeedSubmissionInfo
 from sellers import webhooks
@@ -280,7 +280,8 @@ def send_next(seller_id: int, feed_type: str) -> FeedSubmission | None:
 
 
 def _request_submit(feed: FeedSubmission) -> None:
-    params: dict[str, Any] = {"FeedType": feed.feed_type}
+    # The MD5 taken at upload: a file changed in storage since then is not sent.
+    params: dict[str, Any] = {"FeedType": feed.feed_type, "ContentMD5Value": feed.content_md5}
     if feed.marketplace_ids:
         params["MarketplaceIdList"] = list(feed.marketplace_ids)
     if feed.purge_and_replace:
@@ -322,7 +323,14 @@ def on_submitted(outcome: CallOutcome) -> None:
         return
     else:
         feed.state = State.FAILED
-        feed.state_message = _error_text(outcome, "Amazon did not accept the feed")
+        if isinstance(outcome.error, FeedChangedError):
+            feed.state_message = (
+                "Not sent: the stored feed file no longer matches the MD5 taken when it was "
+                "uploaded (it changed or was corrupted in storage), so nothing reached Amazon. "
+                "Upload the feed again."
+            )
+        else:
+            feed.state_message = _error_text(outcome, "Amazon did not accept the feed")
         feed.save()
         _notify_done(feed)
     send_next(feed.seller_id, feed.feed_type)

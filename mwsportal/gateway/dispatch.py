@@ -221,6 +221,7 @@ def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
                     amazon_order_id=params.get("AmazonOrderId"),
                     document_type=params.get("DocumentType"),
                     region=seller.region,
+                    content_md5=params["ContentMD5Value"],
                 )
             return Attempted(records, result=response)
         response = client.call(op.name, **common, region=seller.region, params=params)

@@ -18,6 +18,7 @@ NextTokenCorruptedError    Restart paging from the original operation.
 ServerError                500 InternalError (retried by the default policy).
 ServiceUnavailableError    503 that is an outage, not throttling (retried).
 ChecksumMismatchError      A download's Content-MD5 missing or wrong, or MWS's own feed check.
+FeedChangedError           A feed file that no longer matches its stored MD5: never sent.
 TransportError             Timeouts, resets, bodies that are not MWS XML (retried).
 RequestExpiredError        Timestamp too far from MWS's clock (one re-sync, one retry).
 =========================  ==============================================================
@@ -193,6 +194,12 @@ class ChecksumMismatchError(MWSError):
         self.actual = actual
         self.bytes_written = bytes_written
         super().__init__(message, **fields)
+
+
+class FeedChangedError(ChecksumMismatchError):
+    """The feed file does not match the Content-MD5 it was stored with (changed or corrupted in
+    storage). Found before the request is sent, or while it streams, in which case the body is
+    cut off before its last block, so MWS never receives a complete feed."""
 
 
 class TransportError(MWSError):

@@ -62,7 +62,11 @@ def test_an_upload_is_stored_then_submit_feed_asked_for_with_its_file(seller):
     assert feed.state == State.SENDING
     (call,) = calls("SubmitFeed")
     assert call.upload == feed.file
-    assert call.params == {"FeedType": INVENTORY, "MarketplaceIdList": ["ATVPDKIKX0DER"]}
+    assert call.params == {
+        "FeedType": INVENTORY,
+        "ContentMD5Value": feed.content_md5,
+        "MarketplaceIdList": ["ATVPDKIKX0DER"],
+    }
     assert call.context == {"feed": feed.pk}
 
 
