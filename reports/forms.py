@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import (
+    REPORT_OPTIONS,
     REPORT_TYPES,
     REQUESTABLE_REPORT_TYPES,
     SCHEDULES,
@@ -18,7 +19,7 @@ from mwsportal.mws.operations import (
 )
 from mwsportal.mws.params import encode_params
 from reports.models import Report, ReportRequest
-from reports.services import takes_marketplaces
+from reports.services import clean_report_options, takes_marketplaces
 from sellers.models import Seller
 
 
@@ -38,14 +39,27 @@ def _end_of(day: Any) -> datetime | None:
     return datetime.combine(day, time.max.replace(microsecond=0), tzinfo=UTC) if day else None
 
 
+def _options_help(report_type: str) -> str:
+    options = REPORT_OPTIONS.get(report_type, ())
+    if not options:
+        return ""
+    listed = "; ".join(
+        f"{o.key}={'true|false' if o.kind == 'boolean' else o.example} ({o.description})"
+        for o in options
+    )
+    return f"Options: {listed}"
+
+
 def _described_choices() -> list[tuple[str, str]]:
     return [
         (
             value,
             format_html(
-                '<span class="choice-name">{}</span> <span class="help">{}</span>',
+                '<span class="choice-name">{}</span> <span class="help">{}</span>'
+                ' <span class="help report-options">{}</span>',
                 REPORT_TYPES[value].name,
                 REPORT_TYPES[value].description,
+                _options_help(value),
             ),
         )
         for value in REQUESTABLE_REPORT_TYPES
@@ -71,7 +85,8 @@ class RequestReportForm(forms.Form):
     report_options = forms.CharField(
         required=False,
         max_length=500,
-        help_text=get_operation("RequestReport").param("ReportOptions").description,
+        help_text="Only for reports that list options below their name: key=value;key=value "
+        "(e.g. ShowSalesChannel=true). Leave empty for the others.",
     )
 
     def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
@@ -97,9 +112,16 @@ class RequestReportForm(forms.Form):
         if self.errors:
             return data
         data["start"], data["end"] = start, min(end, now) if end else None
-        # The catalog's own checks (options syntax, lengths) as the gateway will apply them.
+        try:
+            data["report_options"] = clean_report_options(
+                data["report_type"], data.get("report_options", "")
+            )
+        except InvalidParameterError as error:
+            self.add_error("report_options", f"{error.rule[:1].upper()}{error.rule[1:]}.")
+            return data
+        # The catalog's own checks (lengths) as the gateway will apply them.
         params: dict[str, Any] = {"ReportType": data["report_type"]}
-        if data.get("report_options"):
+        if data["report_options"]:
             params["ReportOptions"] = data["report_options"]
         try:
             encode_params(get_operation("RequestReport"), params)

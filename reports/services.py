@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,12 +35,14 @@ from mwsportal.gateway import services as gateway
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.mws.endpoints import REGIONS, sends_marketplace_id_list
-from mwsportal.mws.errors import ChecksumMismatchError
+from mwsportal.mws.errors import ChecksumMismatchError, InvalidParameterError
 from mwsportal.mws.operations import (
     MAX_IDS,
+    REPORT_OPTIONS,
     REPORT_PROCESSING_STATUSES,
     REPORT_TYPES,
     SCHEDULES,
+    ReportOption,
 )
 from mwsportal.mws.results import ReportInfo, ReportRequestInfo
 from reports.models import Report, ReportRequest, ReportSchedule, SellerReportSettings
@@ -86,6 +89,55 @@ def takes_marketplaces(seller: Seller) -> bool:
     return sends_marketplace_id_list(REGIONS[seller.region])
 
 
+def clean_report_options(report_type: str, raw: str) -> str:
+    """``raw`` checked against the options ``report_type`` takes (``REPORT_OPTIONS``), in the
+    form MWS reads: ``key=value;key=value``, known keys only, each once, booleans as true or
+    false (written in lower case). Returns "" for no options; raises ``InvalidParameterError``
+    naming ``ReportOptions`` with a rule a seller can act on."""
+    text = raw.strip()
+    if not text:
+        return ""
+    known = {option.key: option for option in REPORT_OPTIONS.get(report_type, ())}
+    if not known:
+        raise _options_error("this report takes no options; leave the field empty")
+    takes = "; ".join(_describe_option(option) for option in known.values())
+    cleaned: dict[str, str] = {}
+    for part in text.split(";"):
+        key, equals, value = (piece.strip() for piece in part.partition("="))
+        if not part.strip():
+            raise _options_error(f"“{text}” has an empty entry between two ';'")
+        if not equals or not key or not value:
+            raise _options_error(f"“{part.strip()}” is not key=value; this report takes {takes}")
+        option = known.get(key)
+        if option is None:
+            raise _options_error(f"“{key}” is not an option of this report; it takes {takes}")
+        if key in cleaned:
+            raise _options_error(f"“{key}” is given twice")
+        cleaned[key] = _option_value(option, value)
+    return ";".join(f"{key}={value}" for key, value in cleaned.items())
+
+
+def _option_value(option: ReportOption, value: str) -> str:
+    if option.kind == "boolean":
+        if value.lower() not in ("true", "false"):
+            raise _options_error(f"{option.key} must be true or false, not “{value}”")
+        return value.lower()
+    if not re.fullmatch(option.pattern, value):
+        raise _options_error(
+            f"“{value}” is not a valid {option.key} (for example {option.example})"
+        )
+    return value
+
+
+def _describe_option(option: ReportOption) -> str:
+    value = "true|false" if option.kind == "boolean" else option.example
+    return f"{option.key}={value}"
+
+
+def _options_error(rule: str) -> InvalidParameterError:
+    return InvalidParameterError.local("ReportOptions", rule)
+
+
 def settings_for(seller: Seller) -> SellerReportSettings:
     report_settings, _ = SellerReportSettings.objects.get_or_create(seller=seller)
     return report_settings
@@ -116,6 +168,7 @@ def request_report(
     Bad parameters raise the client's ``InvalidParameterError`` and a seller whose
     authorization was removed raises ``SellerNotCallable``; nothing is kept then.
     """
+    report_options = clean_report_options(report_type, report_options)
     params: dict[str, Any] = {"ReportType": report_type}
     if start_date:
         params["StartDate"] = start_date

@@ -275,6 +275,56 @@ REQUESTABLE_REPORT_TYPES: tuple[str, ...] = tuple(
     value for value, info in REPORT_TYPES.items() if info.requestable
 )
 
+
+@dataclass(frozen=True)
+class ReportOption:
+    """One ``key=value`` a report type takes in RequestReport's ``ReportOptions``."""
+
+    key: str
+    # "boolean": true or false; "text": a value matching ``pattern``.
+    kind: Literal["boolean", "text"]
+    description: str
+    pattern: str = ""
+    example: str = ""
+
+
+_CUSTOM = ReportOption(
+    "custom", "boolean", "true: the columns chosen in Seller Central's custom listings report."
+)
+_SALES_CHANNEL = ReportOption(
+    "ShowSalesChannel", "boolean", "true: adds a sales-channel column to each order."
+)
+
+# The options each report type takes (Amazon's report type documentation); a report type not
+# listed takes none. Keys are case-sensitive, as MWS reads them.
+REPORT_OPTIONS: Mapping[str, tuple[ReportOption, ...]] = MappingProxyType(
+    {
+        "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_": (_CUSTOM,),
+        "_GET_MERCHANT_LISTINGS_DATA_": (_CUSTOM,),
+        "_GET_MERCHANT_LISTINGS_ALL_DATA_": (_CUSTOM,),
+        "_GET_MERCHANT_LISTINGS_INACTIVE_DATA_": (_CUSTOM,),
+        "_GET_FLAT_FILE_ORDERS_DATA_": (_SALES_CHANNEL,),
+        "_GET_ORDERS_DATA_": (_SALES_CHANNEL,),
+        "_GET_XML_BROWSE_TREE_DATA_": (
+            ReportOption(
+                "MarketplaceId",
+                "text",
+                "The marketplace whose browse tree is wanted.",
+                pattern=r"[A-Z0-9]{9,14}",
+                example="ATVPDKIKX0DER",
+            ),
+            ReportOption("RootNodesOnly", "boolean", "true: only the top-level nodes."),
+            ReportOption(
+                "BrowseNodeId",
+                "text",
+                "Only the tree under this node.",
+                pattern=r"[0-9]{1,20}",
+                example="1055398",
+            ),
+        ),
+    }
+)
+
 SCHEDULES: Mapping[str, ScheduleInfo] = MappingProxyType(
     {
         s.value: s

@@ -39,6 +39,8 @@ def test_request_report_queues_request_report(api, seller):
         ({"report_type": LISTINGS, "marketplace_ids": ["A1PA6795UKMFR9"]}, "marketplace_ids"),
         ({"report_type": LISTINGS, "start_date": "2999-01-01"}, "start_date"),
         ({"report_type": LISTINGS, "start_date": "yesterday"}, "start_date"),
+        ({"report_type": LISTINGS, "report_options": "ShowSalesChannel=true"}, "report_options"),
+        ({"report_type": LISTINGS, "report_options": "custom=maybe"}, "report_options"),
     ],
 )
 def test_invalid_request_names_the_field(api, seller, payload, field):

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS, CallOutcome
 from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.errors import NextTokenCorruptedError, TransportError
+from mwsportal.mws.errors import InvalidParameterError, NextTokenCorruptedError, TransportError
+from mwsportal.mws.operations import REPORT_OPTIONS, REQUESTABLE_REPORT_TYPES
 from mwsportal.mws.results import ReportListResult, ReportRequestListResult
 from reports import services
 from reports.models import ReportRequest, SellerReportSettings
@@ -175,3 +176,45 @@ def test_a_corrupted_next_token_restarts_the_request_poll_at_once():
     assert restarted.params == first.params
     assert restarted.context == {"paging_restarts": 1}
     assert restarted.state == MWSCall.State.QUEUED
+
+
+def test_request_report_refuses_options_the_report_does_not_take():
+    seller = SellerFactory()
+    with pytest.raises(InvalidParameterError) as caught:
+        services.request_report(
+            seller, "_GET_AFN_INVENTORY_DATA_", report_options="ShowSalesChannel=true"
+        )
+    assert caught.value.parameter == "ReportOptions"
+    assert "takes no options" in caught.value.rule
+    assert not ReportRequest.objects.exists()
+    assert not MWSCall.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("", ""),
+        ("  ", ""),
+        ("custom=True", "custom=true"),
+        ("custom = false", "custom=false"),
+    ],
+)
+def test_clean_report_options_normalises_what_it_accepts(raw, cleaned):
+    assert services.clean_report_options("_GET_MERCHANT_LISTINGS_ALL_DATA_", raw) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("custom=true;", "empty entry"),
+        ("=true", "is not key=value"),
+        ("Custom=true", "“Custom” is not an option of this report"),
+    ],
+)
+def test_clean_report_options_names_what_is_wrong(raw, rule):
+    with pytest.raises(InvalidParameterError, match=rule):
+        services.clean_report_options("_GET_MERCHANT_LISTINGS_ALL_DATA_", raw)
+
+
+def test_every_report_type_with_options_is_in_the_catalog():
+    assert set(REPORT_OPTIONS) <= set(REQUESTABLE_REPORT_TYPES)
