@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from feeds import builder
-from feeds.checks import FeedRefused, check_feed, region_charset
+from feeds.checks import FeedRefused, check_feed, region_charset, transcode_utf8_flat_file
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
@@ -123,22 +123,36 @@ def upload_feed(
     feed_type: str,
     marketplace_ids: Sequence[str] = (),
     purge_and_replace: bool = False,
+    convert_charset: bool = False,
     user: AbstractBaseUser | None = None,
 ) -> FeedSubmission:
-    """Check an uploaded file, store it with its MD5 and queue it for SubmitFeed."""
+    """Check an uploaded file, store it with its MD5 and queue it for SubmitFeed.
+
+    ``convert_charset``: the seller's choice to have a UTF-8 flat file rewritten in the charset
+    Amazon reads flat files in for the seller's region (ISO-8859-1 for North America and
+    Europe); without it such a file is refused. The converted file is what is stored and sent.
+    """
     check_options(seller, feed_type, marketplace_ids, purge_and_replace)
-    checked = check_feed(source, feed_type, seller.region)
-    feed = _store(
-        seller,
-        source,
-        record_count=checked.messages,
-        filename=filename,
-        feed_type=feed_type,
-        marketplace_ids=marketplace_ids,
-        purge_and_replace=purge_and_replace,
-        user=user,
-        origin=FeedSubmission.Source.UPLOAD,
-    )
+    converted = None
+    if convert_charset and FEED_TYPES[feed_type].format == "flat_file":
+        converted = transcode_utf8_flat_file(source, region_charset(seller.region))
+    try:
+        stored = converted or source
+        checked = check_feed(stored, feed_type, seller.region)
+        feed = _store(
+            seller,
+            stored,
+            record_count=checked.messages,
+            filename=filename,
+            feed_type=feed_type,
+            marketplace_ids=marketplace_ids,
+            purge_and_replace=purge_and_replace,
+            user=user,
+            origin=FeedSubmission.Source.UPLOAD,
+        )
+    finally:
+        if converted is not None:
+            converted.close()
     submit_feed(feed)
     return feed
 
