@@ -323,6 +323,7 @@ def measure(
     from mwsportal.gateway import services
     from mwsportal.gateway.buckets import bucket_backend
     from mwsportal.gateway.models import MWSCall, RequestLogEntry
+    from mwsportal.mws.checksums import content_md5
     from sellers.models import Seller
 
     scale = args.time_scale
@@ -340,13 +341,17 @@ def measure(
     backend = bucket_backend()
     backend.set_epoch(backend.now() - 10 * 3600)
     uploads = [
-        default_storage.save(f"bench/feed-{n}.xml", ContentFile(feed_body(n)))
+        (
+            default_storage.save(f"bench/feed-{n}.xml", ContentFile(feed_body(n))),
+            content_md5(feed_body(n)),
+        )
         for n in range(args.feeds)
     ]
     setup_started = time.monotonic()
     for seller in rows:
-        for upload in uploads:
-            services.request_call(seller, "SubmitFeed", {"FeedType": FEED_TYPE}, upload=upload)
+        for upload, md5 in uploads:
+            params = {"FeedType": FEED_TYPE, "ContentMD5Value": md5}
+            services.request_call(seller, "SubmitFeed", params, upload=upload)
     setup_s = time.monotonic() - setup_started
 
     stop = folder / "stop"

@@ -101,6 +101,13 @@ class FeedCreateSerializer(serializers.Serializer):
     feed_type = serializers.ChoiceField(choices=list(FEED_TYPES))
     marketplace_ids = serializers.ListField(child=serializers.CharField(), required=False)
     purge_and_replace = serializers.BooleanField(required=False, default=False)
+    convert_charset = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Rewrite a UTF-8 flat file in the charset Amazon reads flat files in for the "
+        "seller's region (ISO-8859-1 in North America and Europe); without it such a file is "
+        "refused. Characters that charset cannot hold are refused either way.",
+    )
     file = serializers.FileField(
         required=False,
         help_text="Multipart uploads only. Otherwise send the file as the body, with "
@@ -184,6 +191,11 @@ class FeedViewSet(PartnerViewSet):
                 description="Raw body: the file's name (`feed` when not given). Stored in "
                 "NFC, cut to 255 bytes in UTF-8; a name that names no file is a 400.",
             ),
+            OpenApiParameter(
+                "convert_charset",
+                bool,
+                description="Raw body: convert a UTF-8 flat file to the region's charset.",
+            ),
         ],
         responses={201: FeedSerializer},
     )
@@ -210,6 +222,7 @@ class FeedViewSet(PartnerViewSet):
                 "feed_type": request.query_params.get("feed_type"),
                 "marketplace_ids": request.query_params.getlist("marketplace_ids"),
                 "purge_and_replace": request.query_params.get("purge_and_replace", "false"),
+                "convert_charset": request.query_params.get("convert_charset", "false"),
             }
             source, filename = raw, request.query_params.get("filename", "feed")
             try:
@@ -241,6 +254,7 @@ class FeedViewSet(PartnerViewSet):
                 feed_type=data.validated_data["feed_type"],
                 marketplace_ids=data.validated_data.get("marketplace_ids", []),
                 purge_and_replace=data.validated_data["purge_and_replace"],
+                convert_charset=data.validated_data["convert_charset"],
             )
         except FeedRefused as refusal:
             raise serializers.ValidationError({"file": [f"Not sent: {refusal}."]}) from None

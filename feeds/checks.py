@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -261,9 +262,122 @@ class _EnvelopeState:
 # ---- flat files ------------------------------------------------------------------------------
 
 
+# Charsets in which every byte sequence decodes: a UTF-8 file passes for one of them, and would
+# reach Amazon as mojibake ("KEH-Ω" read as "KEH-Î©"), so it is looked for explicitly.
+_SINGLE_BYTE = frozenset({"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252"})
+# Spooled in memory up to this size, then on disk.
+_TRANSCODE_SPOOL = 8 * 1024 * 1024
+
+
+def single_byte_charset(charset: str) -> bool:
+    """Whether ``charset`` is one in which UTF-8 text passes unnoticed (and can be converted)."""
+    return charset.lower() in _SINGLE_BYTE
+
+
+def transcode_utf8_flat_file(source: BinaryIO, charset: str) -> BinaryIO | None:
+    """The file rewritten in ``charset`` when it is UTF-8 text with characters beyond ASCII
+    (what a seller chooses with the convert option), else None: it is in ``charset`` already.
+
+    Raises ``FeedRefused`` with the line, column and character when a character cannot be
+    written in ``charset`` at all: converting never drops or replaces a character."""
+    if not single_byte_charset(charset) or not _utf8_text(source, charset):
+        return None
+    # Handed to the caller open, who stores it and closes it.
+    converted = tempfile.SpooledTemporaryFile(max_size=_TRANSCODE_SPOOL)  # noqa: SIM115
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+    source.seek(0)
+    while True:
+        chunk = source.read(CHUNK_SIZE)
+        converted.write(decoder.decode(chunk, final=not chunk).encode(charset))
+        if not chunk:
+            break
+    converted.seek(0)
+    source.seek(0)
+    return converted
+
+
+def _utf8_text(source: BinaryIO, charset: str) -> bool:
+    """Whether ``source`` is UTF-8 with at least one character beyond ASCII (a byte order mark
+    counts), refusing it when one of its characters has no place in ``charset``."""
+    source.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    line, column = 1, 1
+    beyond_ascii = False
+    try:
+        while True:
+            chunk = source.read(CHUNK_SIZE)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                return False
+            text = text.removeprefix("\ufeff") if line == column == 1 else text
+            beyond_ascii = beyond_ascii or (bool(chunk) and not chunk.isascii())
+            try:
+                text.encode(charset)
+            except UnicodeEncodeError as exc:
+                bad = text[exc.start]
+                at_line, at_column = _advance(text[: exc.start], line, column)
+                raise FeedRefused(
+                    f"“{bad}” (U+{ord(bad):04X}) cannot be written in {charset}, the charset "
+                    "Amazon reads flat files in for this region; replace it (converting the "
+                    "file cannot keep it either)",
+                    at_line,
+                    at_column,
+                ) from None
+            line, column = _advance(text, line, column)
+            if not chunk:
+                return beyond_ascii
+    finally:
+        source.seek(0)
+
+
+def _advance(text: str, line: int, column: int) -> tuple[int, int]:
+    """Line and column just after ``text``, read from (``line``, ``column``)."""
+    newlines = text.count("\n")
+    if newlines:
+        return line + newlines, len(text) - text.rfind("\n")
+    return line, column + len(text)
+
+
+def _first_beyond_ascii(source: BinaryIO) -> tuple[int, int, str]:
+    """Line, column and character of the first non-ASCII character of a UTF-8 file."""
+    source.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    line, column = 1, 1
+    try:
+        while chunk := source.read(CHUNK_SIZE):
+            text = decoder.decode(chunk)
+            found = _NON_ASCII.search(text)
+            if found:
+                at_line, at_column = _advance(text[: found.start()], line, column)
+                return at_line, at_column, found.group()
+            line, column = _advance(text, line, column)
+        return line, column, ""
+    finally:
+        source.seek(0)
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
 def check_flat_file(source: BinaryIO, charset: str) -> CheckedFeed:
     """Tab-separated text in ``charset``: decodable, no control characters, a header with
-    tabs. Returns the number of data rows (non-empty lines after the header)."""
+    tabs. Returns the number of data rows (non-empty lines after the header).
+
+    For a single-byte charset (ISO-8859-1, windows-1252) UTF-8 text is refused: it would be
+    sent as UTF-8 bytes labelled ``charset``. The seller saves the file in ``charset`` or asks
+    for it to be converted (``transcode_utf8_flat_file``)."""
+    if single_byte_charset(charset) and _utf8_text(source, charset):
+        bad_line, bad_column, char = _first_beyond_ascii(source)
+        described = "a byte order mark" if char == "\ufeff" else f"“{char}”"
+        raise FeedRefused(
+            f"The file is UTF-8 text ({described} is written the UTF-8 way), but flat files "
+            f"for this region must be {charset}: save it as {charset}, or choose to have it "
+            f"converted to {charset}",
+            bad_line,
+            bad_column,
+        )
+    source.seek(0)
     decoder = codecs.getincrementaldecoder(charset)(errors="strict")
     line = 1
     # The text of the current line read so far (kept only while looking for the header).

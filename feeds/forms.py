@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from feeds.checks import region_charset, single_byte_charset
 from feeds.uploads import size_text
 from mwsportal.mws.operations import FEED_CATEGORIES, FEED_TYPES
 from sellers.models import Seller
@@ -47,7 +48,14 @@ class _SellerForm(forms.Form):
 
 
 class UploadFeedForm(_SellerForm):
-    field_order = ["feed_type", "marketplaces", "purge_and_replace", "confirm_purge", "file"]
+    field_order = [
+        "feed_type",
+        "marketplaces",
+        "purge_and_replace",
+        "confirm_purge",
+        "convert_charset",
+        "file",
+    ]
     feed_type = forms.ChoiceField(label="Feed type")
     purge_and_replace = forms.BooleanField(
         required=False,
@@ -60,6 +68,13 @@ class UploadFeedForm(_SellerForm):
         required=False,
         label="I understand that purge and replace deletes my whole catalogue first",
     )
+    convert_charset = forms.BooleanField(
+        required=False,
+        label="Convert a UTF-8 flat file to the region's charset",
+        help_text="Without this a flat file saved as UTF-8 is refused, because Amazon would read "
+        "its accented letters wrongly. Characters that charset cannot hold are refused either "
+        "way.",
+    )
     # Last in the form: a refused oversized upload stops reading the request at this field, and
     # every field before it still arrives.
     file = forms.FileField(label="Feed file")
@@ -67,6 +82,12 @@ class UploadFeedForm(_SellerForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["feed_type"].choices = [("", "Choose a feed type"), *feed_type_choices()]
+        charset = region_charset(self.seller.region)
+        if single_byte_charset(charset):
+            self.fields["convert_charset"].label = f"Convert a UTF-8 flat file to {charset}"
+        else:
+            # Only single-byte charsets take UTF-8 text unnoticed; the others refuse it as is.
+            del self.fields["convert_charset"]
 
     def clean(self) -> dict:
         data = super().clean()

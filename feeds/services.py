@@ -35,16 +35,16 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from feeds import builder
-from feeds.checks import FeedRefused, check_feed, region_charset
+from feeds.checks import FeedRefused, check_feed, region_charset, transcode_utf8_flat_file
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from feeds.uploads import FilenameRefused, clean_filename
-from mwsportal.gateway.handlers import CallOutcome, result_handler
+from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.gateway.services import SellerNotCallable, cancel_call, request_call
 from mwsportal.mws.checksums import content_md5
-from mwsportal.mws.errors import NotReadyError
+from mwsportal.mws.errors import FeedChangedError, NotReadyError
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
 from mwsportal.mws.results import FeedSubmissionInfo
 from sellers import webhooks
@@ -130,26 +130,40 @@ def upload_feed(
     feed_type: str,
     marketplace_ids: Sequence[str] = (),
     purge_and_replace: bool = False,
+    convert_charset: bool = False,
     user: AbstractBaseUser | None = None,
 ) -> FeedSubmission:
-    """Check an uploaded file, store it with its MD5 and queue it for SubmitFeed."""
+    """Check an uploaded file, store it with its MD5 and queue it for SubmitFeed.
+
+    ``convert_charset``: the seller's choice to have a UTF-8 flat file rewritten in the charset
+    Amazon reads flat files in for the seller's region (ISO-8859-1 for North America and
+    Europe); without it such a file is refused. The converted file is what is stored and sent.
+    """
     try:
         filename = clean_filename(filename)
     except FilenameRefused as refusal:
         raise FeedRefused(str(refusal)) from None
     check_options(seller, feed_type, marketplace_ids, purge_and_replace)
-    checked = check_feed(source, feed_type, seller.region)
-    feed = _store(
-        seller,
-        source,
-        record_count=checked.messages,
-        filename=filename,
-        feed_type=feed_type,
-        marketplace_ids=marketplace_ids,
-        purge_and_replace=purge_and_replace,
-        user=user,
-        origin=FeedSubmission.Source.UPLOAD,
-    )
+    converted = None
+    if convert_charset and FEED_TYPES[feed_type].format == "flat_file":
+        converted = transcode_utf8_flat_file(source, region_charset(seller.region))
+    try:
+        stored = converted or source
+        checked = check_feed(stored, feed_type, seller.region)
+        feed = _store(
+            seller,
+            stored,
+            record_count=checked.messages,
+            filename=filename,
+            feed_type=feed_type,
+            marketplace_ids=marketplace_ids,
+            purge_and_replace=purge_and_replace,
+            user=user,
+            origin=FeedSubmission.Source.UPLOAD,
+        )
+    finally:
+        if converted is not None:
+            converted.close()
     submit_feed(feed)
     return feed
 
@@ -295,7 +309,8 @@ def send_next(seller_id: int, feed_type: str) -> FeedSubmission | None:
 
 
 def _request_submit(feed: FeedSubmission) -> None:
-    params: dict[str, Any] = {"FeedType": feed.feed_type}
+    # The MD5 taken at upload: a file changed in storage since then is not sent.
+    params: dict[str, Any] = {"FeedType": feed.feed_type, "ContentMD5Value": feed.content_md5}
     if feed.marketplace_ids:
         params["MarketplaceIdList"] = list(feed.marketplace_ids)
     if feed.purge_and_replace:
@@ -337,7 +352,14 @@ def on_submitted(outcome: CallOutcome) -> None:
         return
     else:
         feed.state = State.FAILED
-        feed.state_message = _error_text(outcome, "Amazon did not accept the feed")
+        if isinstance(outcome.error, FeedChangedError):
+            feed.state_message = (
+                "Not sent: the stored feed file no longer matches the MD5 taken when it was "
+                "uploaded (it changed or was corrupted in storage), so nothing reached Amazon. "
+                "Upload the feed again."
+            )
+        else:
+            feed.state_message = _error_text(outcome, "Amazon did not accept the feed")
         feed.save()
         _notify_done(feed)
     send_next(feed.seller_id, feed.feed_type)
@@ -373,9 +395,12 @@ def _recover_unrecorded_submit(feed: FeedSubmission) -> None:
             _check_whether_received(feed, ended.sent_at)
 
 
-def reconcile_feed(feed: FeedSubmission, *, not_before: datetime | None = None) -> MWSCall | None:
+def reconcile_feed(
+    feed: FeedSubmission, *, not_before: datetime | None = None, paging_restarts: int = 0
+) -> MWSCall | None:
     """Ask MWS which submissions of this type it has since the lost send: one listing, read
-    page by page (``on_reconciled`` follows its NextToken)."""
+    page by page (``on_reconciled`` follows its NextToken). ``paging_restarts``: as for
+    ``poll_seller``."""
     if feed.state != State.UNKNOWN or feed.sent_at is None:
         return None
     try:
@@ -388,7 +413,7 @@ def reconcile_feed(feed: FeedSubmission, *, not_before: datetime | None = None) 
                 "MaxCount": MAX_IDS,
             },
             handler="feeds.reconciled",
-            context={"feed": feed.pk},
+            context={"feed": feed.pk, **paging_context(paging_restarts)},
             not_before=not_before,
             # One listing per attempt: a tick asking again while it waits gets the same call, and
             # the handler of a finished attempt (whose call still counts as pending while the
@@ -399,14 +424,21 @@ def reconcile_feed(feed: FeedSubmission, *, not_before: datetime | None = None) 
         return None
 
 
-def _reconcile_next_page(feed: FeedSubmission, next_token: str, page: int, listed_at: str) -> None:
+def _reconcile_next_page(
+    feed: FeedSubmission, next_token: str, page: int, listed_at: str, paging_restarts: int
+) -> None:
     try:
         request_call(
             feed.seller,
             "GetFeedSubmissionListByNextToken",
             {"NextToken": next_token},
             handler="feeds.reconciled",
-            context={"feed": feed.pk, "page": page, "listed_at": listed_at},
+            context={
+                "feed": feed.pk,
+                "page": page,
+                "listed_at": listed_at,
+                **paging_context(paging_restarts),
+            },
             dedupe_key=f"feeds.reconcile.{feed.pk}.{feed.reconcile_attempts}.page",
         )
     except SellerNotCallable:
@@ -420,8 +452,13 @@ def on_reconciled(outcome: CallOutcome) -> None:
         return
     feed.reconcile_attempts += 1
     if not outcome.succeeded:
-        # The next sync tick asks again from the first page; the feed is never resent on a
-        # failed listing.
+        # The feed is never resent on a failed listing. A corrupted NextToken restarts the
+        # listing from its first page at once; other failures wait for the next sync tick.
+        restart = outcome.paging_restart()
+        if restart is not None:
+            feed.save()
+            reconcile_feed(feed, paging_restarts=restart)
+            return
         feed.state_message = _error_text(outcome, "Amazon's list of feeds could not be read")
         feed.save()
         return
@@ -443,7 +480,13 @@ def on_reconciled(outcome: CallOutcome) -> None:
             _give_up_reconciling(feed)
             return
         feed.save()
-        _reconcile_next_page(feed, listing.next_token, page + 1, listed_at.isoformat())
+        _reconcile_next_page(
+            feed,
+            listing.next_token,
+            page + 1,
+            listed_at.isoformat(),
+            int(outcome.context.get("paging_restarts", 0)),
+        )
         return
     settled_at = feed.sent_at + timedelta(seconds=settings.FEED_RECONCILE_SETTLE_SECONDS)
     if listed_at < settled_at:
@@ -509,11 +552,15 @@ def _adopt(feed: FeedSubmission, info: FeedSubmissionInfo) -> None:
 # ---- tracking ----------------------------------------------------------------------------------
 
 
-def poll_seller(seller: Seller, *, spread_over: timedelta | None = None) -> list[MWSCall]:
+def poll_seller(
+    seller: Seller, *, spread_over: timedelta | None = None, paging_restarts: int = 0
+) -> list[MWSCall]:
     """One GetFeedSubmissionList per 100 open submissions of ``seller``.
 
     ``spread_over`` gives the calls a per-seller offset within that window, so the periodic
-    sync of many sellers does not send all their polls at the same moment."""
+    sync of many sellers does not send all their polls at the same moment.
+    ``paging_restarts``: how many times in a row this poll restarts after a corrupted
+    NextToken (see ``CallOutcome.paging_restart``)."""
     ids = list(
         FeedSubmission.objects.filter(seller=seller)
         .tracked()
@@ -529,7 +576,7 @@ def poll_seller(seller: Seller, *, spread_over: timedelta | None = None) -> list
                 "GetFeedSubmissionList",
                 {"FeedSubmissionIdList": list(chunk), "MaxCount": MAX_IDS},
                 handler="feeds.polled",
-                context={"seller": seller.pk},
+                context={"seller": seller.pk, **paging_context(paging_restarts)},
                 dedupe_key=f"feeds.poll.{number}",
                 spread_over=spread_over,
             )
@@ -539,9 +586,12 @@ def poll_seller(seller: Seller, *, spread_over: timedelta | None = None) -> list
 
 @result_handler("feeds.polled")
 def on_polled(outcome: CallOutcome) -> None:
-    if not outcome.succeeded:
-        return  # the next tick polls again
     seller_id = outcome.context["seller"]
+    if not outcome.succeeded:
+        restart = outcome.paging_restart()
+        if restart is not None:
+            poll_seller(outcome.call.seller, paging_restarts=restart)
+        return  # otherwise the next tick polls again
     listing = outcome.result
     _apply_infos(seller_id, listing.feed_submission_info)
     if listing.has_next and listing.next_token:
@@ -551,7 +601,7 @@ def on_polled(outcome: CallOutcome) -> None:
             "GetFeedSubmissionListByNextToken",
             {"NextToken": listing.next_token},
             handler="feeds.polled",
-            context={"seller": seller_id},
+            context=outcome.context,
         )
 
 

@@ -102,6 +102,7 @@ def _upload(request: HttpRequest, seller_pk: int) -> HttpResponse:
                     feed_type=data["feed_type"],
                     marketplace_ids=data["marketplaces"],
                     purge_and_replace=data["purge_and_replace"],
+                    convert_charset=data.get("convert_charset", False),
                     user=request.user,
                 )
             except FeedRefused as refusal:

@@ -21,6 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from mwsportal.env import Env
 from mwsportal.mws.endpoints import REGIONS as MWS_ENDPOINT_REGIONS
+from mwsportal.mws.errors import InvalidParameterError
+from mwsportal.mws.useragent import build_user_agent
 
 env = Env()
 
@@ -104,6 +106,16 @@ MWS_ENDPOINT_ADDRESSES_HOSTS = env.bool("MWS_ENDPOINT_ADDRESSES_HOSTS", True)
 MWS_DEVELOPER_NAME = env.str("MWS_DEVELOPER_NAME", "MWS Portal")
 MWS_APP_NAME = env.str("MWS_APP_NAME", "MWSPortal")
 MWS_APP_VERSION = env.str("MWS_APP_VERSION", "0.1.0")
+# Built once here so a header that cannot be sent stops start-up instead of the first MWS call.
+try:
+    build_user_agent(MWS_APP_NAME, MWS_APP_VERSION)
+except InvalidParameterError as exc:
+    setting = {"app_name": "MWS_APP_NAME", "app_version": "MWS_APP_VERSION"}.get(
+        exc.parameter or "", "MWS_APP_NAME/MWS_APP_VERSION"
+    )
+    raise ImproperlyConfigured(
+        f"{setting} cannot go into the MWS User-Agent header: {exc.rule}."
+    ) from None
 MWS_REQUEST_TIMEOUT = env.int("MWS_REQUEST_TIMEOUT", 60)
 
 # --- Applications ---------------------------------------------------------------------------
@@ -256,6 +268,12 @@ MWS_GATEWAY_TICK_SECONDS = _env_positive("MWS_GATEWAY_TICK_SECONDS", 1.0)
 # retry pauses run N times faster too.
 MWS_GATEWAY_TIME_SCALE = _env_positive("MWS_GATEWAY_TIME_SCALE", 1.0)
 MWS_REQUEST_LOG_RETENTION_DAYS = env.int("MWS_REQUEST_LOG_RETENTION_DAYS", 30)
+# The developer guide asks for every request id and timestamp to be kept for 30 days.
+if MWS_REQUEST_LOG_RETENTION_DAYS < 30:
+    raise ImproperlyConfigured(
+        "MWS_REQUEST_LOG_RETENTION_DAYS must be at least 30 (the developer guide asks for MWS "
+        f"request ids and timestamps to be kept that long), not {MWS_REQUEST_LOG_RETENTION_DAYS}."
+    )
 
 # --- Reports (reports/) ---------------------------------------------------------------------
 # How often open report requests are polled (one GetReportRequestList per seller per 100 ids).

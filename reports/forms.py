@@ -13,6 +13,7 @@ from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import (
     REPORT_CATEGORIES,
+    REPORT_OPTIONS,
     REPORT_TYPES,
     REQUESTABLE_REPORT_TYPES,
     SCHEDULES,
@@ -20,7 +21,7 @@ from mwsportal.mws.operations import (
 )
 from mwsportal.mws.params import encode_params
 from reports.models import Report, ReportRequest
-from reports.services import list_marketplaces, takes_marketplaces
+from reports.services import clean_report_options, list_marketplaces, takes_marketplaces
 from sellers.models import Seller
 
 GroupedChoices = list[tuple[str, list[tuple[str, str]]]]
@@ -51,14 +52,31 @@ def _end_of(day: Any) -> datetime | None:
     return datetime.combine(day, time.max.replace(microsecond=0), tzinfo=UTC) if day else None
 
 
+def options_help(report_type: str) -> str:
+    """The options a report type takes, as the picker shows them; empty when it takes none."""
+    options = REPORT_OPTIONS.get(report_type, ())
+    if not options:
+        return ""
+    listed = "; ".join(
+        f"{o.key}={'true|false' if o.kind == 'boolean' else o.example} ({o.description})"
+        for o in options
+    )
+    return f"Options: {listed}"
+
+
 class ReportTypeSelect(forms.Select):
-    """The report picker: each option carries the type's description as its title."""
+    """The report picker: each option carries the type's description and the options it
+    takes as its title."""
 
     def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         option = super().create_option(name, value, *args, **kwargs)
         info = REPORT_TYPES.get(str(value))
         if info is not None:
-            option["attrs"]["title"] = info.description
+            option["attrs"]["title"] = " ".join(
+                part for part in (info.description, options_help(info.value)) if part
+            )
+            if info.options:
+                option["attrs"]["data-options"] = options_help(info.value)
         return option
 
 
@@ -84,7 +102,8 @@ class RequestReportForm(forms.Form):
     report_options = forms.CharField(
         required=False,
         max_length=500,
-        help_text=get_operation("RequestReport").param("ReportOptions").description,
+        help_text="Only for reports that take options (the MWS reference page lists them): "
+        "key=value;key=value (e.g. ShowSalesChannel=true). Leave empty for the others.",
     )
 
     def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
@@ -114,9 +133,16 @@ class RequestReportForm(forms.Form):
         if self.errors:
             return data
         data["start"], data["end"] = start, min(end, now) if end else None
-        # The catalog's own checks (options syntax, lengths) as the gateway will apply them.
+        try:
+            data["report_options"] = clean_report_options(
+                data["report_type"], data.get("report_options", "")
+            )
+        except InvalidParameterError as error:
+            self.add_error("report_options", f"{error.rule[:1].upper()}{error.rule[1:]}.")
+            return data
+        # The catalog's own checks (lengths) as the gateway will apply them.
         params: dict[str, Any] = {"ReportType": data["report_type"]}
-        if data.get("report_options"):
+        if data["report_options"]:
             params["ReportOptions"] = data["report_options"]
         try:
             encode_params(get_operation("RequestReport"), params)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,16 +33,18 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from mwsportal.gateway import services as gateway
-from mwsportal.gateway.handlers import CallOutcome, result_handler
+from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
 from mwsportal.mws.errors import ChecksumMismatchError, InvalidParameterError
 from mwsportal.mws.operations import (
     MAX_IDS,
+    REPORT_OPTIONS,
     REPORT_PROCESSING_STATUSES,
     REPORT_TYPES,
     SCHEDULES,
+    ReportOption,
 )
 from mwsportal.mws.results import ReportInfo, ReportRequestInfo
 from reports.models import (
@@ -110,6 +113,55 @@ def takes_marketplaces(seller: Seller) -> bool:
     return sends_marketplace_id_list(REGIONS[seller.region])
 
 
+def clean_report_options(report_type: str, raw: str) -> str:
+    """``raw`` checked against the options ``report_type`` takes (``REPORT_OPTIONS``), in the
+    form MWS reads: ``key=value;key=value``, known keys only, each once, booleans as true or
+    false (written in lower case). Returns "" for no options; raises ``InvalidParameterError``
+    naming ``ReportOptions`` with a rule a seller can act on."""
+    text = raw.strip()
+    if not text:
+        return ""
+    known = {option.key: option for option in REPORT_OPTIONS.get(report_type, ())}
+    if not known:
+        raise _options_error("this report takes no options; leave the field empty")
+    takes = "; ".join(_describe_option(option) for option in known.values())
+    cleaned: dict[str, str] = {}
+    for part in text.split(";"):
+        key, equals, value = (piece.strip() for piece in part.partition("="))
+        if not part.strip():
+            raise _options_error(f"“{text}” has an empty entry between two ';'")
+        if not equals or not key or not value:
+            raise _options_error(f"“{part.strip()}” is not key=value; this report takes {takes}")
+        option = known.get(key)
+        if option is None:
+            raise _options_error(f"“{key}” is not an option of this report; it takes {takes}")
+        if key in cleaned:
+            raise _options_error(f"“{key}” is given twice")
+        cleaned[key] = _option_value(option, value)
+    return ";".join(f"{key}={value}" for key, value in cleaned.items())
+
+
+def _option_value(option: ReportOption, value: str) -> str:
+    if option.kind == "boolean":
+        if value.lower() not in ("true", "false"):
+            raise _options_error(f"{option.key} must be true or false, not “{value}”")
+        return value.lower()
+    if not re.fullmatch(option.pattern, value):
+        raise _options_error(
+            f"“{value}” is not a valid {option.key} (for example {option.example})"
+        )
+    return value
+
+
+def _describe_option(option: ReportOption) -> str:
+    value = "true|false" if option.kind == "boolean" else option.example
+    return f"{option.key}={value}"
+
+
+def _options_error(rule: str) -> InvalidParameterError:
+    return InvalidParameterError.local("ReportOptions", rule)
+
+
 def settings_for(seller: Seller) -> SellerReportSettings:
     report_settings, _ = SellerReportSettings.objects.get_or_create(seller=seller)
     return report_settings
@@ -140,6 +192,7 @@ def request_report(
     Bad parameters raise the client's ``InvalidParameterError`` and a seller whose
     authorization was removed raises ``SellerNotCallable``; nothing is kept then.
     """
+    report_options = clean_report_options(report_type, report_options)
     params: dict[str, Any] = {"ReportType": report_type}
     if start_date:
         params["StartDate"] = start_date
@@ -370,12 +423,15 @@ def report_file_stem(report: Report) -> str:
 # ---- polling --------------------------------------------------------------------------------
 
 
-def poll_open_requests(seller: Seller, *, spread_over: timedelta | None = None) -> int:
+def poll_open_requests(
+    seller: Seller, *, spread_over: timedelta | None = None, paging_restarts: int = 0
+) -> int:
     """Ask MWS about every open request of ``seller``: one GetReportRequestList call per
     100 ids, however long the backlog. Returns the calls queued (or already pending).
 
     ``spread_over`` gives the calls a per-seller offset within that window (see
-    ``sync_report_list``)."""
+    ``sync_report_list``). ``paging_restarts``: how many times in a row this poll restarts
+    after a corrupted NextToken (see ``CallOutcome.paging_restart``)."""
     ids = list(
         ReportRequest.objects.filter(seller=seller, status__in=ReportRequest.POLLED_STATUSES)
         .exclude(mws_request_id="")
@@ -389,6 +445,7 @@ def poll_open_requests(seller: Seller, *, spread_over: timedelta | None = None) 
             "GetReportRequestList",
             {"ReportRequestIdList": batch, "MaxCount": MAX_IDS},
             handler="reports.requests_polled",
+            context=paging_context(paging_restarts),
             # A tick finding the previous poll still queued leaves it be.
             dedupe_key=f"reports.poll:{number}",
             spread_over=spread_over,
@@ -414,9 +471,12 @@ def poll_all_sellers() -> int:
 
 @result_handler("reports.requests_polled")
 def on_requests_polled(outcome: CallOutcome) -> None:
-    if not outcome.succeeded:
-        return  # the next tick asks again
     seller = outcome.call.seller
+    if not outcome.succeeded:
+        restart = outcome.paging_restart()
+        if restart is not None:
+            poll_open_requests(seller, paging_restarts=restart)
+        return  # otherwise the next tick asks again
     page = outcome.result
     for info in page.report_request_info:
         _update_from_info(seller, info)
@@ -426,6 +486,7 @@ def on_requests_polled(outcome: CallOutcome) -> None:
             "GetReportRequestListByNextToken",
             {"NextToken": page.next_token},
             handler="reports.requests_polled",
+            context=outcome.context,
         )
 
 
@@ -483,18 +544,22 @@ def flag_stuck_requests(*, now: datetime | None = None) -> int:
 # ---- reports nobody requested ---------------------------------------------------------------
 
 
-def sync_report_list(seller: Seller, *, spread_over: timedelta | None = None) -> MWSCall:
+def sync_report_list(
+    seller: Seller, *, spread_over: timedelta | None = None, paging_restarts: int = 0
+) -> MWSCall:
     """Look for reports Amazon made available (scheduled, settlement, feed summaries) that the
     portal has not downloaded: GetReportList with Acknowledged=false, every page.
 
     ``spread_over`` gives the call a per-seller offset within that window, so a periodic sync
-    of many sellers does not send all their calls at the same moment.
+    of many sellers does not send all their calls at the same moment. ``paging_restarts``: as
+    for ``poll_open_requests``.
     """
     return gateway.request_call(
         seller,
         "GetReportList",
         {"Acknowledged": False, "MaxCount": MAX_IDS},
         handler="reports.report_list_synced",
+        context=paging_context(paging_restarts),
         dedupe_key="reports.sync",
         spread_over=spread_over,
     )
@@ -512,9 +577,12 @@ def sync_all_sellers() -> int:
 
 @result_handler("reports.report_list_synced")
 def on_report_list_synced(outcome: CallOutcome) -> None:
-    if not outcome.succeeded:
-        return
     seller = outcome.call.seller
+    if not outcome.succeeded:
+        restart = outcome.paging_restart()
+        if restart is not None:
+            sync_report_list(seller, paging_restarts=restart)
+        return
     page = outcome.result
     for info in page.report_info:
         _track_listed_report(seller, info)
@@ -524,6 +592,7 @@ def on_report_list_synced(outcome: CallOutcome) -> None:
             "GetReportListByNextToken",
             {"NextToken": page.next_token},
             handler="reports.report_list_synced",
+            context=outcome.context,
         )
     else:
         SellerReportSettings.objects.update_or_create(

@@ -25,6 +25,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from mwsportal.developer import developer_account
 from mwsportal.gateway.direct import INTERACTIVE_MAX_WAIT_SECONDS, BucketBusy, call_now
+from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors as mws_errors
 from mwsportal.mws.client import has_more
@@ -149,7 +150,8 @@ def check_authorization(
     logged: list[RequestLogEntry] | None = None,
     waiting: bool = True,
 ) -> list[Participation]:
-    """The seller's marketplaces, read with ListMarketplaceParticipations (every page).
+    """The retail marketplaces the seller sells in, read with ListMarketplaceParticipations
+    (every page).
 
     The calls go through the gateway at once (``call_now``): they take tokens from the Seller
     ID's bucket and are written to the request log, for ``seller`` when it is stored already
@@ -210,7 +212,9 @@ def check_authorization(
         ) from None
     participations = _participations(pages)
     _require_region(region, participations)
-    return participations
+    # MWS also lists marketplaces an account only takes part in (IBA, Amazon Pay ...); the
+    # portal keeps the ones a seller can sell in, where reports and feeds make sense.
+    return [p for p in participations if p.region is not None]
 
 
 @sensitive_variables("auth_token")
@@ -234,15 +238,28 @@ def _participation_pages(
         "retries": 1 if waiting else 0,
     }
     op = get_operation(PARTICIPATIONS)
-    pages = [call_now(op.name, **common).result]
-    while has_more(op.paging, pages[-1]):
-        if len(pages) >= MAX_PARTICIPATION_PAGES:
-            raise mws_errors.InvalidResponseError(
-                f"{op.name} had more than {MAX_PARTICIPATION_PAGES} pages", operation=op.name
-            )
-        token = pages[-1].next_token
-        pages.append(call_now(op.next_token_operation, {"NextToken": token}, **common).result)
-    return pages
+    restarts = 0
+    while True:
+        pages = [call_now(op.name, **common).result]
+        try:
+            while has_more(op.paging, pages[-1]):
+                if len(pages) >= MAX_PARTICIPATION_PAGES:
+                    raise mws_errors.InvalidResponseError(
+                        f"{op.name} had more than {MAX_PARTICIPATION_PAGES} pages",
+                        operation=op.name,
+                    )
+                token = pages[-1].next_token
+                pages.append(
+                    call_now(op.next_token_operation, {"NextToken": token}, **common).result
+                )
+        except mws_errors.NextTokenCorruptedError:
+            # The guide: call the original operation again. A token refused every time
+            # fails the check like any other unexpected error.
+            if restarts >= MAX_PAGING_RESTARTS:
+                raise
+            restarts += 1
+            continue
+        return pages
 
 
 def _participations(pages: Iterable[ListMarketplaceParticipationsResult]) -> list[Participation]:

@@ -227,6 +227,7 @@ def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
                     amazon_order_id=params.get("AmazonOrderId"),
                     document_type=params.get("DocumentType"),
                     **route,
+                    content_md5=params["ContentMD5Value"],
                 )
             return Attempted(records, result=response)
         response = client.call(op.name, **common, **route, params=params)

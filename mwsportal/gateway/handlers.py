@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from mwsportal.mws.errors import MWSError
+from mwsportal.mws.errors import MWSError, NextTokenCorruptedError
 
 if TYPE_CHECKING:
     from mwsportal.gateway.models import MWSCall
@@ -71,6 +71,27 @@ class CallOutcome:
     @property
     def context(self) -> dict[str, Any]:
         return self.call.context
+
+    def paging_restart(self) -> int | None:
+        """For a page MWS refused with NextTokenCorrupted: the number of the restart to give
+        the original operation (the guide says to call it again at once), carried in the
+        context as ``paging_restarts``. None for any other outcome, and once
+        ``MAX_PAGING_RESTARTS`` restarts in a row met a corrupted token too: then the next
+        periodic run starts over, so a token MWS keeps refusing cannot loop."""
+        if not isinstance(self.error, NextTokenCorruptedError):
+            return None
+        restarts = int(self.context.get("paging_restarts", 0))
+        return restarts + 1 if restarts < MAX_PAGING_RESTARTS else None
+
+
+# Restarts in a row of a listing whose NextToken MWS called corrupted (see paging_restart).
+MAX_PAGING_RESTARTS = 3
+
+
+def paging_context(restarts: int) -> dict[str, int]:
+    """The context entry that carries a listing's restart count to its calls (none for a
+    listing that is not a restart)."""
+    return {"paging_restarts": restarts} if restarts else {}
 
 
 Handler = Callable[[CallOutcome], None]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,8 +64,10 @@ def request_call(
       small JSON data it needs (ids of the service's own rows, never secrets).
     - ``priority``: higher goes first among the seller's calls of the same throttle group;
       equal priorities go in the order they were asked for.
-    - ``upload``: for SubmitFeed, the storage name of the feed file (the gateway computes its
-      Content-MD5 and streams it).
+    - ``upload``: for SubmitFeed, the storage name of the feed file, with the MD5 stored with
+      it as the ``ContentMD5Value`` param. The gateway sends that MD5 and streams the file,
+      which must still match it: a changed or corrupted file fails the call
+      (``FeedChangedError``) before MWS receives a feed.
     - ``not_before``: the earliest time to send. ``spread_over``: a periodic sync that many
       sellers ask for at once gets a fixed offset within this window, different per seller,
       so their calls do not all go out at the same moment.
@@ -127,6 +130,9 @@ def cancel_call(call: MWSCall) -> bool:
     return bool(cancelled)
 
 
+_MD5_RE = re.compile(r"[A-Za-z0-9+/]{22}==")
+
+
 def _operation(name: str) -> Operation:
     try:
         return get_operation(name)
@@ -136,14 +142,17 @@ def _operation(name: str) -> Operation:
 
 def _check_params(op: Operation, params: dict[str, Any], upload: str) -> None:
     if op.kind == "upload":
-        if "ContentMD5Value" in params:
-            raise ValueError("ContentMD5Value is computed from the upload when it is sent")
+        # The MD5 taken when the feed was stored: what is sent, and what the file must still
+        # match when it is sent (the client checks it before and while the file streams).
+        if not _MD5_RE.fullmatch(str(params.get("ContentMD5Value", ""))):
+            raise ValueError(
+                "ContentMD5Value must be the base64 MD5 stored with the upload (24 characters)"
+            )
         if not upload:
             raise ValueError(f"{op.name} needs the storage name of the feed file as upload=")
         if not default_storage.exists(upload):
             raise ValueError(f"the upload {upload!r} does not exist in storage")
-        # Checked with a stand-in for the digest the client computes from the file.
-        encode_params(op, {**params, "ContentMD5Value": "-"})
+        encode_params(op, params)
         return
     if upload:
         raise ValueError(f"{op.name} takes no upload")

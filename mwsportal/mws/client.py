@@ -37,7 +37,8 @@ from urllib.parse import urlsplit
 import requests
 import urllib3.exceptions
 
-from mwsportal.mws.checksums import CHUNK_SIZE, content_md5, encode_digest
+from mwsportal.mws.checksums import CHUNK_SIZE, encode_digest
+from mwsportal.mws.checksums import content_md5 as hash_file
 from mwsportal.mws.endpoints import (
     LATIN_1,
     MARKETPLACES,
@@ -49,6 +50,7 @@ from mwsportal.mws.endpoints import (
 )
 from mwsportal.mws.errors import (
     ChecksumMismatchError,
+    FeedChangedError,
     InvalidParameterError,
     InvalidResponseError,
     MWSError,
@@ -305,18 +307,24 @@ def has_more(style: PagingStyle, result: Paged) -> bool:
 
 
 class _CountingReader:
-    """A feed body for requests: reads at most ``size`` bytes from the source, counting them.
+    """A feed body for requests: reads at most ``size`` bytes from the source, counting and
+    hashing them.
 
     ``__len__`` gives requests the Content-Length (so the body is not sent chunked) and
     ``read`` lets urllib3 stream it block by block; the limit keeps a file that grows while
-    it is sent from overrunning the Content-Length.
+    it is sent from overrunning the Content-Length. The block that completes the body is only
+    handed over once the bytes read match ``expected_md5``: a file that changed since it was
+    hashed (or shrank) raises ``FeedChangedError`` instead, which cuts the request off before
+    MWS has a complete feed.
     """
 
-    def __init__(self, source: IO[bytes], size: int, tally: _Tally) -> None:
+    def __init__(self, source: IO[bytes], size: int, tally: _Tally, expected_md5: str) -> None:
         self._source = source
         self._left = size
         self._size = size
         self._tally = tally
+        self._expected = expected_md5
+        self._md5 = hashlib.md5(usedforsecurity=False)
 
     def __len__(self) -> int:
         return self._size
@@ -326,7 +334,23 @@ class _CountingReader:
             return b""
         wanted = self._left if amount is None or amount < 0 else min(amount, self._left)
         chunk = self._source.read(wanted)
+        if not chunk:
+            raise FeedChangedError(
+                f"the feed file shrank while it was sent ({self._size - self._left} of "
+                f"{self._size} bytes); the upload was cut off",
+                expected=self._expected,
+            )
+        self._md5.update(chunk)
         self._left -= len(chunk)
+        if self._left <= 0:
+            actual = encode_digest(self._md5.digest())
+            if actual != self._expected:
+                raise FeedChangedError(
+                    f"the feed file changed while it was sent: its Content-MD5 is {actual}, "
+                    f"not {self._expected}; the upload was cut off before its last block",
+                    expected=self._expected,
+                    actual=actual,
+                )
         self._tally.bytes_sent += len(chunk)
         return chunk
 
@@ -549,11 +573,16 @@ class MWSClient:
         document_type: str | None = None,
         marketplace: Marketplace | str | None = None,
         region: Region | str | None = None,
+        content_md5: str | None = None,
     ) -> Response[SubmitFeedResult]:
         """Upload a feed from a seekable binary file, from its current position to its end.
 
         The MD5 is computed first (the file is read twice, never held in memory) and sent as
-        ``ContentMD5Value`` and ``Content-MD5``. The default Content-Type follows the feed
+        ``ContentMD5Value`` and ``Content-MD5``. ``content_md5``, the MD5 stored with the feed
+        when it was made, is what is sent when given: a file that no longer matches it raises
+        ``FeedChangedError`` before anything is sent, and the bytes are hashed again while they
+        stream (see ``_CountingReader``), so a file changing in between never reaches MWS
+        whole. The default Content-Type follows the feed
         type: ``text/xml`` for XML, tab-separated values in the marketplace's charset for
         flat files, ``application/octet-stream`` for binaries. Never retried automatically:
         a feed that reached MWS before a failure would otherwise be submitted twice.
@@ -580,7 +609,16 @@ class MWSClient:
                 "source", f"feeds must be smaller than 2 GiB, this one is {size} bytes"
             )
         context = self._context(marketplace, region)
-        md5 = content_md5(source)
+        md5 = hash_file(source)
+        if content_md5 is not None and md5 != content_md5:
+            raise FeedChangedError(
+                f"the feed file no longer matches the Content-MD5 stored with it ({content_md5}"
+                f"; the file's is {md5}): it changed or was corrupted in storage; nothing was "
+                "sent",
+                expected=content_md5,
+                actual=md5,
+                operation=op.name,
+            )
         wire = self._encode(
             op,
             {
@@ -609,7 +647,7 @@ class MWSClient:
 
             def perform() -> Response[SubmitFeedResult]:
                 source.seek(start)
-                body = _CountingReader(source, size, tally)
+                body = _CountingReader(source, size, tally, md5)
                 try:
                     return self._send_xml(op, prepared, tally, body=body)
                 finally:
@@ -975,6 +1013,7 @@ class MWSClient:
             quota=quota,
             detail=body.detail,
             operation=op.name,
+            errors=body.errors,
         )
 
     def _note(self, tally: _Tally, response: requests.Response) -> None:

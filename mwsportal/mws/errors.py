@@ -18,6 +18,7 @@ NextTokenCorruptedError    Restart paging from the original operation.
 ServerError                500 InternalError (retried by the default policy).
 ServiceUnavailableError    503 that is an outage, not throttling (retried).
 ChecksumMismatchError      A download's Content-MD5 missing or wrong, or MWS's own feed check.
+FeedChangedError           A feed file that no longer matches its stored MD5: never sent.
 TransportError             Timeouts, resets, bodies that are not MWS XML (retried).
 RequestExpiredError        Timestamp too far from MWS's clock (one re-sync, one retry).
 =========================  ==============================================================
@@ -26,11 +27,22 @@ RequestExpiredError        Timestamp too far from MWS's clock (one re-sync, one 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypedDict, Unpack
 
 from mwsportal.mws.redaction import redact
 from mwsportal.mws.results import QuotaInfo
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One ``<Error>`` of an ErrorResponse; MWS may send several in one answer."""
+
+    code: str | None
+    message: str
+    error_type: str | None = None
+    detail: str | None = None
 
 
 class ErrorFields(TypedDict, total=False):
@@ -41,6 +53,7 @@ class ErrorFields(TypedDict, total=False):
     quota: QuotaInfo | None
     detail: str | None
     operation: str | None
+    errors: tuple[ErrorItem, ...]
 
 
 class MWSError(Exception):
@@ -57,6 +70,7 @@ class MWSError(Exception):
         quota: QuotaInfo | None = None,
         detail: str | None = None,
         operation: str | None = None,
+        errors: tuple[ErrorItem, ...] = (),
     ) -> None:
         self.message = redact(message)
         self.http_status = http_status
@@ -66,6 +80,16 @@ class MWSError(Exception):
         self.quota = quota
         self.detail = redact(detail) if detail else detail
         self.operation = operation
+        # Every <Error> of the answer, the first (which sets the family) included.
+        self.errors = tuple(
+            ErrorItem(
+                code=item.code,
+                message=redact(item.message),
+                error_type=item.error_type,
+                detail=redact(item.detail) if item.detail else item.detail,
+            )
+            for item in errors
+        )
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -76,7 +100,12 @@ class MWSError(Exception):
             f"request id {self.request_id}" if self.request_id else None,
         ]
         present = [fact for fact in facts if fact]
-        return f"{head} ({', '.join(present)})" if present else head
+        described = f"{head} ({', '.join(present)})" if present else head
+        others = self.errors[1:]
+        if others:
+            listed = "; ".join(f"{item.code or 'error'}: {item.message}" for item in others)
+            described = f"{described}; {len(others)} more: {listed}"
+        return described
 
     @property
     def retryable(self) -> bool:
@@ -167,6 +196,12 @@ class ChecksumMismatchError(MWSError):
         super().__init__(message, **fields)
 
 
+class FeedChangedError(ChecksumMismatchError):
+    """The feed file does not match the Content-MD5 it was stored with (changed or corrupted in
+    storage). Found before the request is sent, or while it streams, in which case the body is
+    cut off before its last block, so MWS never receives a complete feed."""
+
+
 class TransportError(MWSError):
     @property
     def retryable(self) -> bool:
@@ -196,6 +231,8 @@ _BY_CODE: dict[str, type[MWSError]] = {
     "MissingClientTokenId": InvalidParameterError,
     "ValidationError": InvalidParameterError,
     "InvalidRequest": InvalidParameterError,
+    # An Action the endpoint does not know: a wrong version or path, not worth resending.
+    "InvalidAction": InvalidParameterError,
     "InvalidAddress": InvalidParameterError,
     "InvalidReportId": InvalidParameterError,
     "InvalidReportRequestId": InvalidParameterError,
@@ -221,6 +258,11 @@ _BY_CODE: dict[str, type[MWSError]] = {
     "RequestExpired": RequestExpiredError,
     "InputStreamDisconnected": TransportError,
 }
+
+
+def known_codes() -> frozenset[str]:
+    """The codes that have a family of their own."""
+    return frozenset(_BY_CODE)
 
 
 def error_class_for(code: str | None, http_status: int | None) -> type[MWSError]:

@@ -78,7 +78,8 @@ FeedCategory = Literal[
     "Amazon Business",
 ]
 FEED_CATEGORIES: tuple[FeedCategory, ...] = get_args(FeedCategory)
-OptionKind = Literal["bool", "choice", "text"]
+# "boolean": true or false; "text": a value matching the option's pattern.
+OptionKind = Literal["boolean", "text"]
 # How a report's bytes are encoded: flat files in the charset of the marketplace they are for
 # (what GetReport's Content-Type declares, or the marketplace's when it declares none); XML and
 # JSON documents in UTF-8, as their declarations say.
@@ -87,12 +88,13 @@ ReportCharset = Literal["marketplace", "utf-8"]
 
 @dataclass(frozen=True)
 class ReportOption:
-    """One ``key=value`` pair RequestReport's ``ReportOptions`` takes for a report type."""
+    """One ``key=value`` a report type takes in RequestReport's ``ReportOptions``."""
 
-    name: str
+    key: str
     kind: OptionKind
-    # The allowed values of a "choice" option; "bool" takes true/false, "text" anything.
-    choices: tuple[str, ...] = ()
+    description: str
+    pattern: str = ""
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,9 +172,16 @@ def _report_types(*items: ReportTypeInfo) -> Mapping[str, ReportTypeInfo]:
 
 
 # Options of the reports that take them (Reports_ReportType; ReportOptions in RequestReport).
-_CUSTOM = ReportOption("custom", "bool")
-_SALES_CHANNEL = ReportOption("ShowSalesChannel", "bool")
-_VAT_INVOICES = (ReportOption("pendingInvoices", "bool"), ReportOption("all", "bool"))
+_CUSTOM = ReportOption(
+    "custom", "boolean", "true: the columns chosen in Seller Central's custom listings report."
+)
+_SALES_CHANNEL = ReportOption(
+    "ShowSalesChannel", "boolean", "true: adds a sales-channel column to each order."
+)
+_VAT_INVOICES = (
+    ReportOption("pendingInvoices", "boolean", "true: only invoices still to be uploaded."),
+    ReportOption("all", "boolean", "true: every invoice of the period."),
+)
 
 R = ReportTypeInfo
 REPORT_TYPES: Mapping[str, ReportTypeInfo] = _report_types(
@@ -741,9 +750,21 @@ REPORT_TYPES: Mapping[str, ReportTypeInfo] = _report_types(
         "xml",
         "Browse tree",
         options=(
-            ReportOption("MarketplaceId", "text"),
-            ReportOption("BrowseNodeId", "text"),
-            ReportOption("RootNodesOnly", "bool"),
+            ReportOption(
+                "MarketplaceId",
+                "text",
+                "The marketplace whose browse tree is wanted.",
+                pattern=r"[A-Z0-9]{9,14}",
+                example="ATVPDKIKX0DER",
+            ),
+            ReportOption("RootNodesOnly", "boolean", "true: only the top-level nodes."),
+            ReportOption(
+                "BrowseNodeId",
+                "text",
+                "Only the tree under this node.",
+                pattern=r"[0-9]{1,20}",
+                example="1055398",
+            ),
         ),
     ),
     # ---- Easy Ship (India)
@@ -790,6 +811,13 @@ del R
 
 REQUESTABLE_REPORT_TYPES: tuple[str, ...] = tuple(
     value for value, info in REPORT_TYPES.items() if info.requestable
+)
+
+
+# The options each report type takes (Amazon's report type documentation, in the catalog
+# above); a report type not listed takes none. Keys are case-sensitive, as MWS reads them.
+REPORT_OPTIONS: Mapping[str, tuple[ReportOption, ...]] = MappingProxyType(
+    {value: info.options for value, info in REPORT_TYPES.items() if info.options}
 )
 
 SCHEDULES: Mapping[str, ScheduleInfo] = MappingProxyType(

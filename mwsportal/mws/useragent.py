@@ -5,6 +5,12 @@ Quoting follows the guide: a backslash is always doubled; a ``/`` in the applica
 escaped with a backslash. Runs of whitespace (including line breaks, which would split the
 header) collapse to one space. MWS rejects headers over 500 characters, so that limit is
 enforced when the header is built rather than discovered on the first call.
+
+HTTP header values are Latin-1 on the wire, so a header with other characters cannot be sent at
+all (requests would fail with UnicodeEncodeError on the first call); such a header is refused
+when it is built, naming the part that holds the character. Attribute names are identifiers
+(Language, Platform, Host): one containing ``;``, ``)`` or ``=`` is refused rather than escaped,
+so the header never depends on how a parser reads an escaped name.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from mwsportal.mws.errors import InvalidParameterError
 MAX_LENGTH = 500
 
 _WHITESPACE = re.compile(r"\s+")
+_NAME_BREAKERS = frozenset(";)=")
 
 
 def _clean(text: str) -> str:
@@ -47,6 +54,17 @@ def build_user_agent(
         "Platform": f"{platform.system()}/{platform.release()}",
         **(attributes or {}),
     }
+    _check_latin_1("app_name", app_name)
+    _check_latin_1("app_version", app_version)
+    for key, value in pairs.items():
+        breakers = sorted(_NAME_BREAKERS.intersection(key))
+        if breakers:
+            raise InvalidParameterError.local(
+                f"User-Agent attribute {key!r}",
+                f"an attribute name cannot contain {' or '.join(repr(c) for c in breakers)}",
+            )
+        _check_latin_1(f"User-Agent attribute {key!r}", key)
+        _check_latin_1(f"User-Agent attribute {key!r} value", value)
     rendered = "; ".join(
         f"{_quote(key, '=')}={_quote(value, ');')}" for key, value in pairs.items()
     )
@@ -56,3 +74,13 @@ def build_user_agent(
             "User-Agent", f"is {len(header)} characters; MWS accepts at most {MAX_LENGTH}"
         )
     return header
+
+
+def _check_latin_1(part: str, text: str) -> None:
+    for position, char in enumerate(text, start=1):
+        if ord(char) > 0xFF:
+            raise InvalidParameterError.local(
+                part,
+                f"character {position} ({char!r}, U+{ord(char):04X}) is not Latin-1, which is "
+                "all an HTTP header can carry",
+            )

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from mwsportal.mws.errors import InvalidResponseError
+from mwsportal.mws.errors import ErrorItem, InvalidResponseError
 from mwsportal.mws.results import (
     CancelFeedSubmissionsResult,
     CancelReportRequestsResult,
@@ -393,42 +393,34 @@ def parse_result(operation: str, root: Element) -> tuple[Any, str | None]:
 
 
 class ErrorBody:
-    """The first ``<Error>`` of an ``ErrorResponse``."""
+    """An ``ErrorResponse``: its first ``<Error>`` (which decides the family) and all of them."""
 
-    __slots__ = ("code", "detail", "error_type", "message", "request_id")
+    __slots__ = ("code", "detail", "error_type", "errors", "message", "request_id")
 
-    def __init__(
-        self,
-        *,
-        error_type: str | None,
-        code: str | None,
-        message: str,
-        detail: str | None,
-        request_id: str | None,
-    ) -> None:
-        self.error_type = error_type
-        self.code = code
-        self.message = message
-        self.detail = detail
+    def __init__(self, *, errors: tuple[ErrorItem, ...], request_id: str | None) -> None:
+        first = errors[0] if errors else ErrorItem(code=None, message="")
+        self.error_type = first.error_type
+        self.code = first.code
+        self.message = first.message
+        self.detail = first.detail
+        self.errors = errors
         self.request_id = request_id
 
 
 def parse_error(root: Element) -> ErrorBody | None:
-    """The error of an ``ErrorResponse`` document; None when the root is something else."""
+    """The errors of an ``ErrorResponse`` document; None when the root is something else."""
     node = Node(root)
     if node.name != "ErrorResponse":
         return None
-    error = node.first("Error")
     # The request id element is RequestId or RequestID depending on which MWS layer answered.
     request_id = node.text("RequestId") or node.text("RequestID")
-    if error is None:
-        return ErrorBody(
-            error_type=None, code=None, message="", detail=None, request_id=request_id or None
+    errors = tuple(
+        ErrorItem(
+            code=error.text("Code") or None,
+            message=error.text("Message") or "",
+            error_type=error.text("Type") or None,
+            detail=error.text("Detail") or None,
         )
-    return ErrorBody(
-        error_type=error.text("Type") or None,
-        code=error.text("Code") or None,
-        message=error.text("Message") or "",
-        detail=error.text("Detail") or None,
-        request_id=request_id or None,
+        for error in node.all("Error")
     )
+    return ErrorBody(errors=errors, request_id=request_id or None)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mwsportal.sandbox.faults import FaultRule, parse_rule
-from mwsportal.sandbox.marketplaces import MARKETPLACES, REGIONS
+from mwsportal.sandbox.marketplaces import MARKETPLACES, NON_RETAIL_MARKETPLACES, REGIONS
 from mwsportal.sandbox.throttle import THROTTLE_TABLE, ThrottleLimits
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.json")
@@ -57,6 +57,9 @@ class Seller:
     suspended_listings: frozenset[str]
     login: SellerLogin | None
     catalogue_size: int
+    # Listed by ListMarketplaceParticipations after the retail ones; reports and feeds never
+    # take them.
+    non_retail_marketplaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ def _seller(node: _Node, developer_keys: set[str], default_catalogue: int) -> Se
     fields = node.table(
         {
             "seller_id", "name", "region", "marketplaces", "home_marketplace", "authorizations",
-            "suspended_listings", "seller_central", "catalogue_size",
+            "suspended_listings", "seller_central", "catalogue_size", "non_retail_marketplaces",
         },
         {"seller_id", "region", "marketplaces"},
     )  # fmt: skip
@@ -341,6 +344,13 @@ def _seller(node: _Node, developer_keys: set[str], default_catalogue: int) -> Se
     catalogue_size = default_catalogue
     if (node := _get(fields, "catalogue_size")) is not None:
         catalogue_size = node.whole(minimum=1)
+    non_retail = []
+    if (node := _get(fields, "non_retail_marketplaces")) is not None:
+        for item in node.items():
+            if item.text() not in NON_RETAIL_MARKETPLACES:
+                known = ", ".join(sorted(NON_RETAIL_MARKETPLACES))
+                raise item.fail(f"unknown non-retail marketplace id {item.text()!r} ({known})")
+            non_retail.append(item.text())
     name_node = _get(fields, "name")
     return Seller(
         seller_id=seller_id,
@@ -352,6 +362,7 @@ def _seller(node: _Node, developer_keys: set[str], default_catalogue: int) -> Se
         suspended_listings=suspended,
         login=login,
         catalogue_size=catalogue_size,
+        non_retail_marketplaces=tuple(non_retail),
     )
 
 

@@ -8,10 +8,31 @@ messages that were seen in real traffic are copied exactly.
 
 from __future__ import annotations
 
-from mwsportal.sandbox.xmlout import NS_ENDPOINT, El, element, render
+from typing import Final
+
+from mwsportal.sandbox.xmlout import NS_ENDPOINT, El, render
 
 FRONT = "RequestID"
 SERVICE = "RequestId"
+
+# Every code the sandbox can answer with. An error built with another code is a programming
+# error, so that a new code cannot slip past the test that holds the portal's client to
+# knowing every one of them.
+CODES: Final[frozenset[str]] = frozenset(
+    {
+        "AccessDenied", "AccessToFeedProcessingResultDenied", "AccessToReportDenied",
+        "ContentMD5DoesNotMatch", "ContentMD5Missing", "FeedCanceled",
+        "FeedProcessingResultNoLongerAvailable", "FeedProcessingResultNotReady",
+        "InputStreamDisconnected", "InternalError", "InvalidAccessKeyId", "InvalidAction",
+        "InvalidAddress", "InvalidFeedSubmissionId", "InvalidFeedType", "InvalidParameterValue",
+        "InvalidQueryParameter", "InvalidReportId", "InvalidReportRequestId", "InvalidReportType",
+        "InvalidRequest", "InvalidScheduleFrequency", "MissingClientTokenId", "MissingParameter",
+        "NextTokenCorrupted", "QuotaExceeded", "ReportNoLongerAvailable", "RequestExpired",
+        "RequestThrottled", "ServiceUnavailable", "SignatureDoesNotMatch",
+        "UserAgentHeaderLanguageAttributeMissing", "UserAgentHeaderMalformed",
+        "UserAgentHeaderMaximumLengthExceeded", "UserAgentHeaderMissing", "ValidationError",
+    }
+)  # fmt: skip
 
 
 class MWSError(Exception):
@@ -31,6 +52,8 @@ class MWSError(Exception):
         request_id_element: str = SERVICE,
         namespace: str | None = None,
     ) -> None:
+        if code not in CODES:
+            raise ValueError(f"{code} is not one of the sandbox's error codes (errors.CODES)")
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
@@ -45,8 +68,8 @@ class MWSError(Exception):
         error = root.add("Error")
         error.add("Type", self.error_type)
         error.add("Code", self.code)
+        # Recorded answers carry no <Detail> at all, not even an empty one.
         error.add("Message", self.message)
-        error.children.append(element("Detail"))
         root.add(self.request_id_element, request_id)
         declaration = '<?xml version="1.0"?>'
         if not namespace:

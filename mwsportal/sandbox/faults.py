@@ -13,7 +13,9 @@ the first n matches, and at most ``count`` times. Kinds:
 - ``wrong_md5``: send a Content-MD5 that does not match the download (GetReport and
   GetFeedSubmissionResult only);
 - ``skew_date``: shift the ``Date`` and ``x-mws-timestamp`` headers (and the PingResponse time)
-  by ``seconds``.
+  by ``seconds``;
+- ``next_token_corrupted``: answer 400 NextTokenCorrupted to a ``...ByNextToken`` call, as MWS
+  did for tokens it had lost (the guide: call the original operation again).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mwsportal.sandbox.errors import MWSError, internal_error, service_unavailable
+from mwsportal.sandbox.paging import corrupted
 
 KINDS = frozenset(
     {
@@ -35,6 +38,7 @@ KINDS = frozenset(
         "truncate",
         "wrong_md5",
         "skew_date",
+        "next_token_corrupted",
     }
 )
 DOWNLOADS = frozenset({"GetReport", "GetFeedSubmissionResult"})
@@ -188,6 +192,8 @@ class FaultInjector:
             return False
         if rule.sellers and seller_id not in rule.sellers:
             return False
+        if rule.kind == "next_token_corrupted" and not action.endswith("ByNextToken"):
+            return False
         return not (rule.kind == "wrong_md5" and action not in DOWNLOADS)
 
     def _fires(self, rule: FaultRule) -> bool:
@@ -216,3 +222,5 @@ class FaultInjector:
             active.wrong_md5 = True
         elif rule.kind == "skew_date":
             active.skew += rule.seconds
+        elif rule.kind == "next_token_corrupted" and active.error is None:
+            active.error = corrupted()

@@ -49,6 +49,14 @@ _ROWS = [
 
 MARKETPLACES: dict[str, Marketplace] = {row[0]: Marketplace(*row) for row in _ROWS}
 
+# Marketplaces a seller account can participate in without selling there; recorded
+# ListMarketplaceParticipations answers listed IBA beside Amazon.ca (reference section 1.2).
+NON_RETAIL_MARKETPLACES: dict[str, Marketplace] = {
+    "A6W85IYQ5WB1C": Marketplace(
+        "A6W85IYQ5WB1C", "US", "IBA", "iba.login.amazon.com", "USD", "en_US", "NA"
+    ),
+}
+
 # The developer guide: "the MarketplaceIdList parameter is not used in JP and CN".
 MARKETPLACE_ID_LIST_IGNORED = frozenset({"A1VC38T7YXB528", "AAHKV2X7AFYLW"})
 

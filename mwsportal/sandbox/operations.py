@@ -32,6 +32,7 @@ from mwsportal.sandbox.marketplaces import (
     MARKETPLACE_ID_LIST_IGNORED,
     MARKETPLACES,
     MWS_HOSTS,
+    NON_RETAIL_MARKETPLACES,
 )
 from mwsportal.sandbox.paging import corrupted
 from mwsportal.sandbox.params import Spec, parse_params
@@ -169,7 +170,9 @@ _NEXT_TOKEN = Spec("NextToken")
 # --- XML pieces ---------------------------------------------------------------------------------
 
 
-def _request_info(request: ReportRequest) -> El:
+def _request_info(request: ReportRequest, *, with_report: bool = True) -> El:
+    """``with_report`` False leaves out GeneratedReportId, as CancelReportRequests did for a
+    request that was already ``_DONE_`` (recorded traffic)."""
     info = El("ReportRequestInfo")
     info.add("ReportType", request.report_type)
     info.add("ReportProcessingStatus", request.status)
@@ -182,7 +185,7 @@ def _request_info(request: ReportRequest) -> El:
     info.add("StartDate", mws_date(request.start))
     if request.completed is not None:
         info.add("CompletedDate", mws_date(request.completed))
-    if request.report_id is not None:
+    if with_report and request.report_id is not None:
         info.add("GeneratedReportId", request.report_id)
     return info
 
@@ -208,14 +211,25 @@ def _schedule_info(entry: Schedule, schedule: str | None = None) -> El:
     return info
 
 
-def _feed_info(feed: FeedSubmission) -> El:
+def _submitted_feed_info(feed: FeedSubmission) -> El:
+    """SubmitFeed's answer, in the order recorded for it (reference section 3.3)."""
     info = El("FeedSubmissionInfo")
     info.add("FeedSubmissionId", feed.submission_id)
     info.add("FeedType", feed.feed_type)
     info.add("SubmittedDate", mws_date(feed.submitted))
     info.add("FeedProcessingStatus", feed.status)
+    return info
+
+
+def _feed_info(feed: FeedSubmission) -> El:
+    """A listed or cancelled submission, in the order real answers of 2016-2020 used."""
+    info = El("FeedSubmissionInfo")
+    info.add("FeedProcessingStatus", feed.status)
+    info.add("FeedType", feed.feed_type)
+    info.add("FeedSubmissionId", feed.submission_id)
     if feed.started is not None:
         info.add("StartedProcessingDate", mws_date(feed.started))
+    info.add("SubmittedDate", mws_date(feed.submitted))
     if feed.completed is not None:
         info.add("CompletedProcessingDate", mws_date(feed.completed))
     return info
@@ -420,7 +434,7 @@ def cancel_report_requests(call: Call, values: dict[str, Any]) -> Result:
         call.book.cancel_report_request(request)
     matched.sort(key=_request_key, reverse=True)
     # "Information is returned only for the first 100 report requests cancelled."
-    infos = [_request_info(r) for r in matched[:100]]
+    infos = [_request_info(r, with_report=False) for r in matched[:100]]
     return Result(_counted("CancelReportRequestsResult", len(matched), infos))
 
 
@@ -585,7 +599,7 @@ def submit_feed(call: Call, values: dict[str, Any]) -> Result:
         call.now,
     )
     result = El("SubmitFeedResult")
-    result.children.append(_feed_info(feed))
+    result.children.append(_submitted_feed_info(feed))
     return Result(result, one_line=True)
 
 
@@ -700,7 +714,7 @@ def _participations(call: Call, marketplace_ids: list[str], token: str | None) -
         row.add("HasSellerSuspendedListings", "Yes" if suspended else "No")
     marketplaces = result.add("ListMarketplaces")
     for marketplace_id in marketplace_ids:
-        known = MARKETPLACES[marketplace_id]
+        known = MARKETPLACES.get(marketplace_id) or NON_RETAIL_MARKETPLACES[marketplace_id]
         row = marketplaces.add("Marketplace")
         row.add("MarketplaceId", known.marketplace_id)
         row.add("DefaultCountryCode", known.country)
@@ -713,7 +727,7 @@ def _participations(call: Call, marketplace_ids: list[str], token: str | None) -
 
 def _participation_page(call: Call, start: int) -> Result:
     size = call.state.config.paging.participations_page_size
-    ids = list(call.seller.marketplaces)
+    ids = [*call.seller.marketplaces, *call.seller.non_retail_marketplaces]
     token = None
     if start + size < len(ids):
         token = call.state.tokens.issue(_scope(call, "participations"), {"start": start + size})

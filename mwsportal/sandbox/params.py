@@ -1,6 +1,7 @@
 """Operation parameters: declared per operation, parsed and checked the way MWS did.
 
-Structured lists arrive as ``<ListName>.<Member>.<n>`` with n from 1; booleans as ``true`` /
+Structured lists arrive as ``<ListName>.<Member>.<n>`` with n from 1 (a lone
+``<ListName>.<Member>`` is member 1); booleans as ``true`` /
 ``false``; dates as ISO 8601. A parameter the operation does not take is ``InvalidQueryParameter``
 ("superfluous parameter"), a missing one ``MissingParameter``, a value outside an enumeration the
 enumeration's own code (``InvalidReportType``, ``InvalidFeedType``, ``InvalidScheduleFrequency``)
@@ -80,8 +81,14 @@ def parse_params(specs: tuple[Spec, ...], raw: Mapping[str, str]) -> dict[str, A
         member, _, index = rest.partition(".")
         if spec is None or spec.member is None or member != spec.member:
             raise MWSError("InvalidQueryParameter", f"The parameter {name} is not recognized.")
+        if rest == member:
+            # ``FeedSubmissionIdList.Id=123``: one published SDK writes a single-element list
+            # without its number, and MWS took it as member 1.
+            index = "1"
         if not index.isdigit() or int(index) < 1:
             raise invalid_value(name, value, "List members are numbered from 1.")
+        if any(taken == int(index) for taken, _, _ in lists.get(head, ())):
+            raise invalid_value(name, value, f"Member {index} of {head} is given twice.")
         lists.setdefault(head, []).append((int(index), name, value))
     for head, members in lists.items():
         spec = by_name[head]

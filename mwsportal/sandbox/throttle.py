@@ -6,15 +6,20 @@ purpose: a wrong number in the client must show up as throttling here, not be mi
 Per the developer guide a bucket belongs to one seller account and developer account pair and one
 throttle group (usually one operation; ListMarketplaceParticipations shares its bucket with its
 ByNextToken twin). The bucket holds at most ``quota`` requests and regains one every
-``restore_seconds``; the hourly quota counts requests in one-minute slots over the last sixty
-minutes, which is why MWS's ``x-mws-quota-resetsOn`` header is always a whole minute.
+``restore_seconds``.
+
+The hourly quota is counted in fixed hours, as recorded real traffic shows: each account (seller
+and developer pair) has its own minute past the hour (for example :12) at which every one of its
+hourly counts starts again, and ``x-mws-quota-resetsOn`` names that minute, also in a fresh
+window's first answer (not an hour after the first call). ``x-mws-quota-remaining`` lags the call
+that used it: an answer reports the count as it stood before the call it answers.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections import deque
+import zlib
 from dataclasses import dataclass
 
 from mwsportal.sandbox.clock import Clock
@@ -76,7 +81,7 @@ class Decision:
     code: str | None  # "RequestThrottled" or "QuotaExceeded" when not allowed
     hourly_max: int | None
     hourly_remaining: int | None
-    resets_on: float | None  # epoch seconds at which the oldest counted slot leaves the window
+    resets_on: float | None  # epoch seconds at which the account's current hour ends
 
 
 @dataclass
@@ -87,7 +92,14 @@ class _Bucket:
 
 @dataclass
 class _Hourly:
-    slots: deque[list[int]]  # [slot index, requests counted in it], oldest first
+    window: int  # which of the account's fixed hours the count belongs to
+    used: int
+
+
+def reset_minute(seller_id: str, developer: str) -> int:
+    """The minute past the hour at which the account's hourly counts start again: fixed per
+    seller and developer pair, spread over the hour like real accounts' were."""
+    return zlib.crc32(f"{seller_id}|{developer}".encode()) % 60
 
 
 class Throttler:
@@ -116,18 +128,15 @@ class Throttler:
         with self._lock:
             bucket = self._refilled(key, limits, now)
             hourly = self._hourly_window(key, now)
-            used = sum(count for _, count in hourly.slots)
-            if self.enabled and hourly_max is not None and used >= hourly_max:
-                return Decision(False, "QuotaExceeded", hourly_max, 0, self._resets_on(hourly))
+            resets_on = self._window_end(key, hourly.window)
+            if self.enabled and hourly_max is not None and hourly.used >= hourly_max:
+                return Decision(False, "QuotaExceeded", hourly_max, 0, resets_on)
             if self.enabled and bucket.level < 1 - _EPSILON:
-                return self._decision(False, "RequestThrottled", hourly_max, used, hourly)
+                return self._decision(False, "RequestThrottled", hourly_max, hourly.used, resets_on)
             bucket.level = max(0.0, bucket.level - 1)
-            current = self._slot(now)
-            if hourly.slots and hourly.slots[-1][0] == current:
-                hourly.slots[-1][1] += 1
-            else:
-                hourly.slots.append([current, 1])
-            return self._decision(True, None, hourly_max, used + 1, hourly)
+            used_before = hourly.used
+            hourly.used += 1
+            return self._decision(True, None, hourly_max, used_before, resets_on)
 
     def level(self, key: tuple[str, str, str], limits: ThrottleLimits) -> float:
         """Requests the bucket could take right now (for tests and the control endpoint)."""
@@ -144,28 +153,32 @@ class Throttler:
         bucket.updated = now
         return bucket
 
-    def _slot(self, now: float) -> int:
-        return math.floor(now / (_SLOT_SECONDS / self._scale))
+    def _offset(self, key: tuple[str, str, str]) -> float:
+        return reset_minute(key[0], key[1]) * _SLOT_SECONDS / self._scale
+
+    def _window_of(self, key: tuple[str, str, str], now: float) -> int:
+        hour = _SLOT_SECONDS * _SLOTS_PER_HOUR / self._scale
+        return math.floor((now - self._offset(key)) / hour)
+
+    def _window_end(self, key: tuple[str, str, str], window: int) -> float:
+        hour = _SLOT_SECONDS * _SLOTS_PER_HOUR / self._scale
+        return (window + 1) * hour + self._offset(key)
 
     def _hourly_window(self, key: tuple[str, str, str], now: float) -> _Hourly:
+        window = self._window_of(key, now)
         hourly = self._hourly.get(key)
-        if hourly is None:
-            hourly = self._hourly[key] = _Hourly(deque())
-        oldest_kept = self._slot(now) - _SLOTS_PER_HOUR + 1
-        while hourly.slots and hourly.slots[0][0] < oldest_kept:
-            hourly.slots.popleft()
+        if hourly is None or hourly.window != window:
+            hourly = self._hourly[key] = _Hourly(window, 0)
         return hourly
 
-    def _resets_on(self, hourly: _Hourly) -> float | None:
-        if not hourly.slots:
-            return None
-        return (hourly.slots[0][0] + _SLOTS_PER_HOUR) * (_SLOT_SECONDS / self._scale)
-
     def _decision(
-        self, allowed: bool, code: str | None, hourly_max: int | None, used: int, hourly: _Hourly
+        self,
+        allowed: bool,
+        code: str | None,
+        hourly_max: int | None,
+        used: int,
+        resets_on: float,
     ) -> Decision:
         if hourly_max is None:
             return Decision(allowed, code, None, None, None)
-        return Decision(
-            allowed, code, hourly_max, max(0, hourly_max - used), self._resets_on(hourly)
-        )
+        return Decision(allowed, code, hourly_max, max(0, hourly_max - used), resets_on)

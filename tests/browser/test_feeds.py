@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.core.files.storage import default_storage
 
 from feeds.models import FeedSubmission
 from mwsportal.sandbox.server import RunningSandbox, running_sandbox
@@ -131,3 +132,36 @@ def test_an_oversized_upload_is_refused_with_a_message(
     # The fields sent before the file kept their values.
     assert page.locator("#id_feed_type").input_value() == "_POST_INVENTORY_AVAILABILITY_DATA_"
     assert not FeedSubmission.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_utf8_flat_file_is_refused_then_converted_on_request(
+    live_server, page, owner, media, tmp_path
+):
+    seller = SellerFactory(owner=owner, name="Shop")
+    SellerMarketplaceFactory(seller=seller)
+    sheet = tmp_path / "prices.txt"
+    sheet.write_bytes("sku\tprice\tquantity\nCRÈME-1\t\t4\n".encode())
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", owner.username)
+    page.fill("#id_password", owner.raw_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/feeds/sellers/{seller.pk}/upload/")
+    page.select_option("#id_feed_type", "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_")
+    page.set_input_files("#id_file", str(sheet))
+    page.click("button:has-text('Check and send')")
+    error = page.locator(".field-error")
+    error.wait_for()
+    assert "The file is UTF-8 text" in error.inner_text()
+    assert "line 2, column 3" in error.inner_text()
+    assert not FeedSubmission.objects.exists()
+
+    page.check("#id_convert_charset")
+    page.set_input_files("#id_file", str(sheet))
+    page.click("button:has-text('Check and send')")
+    page.wait_for_url("**/feeds/*/")
+    feed = FeedSubmission.objects.get()
+    with default_storage.open(feed.file, "rb") as stored:
+        assert stored.read() == "sku\tprice\tquantity\nCRÈME-1\t\t4\n".encode("iso-8859-1")

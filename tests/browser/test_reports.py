@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from mwsportal.sandbox.server import RunningSandbox, running_sandbox
-from reports.models import Report
+from reports.models import Report, ReportRequest
 from reports.services import poll_all_sellers
 from tests.factories import SellerFactory, SellerMarketplaceFactory
 from tests.integration.reports.support import (
@@ -45,8 +45,17 @@ def test_request_watch_preview_and_download(live_server, page, sandbox, owner, s
     page.click("nav.mainnav >> text=Reports")
     page.click("text=Request a report")
     page.select_option("#id_report_type", "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
+    # An option this report does not take is refused on its field, and nothing is requested.
+    page.fill("#id_report_options", "ShowSalesChannel=true")
+    page.click("button:has-text('Request the report')")
+    error = page.locator(".field-error", has_text="not an option of this report")
+    assert "custom=true|false" in error.inner_text()
+    assert not ReportRequest.objects.exists()
+    page.select_option("#id_report_type", "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_")
+    page.fill("#id_report_options", "custom=false")
     page.click("button:has-text('Request the report')")
     page.wait_for_url("**/reports/requests/*/")
+    assert ReportRequest.objects.get().report_options == "custom=false"
     status = page.locator(".report-status")
     assert "Ready" not in status.inner_text()
 

@@ -82,6 +82,9 @@ def test_onboarding_revocation_and_reauthorization_through_seller_central(
     marketplaces = page.locator("table", has_text="Marketplace ID").inner_text()
     assert "Amazon.ca" in marketplaces
     assert "Amazon.com" in marketplaces
+    # The sandbox also lists IBA for this account, as MWS did; it is no place to sell in.
+    assert "IBA" not in marketplaces
+    assert "A6W85IYQ5WB1C" not in page.content()
     assert page.locator("h1 .badge").inner_text() == "Active"
     assert token not in page.content()
 

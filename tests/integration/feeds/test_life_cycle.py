@@ -229,3 +229,23 @@ def test_localized_error_types_count_as_errors(de_seller, sandbox):
     (error,) = feed.results.all()
     assert (error.sku, error.result_type, error.severity) == ("UNBEKANNT-1", "Fehler", "error")
     assert feed.messages_with_error == 1
+
+
+def test_a_feed_file_changed_in_storage_is_failed_and_never_sent(us_seller, sandbox):
+    body = inventory_xml(US_SELLER, [("SKU-CHANGED-1", 5)])
+    feed = upload(us_seller, body, "_POST_INVENTORY_AVAILABILITY_DATA_", marketplace_ids=[US])
+    # Corrupted in storage after the upload took its MD5, before the gateway sends it.
+    path = default_storage.path(feed.file)
+    with open(path, "r+b") as stored:
+        stored.seek(len(body) // 2)
+        stored.write(b"#")
+
+    finished(feed)
+    assert feed.state == State.FAILED
+    assert feed.state_message.startswith("Not sent: the stored feed file no longer matches")
+    assert sandbox.state.feed_records() == []
+    submitted = {row["action"] for row in sandbox.state.calls.rows()}
+    assert "SubmitFeed" not in submitted
+    (call,) = MWSCall.objects.filter(operation="SubmitFeed")
+    assert call.state == MWSCall.State.FAILED
+    assert call.params["ContentMD5Value"] == feed.content_md5 == content_md5(body)

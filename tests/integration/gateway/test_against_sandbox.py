@@ -47,10 +47,10 @@ def keep_download(outcome: CallOutcome) -> None:
 def submit_feeds(seller: Seller, count: int) -> list[MWSCall]:
     calls = []
     for n in range(count):
-        name = default_storage.save(f"feeds/{seller.seller_id}-{n}.xml", ContentFile(feed_body(n)))
-        calls.append(
-            services.request_call(seller, "SubmitFeed", {"FeedType": INVENTORY}, upload=name)
-        )
+        body = feed_body(n)
+        name = default_storage.save(f"feeds/{seller.seller_id}-{n}.xml", ContentFile(body))
+        params = {"FeedType": INVENTORY, "ContentMD5Value": content_md5(body)}
+        calls.append(services.request_call(seller, "SubmitFeed", params, upload=name))
     return calls
 
 

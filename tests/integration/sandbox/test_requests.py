@@ -33,7 +33,8 @@ def test_signed_calls_are_answered(client, signature_method, method, path):
     assert response.headers["x-mws-response-context"]
     assert response.headers["Date"].endswith("GMT")
     assert response.headers["x-mws-quota-max"] == "80.0"
-    assert response.headers["x-mws-quota-remaining"] == "79.0"
+    # The first call of the hour does not see itself counted yet (recorded traffic).
+    assert response.headers["x-mws-quota-remaining"] == "80.0"
     assert response.headers["x-mws-quota-resetsOn"].endswith(":00.000Z")
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
-from tests.integration.sandbox.conftest import EU_SELLER, EU_TOKEN, config
+from mwsportal.sandbox.throttle import reset_minute
+from tests.integration.sandbox.conftest import DEVELOPER, EU_SELLER, EU_TOKEN, SELLER, config
 from tests.integration.sandbox.signed_client import error, xml
 
 REPORT = {"ReportType": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"}
@@ -40,7 +42,7 @@ def test_hourly_quota_exceeded_has_the_real_body(make_sandbox, make_client, cloc
     sandbox = make_sandbox(config(throttling={"groups": limits}))
     client = make_client(sandbox)
     remaining = [client.call("GetReportCount").headers["x-mws-quota-remaining"] for _ in range(3)]
-    assert remaining == ["2.0", "1.0", "0.0"]
+    assert remaining == ["3.0", "2.0", "1.0"]
     refused = client.call("GetReportCount")
     assert refused.status_code == 503
     assert refused.content.startswith(b'<?xml version="1.0" standalone="no"?>')
@@ -58,6 +60,27 @@ def test_hourly_quota_exceeded_has_the_real_body(make_sandbox, make_client, cloc
     assert resets.endswith(":00.000Z")
     clock.advance(3600)
     assert client.call("GetReportCount").status_code == 200
+
+
+def test_every_hourly_window_of_an_account_ends_at_its_own_minute(client, clock):
+    minute = reset_minute(SELLER, DEVELOPER["account_number"])
+    first = client.call("GetReportCount")
+    assert first.headers["x-mws-quota-remaining"] == "80.0"
+    resets = datetime.fromisoformat(first.headers["x-mws-quota-resetsOn"])
+    assert (resets.minute, resets.second) == (minute, 0)
+    assert (
+        timedelta(0) < resets - datetime.fromtimestamp(clock.time(), tz=UTC) <= timedelta(hours=1)
+    )
+    # Another operation of the same account ends its hour at the same minute.
+    other = client.call("GetReportRequestCount")
+    assert other.headers["x-mws-quota-resetsOn"] == first.headers["x-mws-quota-resetsOn"]
+    assert client.call("GetReportCount").headers["x-mws-quota-remaining"] == "79.0"
+    # Past the fixed minute the count starts again, whenever the first call of the hour was.
+    clock.set(resets.timestamp() + 1)
+    fresh = client.call("GetReportCount")
+    assert fresh.headers["x-mws-quota-remaining"] == "80.0"
+    after = datetime.fromisoformat(fresh.headers["x-mws-quota-resetsOn"])
+    assert after - resets == timedelta(hours=1)
 
 
 def test_eu_feeds_hourly_quota_grows_with_the_marketplaces(sandbox, make_client):

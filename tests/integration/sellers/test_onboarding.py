@@ -13,6 +13,7 @@ from django.urls import reverse
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.gateway.dispatch import bucket_for
+from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws.operations import get_operation
 from mwsportal.sandbox.faults import parse_rule
@@ -66,6 +67,65 @@ def test_every_page_of_participations_is_read(settings, owner):
     assert seller.marketplaces.count() == 5
     operations = {row["action"] for row in calls}
     assert "ListMarketplaceParticipationsByNextToken" in operations
+
+
+def _counted(calls: list[dict]) -> dict[tuple[str, str], int]:
+    return {(row["action"], row["code"]): row["count"] for row in calls}
+
+
+def test_a_corrupted_next_token_restarts_the_participations_at_once(settings, owner):
+    with running_sandbox(sandbox_config(paging={"participations_page_size": 2})) as sandbox:
+        point_portal_at(settings, sandbox)
+        sandbox.faults.add([parse_rule({"kind": "next_token_corrupted", "count": 1})])
+        seller = onboard(owner)
+        calls = _counted(sandbox.state.calls.rows())
+    assert seller.status == Seller.Status.ACTIVE
+    assert seller.marketplaces.count() == 3
+    # The refused page sent the check back to the original operation, which read every page.
+    assert calls == {
+        ("ListMarketplaceParticipations", ""): 2,
+        ("ListMarketplaceParticipationsByNextToken", "NextTokenCorrupted"): 1,
+        ("ListMarketplaceParticipationsByNextToken", ""): 1,
+    }
+
+
+def test_a_next_token_refused_every_time_fails_the_check_without_storing(settings, owner):
+    with running_sandbox(sandbox_config(paging={"participations_page_size": 2})) as sandbox:
+        point_portal_at(settings, sandbox)
+        sandbox.faults.add([parse_rule({"kind": "next_token_corrupted"})])
+        with pytest.raises(services.AuthorizationCheckFailed, match="NextTokenCorrupted"):
+            onboard(owner)
+        calls = _counted(sandbox.state.calls.rows())
+    assert calls == {
+        ("ListMarketplaceParticipations", ""): 1 + MAX_PAGING_RESTARTS,
+        ("ListMarketplaceParticipationsByNextToken", "NextTokenCorrupted"): 1 + MAX_PAGING_RESTARTS,
+    }
+    assert not Seller.objects.exists()
+
+
+def test_only_marketplaces_the_seller_can_sell_in_are_kept(settings, owner):
+    config = sandbox_config()
+    (demo,) = [s for s in config["sellers"] if s["seller_id"] == "A1DEMOSELLER0001"]
+    demo["non_retail_marketplaces"] = ["A6W85IYQ5WB1C"]
+    with running_sandbox(config) as sandbox:
+        point_portal_at(settings, sandbox)
+        participations = services.check_authorization(
+            region="NA", seller_id="A1DEMOSELLER0001", auth_token=DEMO_TOKEN
+        )
+        seller = onboard(owner)
+        calls = sandbox.state.calls.rows()
+    # MWS listed IBA (iba.login.amazon.com) too, and the portal saw it.
+    assert {row["action"] for row in calls} == {"ListMarketplaceParticipations"}
+    assert {p.marketplace_id for p in participations} == {
+        "ATVPDKIKX0DER",
+        "A2EUQ1WTGCTBG2",
+        "A1AM78C64UM0Y8",
+    }
+    assert set(seller.marketplaces.values_list("marketplace_id", flat=True)) == {
+        "ATVPDKIKX0DER",
+        "A2EUQ1WTGCTBG2",
+        "A1AM78C64UM0Y8",
+    }
 
 
 def group_quota(seller: Seller):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -39,6 +40,8 @@ def test_request_report_queues_request_report(api, seller):
         ({"report_type": LISTINGS, "marketplace_ids": ["A1PA6795UKMFR9"]}, "marketplace_ids"),
         ({"report_type": LISTINGS, "start_date": "2999-01-01"}, "start_date"),
         ({"report_type": LISTINGS, "start_date": "yesterday"}, "start_date"),
+        ({"report_type": LISTINGS, "report_options": "ShowSalesChannel=true"}, "report_options"),
+        ({"report_type": LISTINGS, "report_options": "custom=maybe"}, "report_options"),
     ],
 )
 def test_invalid_request_names_the_field(api, seller, payload, field):
@@ -266,3 +269,39 @@ def test_the_daily_purge_forgets_only_spent_keys(partner):
         "running",
     }
     assert purge_partner_records() == 0
+
+
+def test_a_utf8_flat_feed_is_converted_only_when_asked(api, seller, media):
+    body = "sku\tprice\tquantity\nCRÈME-1\t\t4\n".encode()
+    feed_type = "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_"
+    url = f"/api/v1/sellers/{seller.pk}/feeds/?feed_type={feed_type}"
+    refused = api.generic("POST", url, body, content_type="text/tab-separated-values")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["field"] == "file"
+    assert "The file is UTF-8 text" in error["message"]
+    assert "line 2, column 3" in error["message"]
+    assert not FeedSubmission.objects.exists()
+
+    converted = api.generic(
+        "POST", f"{url}&convert_charset=true", body, content_type="text/tab-separated-values"
+    )
+    assert converted.status_code == 201, converted.content
+    feed = FeedSubmission.objects.get()
+    with default_storage.open(feed.file, "rb") as stored:
+        assert stored.read() == body.decode().encode("iso-8859-1")
+
+
+def test_a_multipart_flat_feed_with_a_character_latin_1_lacks_is_refused(api, seller, media):
+    response = api.post(
+        f"/api/v1/sellers/{seller.pk}/feeds/",
+        {
+            "feed_type": "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_",
+            "convert_charset": "true",
+            "file": SimpleUploadedFile("pq.txt", "sku\tquantity\nKEH-Ω\t1\n".encode()),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "U+03A9" in response.json()["error"]["message"]
+    assert not FeedSubmission.objects.exists()

@@ -7,7 +7,13 @@ import os
 
 import pytest
 
-from feeds.checks import FeedRefused, check_feed, check_flat_file, check_xml
+from feeds.checks import (
+    FeedRefused,
+    check_feed,
+    check_flat_file,
+    check_xml,
+    transcode_utf8_flat_file,
+)
 
 INVENTORY = "_POST_INVENTORY_AVAILABILITY_DATA_"
 FLAT = "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_"
@@ -232,3 +238,54 @@ def test_a_flat_file_is_read_in_chunks(monkeypatch):
 )
 def test_xml_refusals_give_the_position_once(body, expected):
     assert str(refusal(body)) == expected
+
+
+# ---- UTF-8 flat files for regions that read ISO-8859-1 -------------------------------------
+
+
+def test_utf8_text_is_never_taken_for_latin_1():
+    # "KEH-Ω" would reach Amazon as "KEH-Î©": every byte is valid ISO-8859-1.
+    body = "sku\tquantity\nKEH-1\t3\nKEH-Ω\t4\n".encode()
+    found = refusal(body, FLAT)
+    assert "“Ω” (U+03A9) cannot be written in iso-8859-1" in str(found)
+    assert (found.line, found.column) == (3, 5)
+
+
+def test_utf8_text_latin_1_can_hold_is_refused_unless_converted():
+    body = "sku\titem-name\nA-1\tCafé crème\n".encode()
+    found = refusal(body, FLAT)
+    assert "The file is UTF-8 text (“é” is written the UTF-8 way)" in str(found)
+    assert "choose to have it converted to iso-8859-1" in str(found)
+    assert (found.line, found.column) == (2, 8)
+    converted = transcode_utf8_flat_file(io.BytesIO(body), "iso-8859-1")
+    assert converted is not None
+    assert converted.read() == "sku\titem-name\nA-1\tCafé crème\n".encode("iso-8859-1")
+    converted.seek(0)
+    assert check_feed(converted, FLAT, "NA").messages == 1
+
+
+def test_converting_drops_a_utf8_byte_order_mark():
+    body = b"\xef\xbb\xbfsku\tquantity\nA\t1\n"
+    converted = transcode_utf8_flat_file(io.BytesIO(body), "iso-8859-1")
+    assert converted is not None
+    assert converted.read() == b"sku\tquantity\nA\t1\n"
+
+
+def test_converting_refuses_what_latin_1_cannot_hold_at_its_place(monkeypatch):
+    monkeypatch.setattr("feeds.checks.CHUNK_SIZE", 5)
+    body = ("sku\tquantity\n" + "".join(f"É-{n}\t{n}\n" for n in range(9)) + "€-9\t9\n").encode()
+    with pytest.raises(FeedRefused) as caught:
+        transcode_utf8_flat_file(io.BytesIO(body), "iso-8859-1")
+    assert "“€” (U+20AC)" in str(caught.value)
+    assert (caught.value.line, caught.value.column) == (11, 1)
+
+
+def test_files_already_in_latin_1_or_plain_ascii_are_left_as_they_are():
+    latin = "sku\titem-name\nA-1\tCafé\n".encode("iso-8859-1")
+    assert transcode_utf8_flat_file(io.BytesIO(latin), "iso-8859-1") is None
+    assert check_feed(io.BytesIO(latin), FLAT, "NA").messages == 1
+    ascii_only = b"sku\tquantity\nA-1\t1\n"
+    assert transcode_utf8_flat_file(io.BytesIO(ascii_only), "iso-8859-1") is None
+    assert check_feed(io.BytesIO(ascii_only), FLAT, "NA").messages == 1
+    # Regions that read Shift_JIS or UTF-8 are not touched.
+    assert transcode_utf8_flat_file(io.BytesIO("sku\tq\nΩ\t1\n".encode()), "UTF-8") is None

@@ -11,9 +11,9 @@ from django.utils import timezone
 from feeds import services
 from feeds.checks import FeedRefused
 from feeds.models import FeedSubmission
-from mwsportal.gateway.handlers import CallOutcome
+from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS, CallOutcome
 from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.errors import NotReadyError, TransportError
+from mwsportal.mws.errors import NextTokenCorruptedError, NotReadyError, TransportError
 from mwsportal.mws.results import (
     FeedSubmissionInfo,
     FeedSubmissionListResult,
@@ -62,7 +62,11 @@ def test_an_upload_is_stored_then_submit_feed_asked_for_with_its_file(seller):
     assert feed.state == State.SENDING
     (call,) = calls("SubmitFeed")
     assert call.upload == feed.file
-    assert call.params == {"FeedType": INVENTORY, "MarketplaceIdList": ["ATVPDKIKX0DER"]}
+    assert call.params == {
+        "FeedType": INVENTORY,
+        "ContentMD5Value": feed.content_md5,
+        "MarketplaceIdList": ["ATVPDKIKX0DER"],
+    }
     assert call.context == {"feed": feed.pk}
 
 
@@ -408,3 +412,62 @@ def test_a_listing_that_never_ends_is_bounded_and_never_resends(seller, settings
     assert len(calls("SubmitFeed")) == 1
     services.sync_seller(seller)
     assert len(calls("GetFeedSubmissionList")) == 1, "no new listing for a settled feed"
+
+
+def _corrupted() -> NextTokenCorruptedError:
+    return NextTokenCorruptedError("The NextToken is corrupted.", code="NextTokenCorrupted")
+
+
+def _ended(call: MWSCall, state: str, **fields) -> CallOutcome:
+    outcome = outcome_of(call, state, **fields)
+    call.save()
+    return outcome
+
+
+def test_a_corrupted_next_token_restarts_the_feed_poll_at_once(seller):
+    FeedSubmissionFactory(seller=seller, state=State.SUBMITTED, feed_submission_id="42")
+    (poll,) = services.poll_seller(seller)
+    services.on_polled(
+        _ended(poll, "succeeded", result=FeedSubmissionListResult((), True, "next-page"))
+    )
+    (page,) = calls("GetFeedSubmissionListByNextToken")
+    before = timezone.now()
+    services.on_polled(_ended(page, "failed", error=_corrupted()))
+    first, restarted = calls("GetFeedSubmissionList")
+    assert first.pk == poll.pk
+    assert restarted.params == poll.params
+    assert restarted.context == {"seller": seller.pk, "paging_restarts": 1}
+    assert restarted.available_at <= before + timedelta(seconds=1)
+
+
+def test_a_feed_poll_whose_token_is_always_corrupted_waits_for_the_next_tick(seller):
+    FeedSubmissionFactory(seller=seller, state=State.SUBMITTED, feed_submission_id="42")
+    (poll,) = services.poll_seller(seller)
+    for _ in range(MAX_PAGING_RESTARTS + 1):
+        listing = FeedSubmissionListResult((), True, "t")
+        services.on_polled(_ended(poll, "succeeded", result=listing))
+        page = calls("GetFeedSubmissionListByNextToken")[-1]
+        services.on_polled(_ended(page, "failed", error=_corrupted()))
+        poll = calls("GetFeedSubmissionList")[-1]
+    assert len(calls("GetFeedSubmissionList")) == 1 + MAX_PAGING_RESTARTS
+
+
+def test_a_corrupted_next_token_restarts_the_reconciliation_from_its_first_page(seller, settings):
+    feed = lost_feed(seller, settings)
+    (first,) = calls("GetFeedSubmissionList")
+    services.on_reconciled(
+        _ended(first, "succeeded", result=FeedSubmissionListResult((), True, "page-2"))
+    )
+    (second,) = calls("GetFeedSubmissionListByNextToken")
+    services.on_reconciled(_ended(second, "failed", error=_corrupted()))
+    feed.refresh_from_db()
+    assert feed.state == State.UNKNOWN
+    _, restarted = calls("GetFeedSubmissionList")
+    assert restarted.params == first.params
+    assert restarted.context == {"feed": feed.pk, "paging_restarts": 1}
+    assert len(calls("SubmitFeed")) == 1, "never resent on a failed listing"
+    # The restarted listing carries its restart count to its pages.
+    services.on_reconciled(
+        _ended(restarted, "succeeded", result=FeedSubmissionListResult((), True, "page-2b"))
+    )
+    assert calls("GetFeedSubmissionListByNextToken")[-1].context["paging_restarts"] == 1

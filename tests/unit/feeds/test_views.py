@@ -6,12 +6,19 @@ import csv
 import io
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from feeds.models import FeedSubmission
 from mwsportal.gateway.models import MWSCall
-from tests.factories import FEED_BODY, FeedMessageResultFactory, FeedSubmissionFactory
+from mwsportal.mws.checksums import content_md5
+from tests.factories import (
+    FEED_BODY,
+    FeedMessageResultFactory,
+    FeedSubmissionFactory,
+    SellerFactory,
+)
 
 pytestmark = pytest.mark.django_db
 State = FeedSubmission.State
@@ -308,3 +315,59 @@ def test_the_feeds_overview_lists_every_own_seller_and_no_other(owner_client, ow
     assert reverse("feeds:seller", args=[second.pk]) in page
     assert reverse("feeds:detail", args=[mine.pk]) in page
     assert reverse("feeds:detail", args=[theirs.pk]) not in page
+
+
+PRICE_QUANTITY = "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_"
+
+
+def test_a_utf8_flat_file_is_refused_unless_the_seller_asks_to_convert_it(
+    owner_client, seller, media
+):
+    body = "sku\tprice\tquantity\nCRÈME-1\t\t4\n".encode()
+    url = reverse("feeds:upload", args=[seller.pk])
+    refused = owner_client.post(
+        url, {"feed_type": PRICE_QUANTITY, "file": SimpleUploadedFile("pq.txt", body)}
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "The file is UTF-8 text" in page
+    assert "line 2, column 3" in page
+    assert "Convert a UTF-8 flat file to iso-8859-1" in page
+    assert not FeedSubmission.objects.exists()
+
+    converted = owner_client.post(
+        url,
+        {
+            "feed_type": PRICE_QUANTITY,
+            "convert_charset": "on",
+            "file": SimpleUploadedFile("pq.txt", body),
+        },
+    )
+    assert converted.status_code == 302
+    feed = FeedSubmission.objects.get()
+    with default_storage.open(feed.file, "rb") as stored:
+        assert stored.read() == "sku\tprice\tquantity\nCRÈME-1\t\t4\n".encode("iso-8859-1")
+    assert feed.content_md5 == content_md5("sku\tprice\tquantity\nCRÈME-1\t\t4\n".encode("latin-1"))
+
+
+def test_a_character_latin_1_cannot_hold_is_refused_even_when_converting(owner_client, seller):
+    body = "sku\tprice\tquantity\nKEH-Ω\t\t4\n".encode()
+    refused = owner_client.post(
+        reverse("feeds:upload", args=[seller.pk]),
+        {
+            "feed_type": PRICE_QUANTITY,
+            "convert_charset": "on",
+            "file": SimpleUploadedFile("pq.txt", body),
+        },
+    )
+    assert refused.status_code == 400
+    assert "“Ω” (U+03A9) cannot be written in iso-8859-1" in refused.content.decode()
+    assert "line 2, column 5" in refused.content.decode()
+    assert not FeedSubmission.objects.exists()
+    assert not MWSCall.objects.exists()
+
+
+def test_japanese_sellers_get_no_convert_option(owner, owner_client):
+    seller = SellerFactory(owner=owner, region="FE")
+    page = owner_client.get(reverse("feeds:upload", args=[seller.pk]))
+    assert "convert_charset" not in page.context["form"].fields

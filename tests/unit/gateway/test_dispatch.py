@@ -25,6 +25,7 @@ from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.gateway.runner import InlineExecutor
 from mwsportal.mws import errors
+from mwsportal.mws.checksums import content_md5
 from mwsportal.mws.client import AttemptRecord, Response
 from mwsportal.mws.results import CountResult, QuotaInfo, ResponseMetadata, SubmitFeedResult
 from mwsportal.sandbox.throttle import THROTTLE_TABLE, Throttler, throttle_group
@@ -142,8 +143,18 @@ def test_a_call_is_checked_when_it_is_asked_for(seller, backend):
         services.request_call(seller, "GetReportCount", {"MWSAuthToken": "amzn.mws.x"})
     with pytest.raises(LookupError, match="no MWS result handler"):
         services.request_call(seller, "GetReportCount", handler="nobody.registered.this")
-    with pytest.raises(ValueError, match="upload"):
+    with pytest.raises(ValueError, match="ContentMD5Value must be the base64 MD5"):
         services.request_call(seller, "SubmitFeed", {"FeedType": "_POST_PRODUCT_DATA_"})
+    with pytest.raises(ValueError, match="ContentMD5Value must be the base64 MD5"):
+        services.request_call(
+            seller, "SubmitFeed", {"FeedType": "_POST_PRODUCT_DATA_", "ContentMD5Value": "x"}
+        )
+    with pytest.raises(ValueError, match="storage name of the feed file"):
+        services.request_call(
+            seller,
+            "SubmitFeed",
+            {"FeedType": "_POST_PRODUCT_DATA_", "ContentMD5Value": content_md5(b"feed")},
+        )
     seller.status = Seller.Status.REMOVED
     with pytest.raises(services.SellerNotCallable):
         services.request_call(seller, "GetReportCount")
@@ -330,7 +341,10 @@ def test_submitfeed_is_never_resent_after_a_server_error(seller, backend, mws, c
         call = services.request_call(
             seller,
             "SubmitFeed",
-            {"FeedType": "_POST_INVENTORY_AVAILABILITY_DATA_"},
+            {
+                "FeedType": "_POST_INVENTORY_AVAILABILITY_DATA_",
+                "ContentMD5Value": content_md5(b"<AmazonEnvelope/>"),
+            },
             upload="feed.xml",
             handler="tests.gateway.collect",
         )
@@ -532,8 +546,10 @@ def test_purge_removes_only_entries_older_than_the_retention(seller, backend, mw
     with override_settings(MWS_REQUEST_LOG_RETENTION_DAYS=30):
         assert services.purge_request_log() == 1
     assert RequestLogEntry.objects.count() == 1
-    with override_settings(MWS_REQUEST_LOG_RETENTION_DAYS=7):
-        clock.advance(8 * 86400)
+    with override_settings(MWS_REQUEST_LOG_RETENTION_DAYS=45):
+        clock.advance(44 * 86400)
+        assert services.purge_request_log() == 0
+        clock.advance(2 * 86400)
         assert services.purge_request_log() == 1
     assert not RequestLogEntry.objects.exists()
     # Finished calls go with their log.

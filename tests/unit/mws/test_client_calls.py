@@ -546,3 +546,31 @@ def test_submit_feed_result(server: ScriptedServer, make_client: MakeClient, tmp
         )
     assert isinstance(response.result, SubmitFeedResult)
     assert response.result.feed_submission_info.feed_submission_id == "51799018438"
+
+
+def test_every_error_of_an_error_response_is_kept(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    body = b"""<?xml version="1.0"?>
+<ErrorResponse xmlns="http://mws.amazonaws.com/doc/2009-01-01/">
+  <Error><Type>Sender</Type><Code>InvalidParameterValue</Code>
+    <Message>Invalid StartDate</Message></Error>
+  <Error><Type>Sender</Type><Code>MissingParameter</Code>
+    <Message>The request must contain the parameter ReportType.</Message>
+    <Detail>ReportType</Detail></Error>
+  <RequestId>multi-1</RequestId>
+</ErrorResponse>"""
+    server.reply(Reply(400, body, {}))
+    with pytest.raises(InvalidParameterError) as caught:
+        make_client(retry_policy=NO_RETRY).call("GetReportCount", seller_id=SELLER)
+    error = caught.value
+    assert (error.code, error.message, error.request_id) == (
+        "InvalidParameterValue",
+        "Invalid StartDate",
+        "multi-1",
+    )
+    assert [(item.code, item.detail) for item in error.errors] == [
+        ("InvalidParameterValue", None),
+        ("MissingParameter", "ReportType"),
+    ]
+    assert "1 more: MissingParameter: The request must contain the parameter" in str(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from mwsportal.mws.client import MWSClient
 from mwsportal.mws.errors import (
     ChecksumMismatchError,
+    FeedChangedError,
     InvalidParameterError,
     NotReadyError,
     TransportError,
@@ -281,3 +283,66 @@ def test_large_upload_streams_with_flat_memory(
     assert request.query["ContentMD5Value"] == expected_md5
     # Python allocations of client and (chunk-reading) server together, for a 64 MiB feed.
     assert peak < 8 * 1024 * 1024
+
+
+class _ChangesOnceHashed(io.BytesIO):
+    """A stored feed that is overwritten (by another process, a failing disk) right after the
+    client has hashed it, before it streams."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self._size = len(data)
+        self._read = 0
+        self.changed = False
+
+    def read(self, amount: int | None = -1) -> bytes:
+        if self._read >= self._size and not self.changed:
+            position = self.tell()
+            self.seek(self._size - 1)
+            self.write(b"#")
+            self.seek(position)
+            self.changed = True
+        chunk = super().read(amount)
+        self._read += len(chunk)
+        return chunk
+
+
+def test_the_stored_md5_is_sent(server: ScriptedServer, make_client: MakeClient) -> None:
+    feed = b'<?xml version="1.0"?><AmazonEnvelope/>'
+    server.reply(Reply(200, fixture("SubmitFeed.xml")))
+    _submit(make_client(), io.BytesIO(feed), content_md5=md5_b64(feed))
+    (request,) = server.received
+    assert request.query["ContentMD5Value"] == request.headers["Content-MD5"] == md5_b64(feed)
+    assert request.body == feed
+
+
+def test_a_file_that_no_longer_matches_its_stored_md5_is_never_sent(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    stored = md5_b64(b"the feed as it was uploaded")
+    server.reply(Reply(200, fixture("SubmitFeed.xml")))
+    with pytest.raises(FeedChangedError, match="nothing was sent") as caught:
+        _submit(make_client(), io.BytesIO(b"the feed as it is now"), content_md5=stored)
+    assert (caught.value.expected, caught.value.actual) == (
+        stored,
+        md5_b64(b"the feed as it is now"),
+    )
+    assert server.received == []
+
+
+def test_a_file_that_changes_while_it_streams_is_cut_off_before_its_last_block(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    feed = b"".join(generated_bytes(200_000))
+    source = _ChangesOnceHashed(feed)
+    server.reply(Reply(reset=True))
+    with pytest.raises(FeedChangedError, match="cut off before its last block"):
+        _submit(make_client(), source, content_md5=md5_b64(feed))
+    assert source.changed
+    # The server reads what arrived until the client closes the connection.
+    deadline = time.monotonic() + 5
+    while not server.received and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (request,) = server.received
+    assert request.headers["Content-Length"] == str(len(feed))
+    assert request.body_size < len(feed)

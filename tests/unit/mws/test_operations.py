@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mwsportal.mws.operations import (
@@ -288,18 +290,21 @@ def test_every_report_type_has_a_category_a_distinct_name_and_well_formed_option
     for info in REPORT_TYPES.values():
         assert info.category in REPORT_CATEGORIES
         assert info.charset == ("marketplace" if info.format == "flat_file" else "utf-8")
-        names = [option.name for option in info.options]
-        assert len(names) == len(set(names)), info.value
+        keys = [option.key for option in info.options]
+        assert len(keys) == len(set(keys)), info.value
         for option in info.options:
-            assert option.kind in ("bool", "choice", "text")
-            assert bool(option.choices) == (option.kind == "choice"), option
+            assert option.kind in ("boolean", "text")
+            assert option.description
+            # A text option says what it takes, and its example is one.
+            if option.kind == "text":
+                assert re.fullmatch(option.pattern, option.example), option
     # Amazon generates settlements on its own cycle: nobody can request them.
     for info in REPORT_TYPES.values():
         if info.category == "Settlement":
             assert not info.requestable
     assert set(REQUESTABLE_REPORT_TYPES) == {v for v, i in REPORT_TYPES.items() if i.requestable}
     assert "_GET_FLAT_FILE_ORDERS_DATA_" in REQUESTABLE_REPORT_TYPES
-    assert [o.name for o in REPORT_TYPES["_GET_FLAT_FILE_ORDERS_DATA_"].options] == [
+    assert [o.key for o in REPORT_TYPES["_GET_FLAT_FILE_ORDERS_DATA_"].options] == [
         "ShowSalesChannel"
     ]
 

@@ -175,3 +175,36 @@ def test_every_documented_api_rate_period_starts(tmp_path):
     for value in ["5/second", "600/minute", "10000/hour", "100000/day"]:
         result = load_settings({"API_RATE_LIMIT": value}, tmp_path)
         assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environ", "setting"),
+    [
+        ({"MWS_APP_NAME": "Портал"}, "MWS_APP_NAME"),
+        ({"MWS_APP_VERSION": "1.0-β"}, "MWS_APP_VERSION"),
+    ],
+)
+def test_a_user_agent_that_cannot_be_sent_stops_start_up(tmp_path, environ, setting):
+    result = load_settings(environ, tmp_path)
+    assert result.returncode != 0
+    assert f"{setting} cannot go into the MWS User-Agent header" in result.stderr
+    assert "is not Latin-1" in result.stderr
+    assert "UnicodeEncodeError" not in result.stderr
+
+
+def test_a_latin_1_application_name_starts(tmp_path):
+    result = load_settings({"MWS_APP_NAME": "Café Portal"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("value", ["29", "0", "-5"])
+def test_request_log_retention_below_the_guides_minimum_stops_start_up(tmp_path, value):
+    result = load_settings({"MWS_REQUEST_LOG_RETENTION_DAYS": value}, tmp_path)
+    assert result.returncode != 0
+    assert "MWS_REQUEST_LOG_RETENTION_DAYS must be at least 30" in result.stderr
+
+
+def test_request_log_retention_of_thirty_days_or_more_starts(tmp_path):
+    for value in ["30", "365"]:
+        result = load_settings({"MWS_REQUEST_LOG_RETENTION_DAYS": value}, tmp_path)
+        assert result.returncode == 0, result.stderr

@@ -7,9 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS, CallOutcome
 from mwsportal.gateway.models import MWSCall
+from mwsportal.mws.errors import InvalidParameterError, NextTokenCorruptedError, TransportError
+from mwsportal.mws.operations import REPORT_OPTIONS, REQUESTABLE_REPORT_TYPES
+from mwsportal.mws.results import ReportListResult, ReportRequestListResult
 from reports import services
-from reports.models import ReportRequest
+from reports.models import ReportRequest, SellerReportSettings
 from tests.factories import ReportRequestFactory, SellerFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +109,112 @@ def test_periodic_polls_of_many_sellers_are_spread_over_the_poll_period(settings
     assert starts[-1] <= before + timedelta(seconds=605)
     # Ten sellers in their own slots cover most of the period instead of one moment.
     assert starts[-1] - starts[0] > timedelta(seconds=300)
+
+
+def _finish(call: MWSCall, **fields) -> CallOutcome:
+    """The outcome the gateway hands the handler once ``call`` ended."""
+    call.state = MWSCall.State.FAILED if "error" in fields else MWSCall.State.SUCCEEDED
+    call.save()
+    return CallOutcome(call, **fields)
+
+
+def _corrupted() -> NextTokenCorruptedError:
+    return NextTokenCorruptedError(
+        "The NextToken provided is invalid or corrupted.", code="NextTokenCorrupted"
+    )
+
+
+def test_a_corrupted_next_token_restarts_the_report_list_sync_at_once():
+    seller = SellerFactory()
+    first = services.sync_report_list(seller)
+    services.on_report_list_synced(
+        _finish(first, result=ReportListResult((), has_next=True, next_token="t-2"))
+    )
+    (page,) = MWSCall.objects.filter(operation="GetReportListByNextToken")
+    assert page.params == {"NextToken": "t-2"}
+
+    before = timezone.now()
+    services.on_report_list_synced(_finish(page, error=_corrupted()))
+    restarted = MWSCall.objects.filter(operation="GetReportList").exclude(pk=first.pk).get()
+    # The original operation again, not its ByNextToken twin, and at once, not next sync.
+    assert restarted.params == first.params
+    assert restarted.available_at <= before + timedelta(seconds=1)
+    assert restarted.context == {"paging_restarts": 1}
+    assert not SellerReportSettings.objects.filter(seller=seller).exists()
+
+
+def test_a_token_corrupted_every_time_stops_restarting_until_the_next_sync():
+    seller = SellerFactory()
+    call = services.sync_report_list(seller)
+    for _ in range(MAX_PAGING_RESTARTS + 1):
+        services.on_report_list_synced(
+            _finish(call, result=ReportListResult((), has_next=True, next_token="t"))
+        )
+        page = MWSCall.objects.filter(operation="GetReportListByNextToken").latest("pk")
+        services.on_report_list_synced(_finish(page, error=_corrupted()))
+        restarted = MWSCall.objects.filter(operation="GetReportList").latest("pk")
+        if restarted.pk == call.pk:
+            break
+        call = restarted
+    assert MWSCall.objects.filter(operation="GetReportList").count() == 1 + MAX_PAGING_RESTARTS
+    # Other failures of a page are left to the next sync, as before.
+    services.on_report_list_synced(_finish(page, error=TransportError("reset")))
+    assert MWSCall.objects.filter(operation="GetReportList").count() == 1 + MAX_PAGING_RESTARTS
+
+
+def test_a_corrupted_next_token_restarts_the_request_poll_at_once():
+    seller = SellerFactory()
+    ReportRequestFactory.create_batch(2, seller=seller, status="submitted")
+    services.poll_open_requests(seller)
+    first = MWSCall.objects.get(operation="GetReportRequestList")
+    services.on_requests_polled(
+        _finish(first, result=ReportRequestListResult((), has_next=True, next_token="p-2"))
+    )
+    page = MWSCall.objects.get(operation="GetReportRequestListByNextToken")
+    services.on_requests_polled(_finish(page, error=_corrupted()))
+    restarted = MWSCall.objects.filter(operation="GetReportRequestList").exclude(pk=first.pk).get()
+    assert restarted.params == first.params
+    assert restarted.context == {"paging_restarts": 1}
+    assert restarted.state == MWSCall.State.QUEUED
+
+
+def test_request_report_refuses_options_the_report_does_not_take():
+    seller = SellerFactory()
+    with pytest.raises(InvalidParameterError) as caught:
+        services.request_report(
+            seller, "_GET_AFN_INVENTORY_DATA_", report_options="ShowSalesChannel=true"
+        )
+    assert caught.value.parameter == "ReportOptions"
+    assert "takes no options" in caught.value.rule
+    assert not ReportRequest.objects.exists()
+    assert not MWSCall.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("", ""),
+        ("  ", ""),
+        ("custom=True", "custom=true"),
+        ("custom = false", "custom=false"),
+    ],
+)
+def test_clean_report_options_normalises_what_it_accepts(raw, cleaned):
+    assert services.clean_report_options("_GET_MERCHANT_LISTINGS_ALL_DATA_", raw) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("custom=true;", "empty entry"),
+        ("=true", "is not key=value"),
+        ("Custom=true", "“Custom” is not an option of this report"),
+    ],
+)
+def test_clean_report_options_names_what_is_wrong(raw, rule):
+    with pytest.raises(InvalidParameterError, match=rule):
+        services.clean_report_options("_GET_MERCHANT_LISTINGS_ALL_DATA_", raw)
+
+
+def test_every_report_type_with_options_is_in_the_catalog():
+    assert set(REPORT_OPTIONS) <= set(REQUESTABLE_REPORT_TYPES)

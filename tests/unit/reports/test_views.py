@@ -154,6 +154,39 @@ def test_report_pickers_group_every_requestable_type_by_category(seller, owner_c
             "marketplaces",
             "(US on mws.amazonservices.com; CA on mws.amazonservices.ca)",
         ),
+        (
+            {"report_type": "_GET_FLAT_FILE_ORDERS_DATA_", "report_options": "ShowSalesChannel"},
+            "report_options",
+            "is not key=value; this report takes ShowSalesChannel=true|false",
+        ),
+        (
+            {"report_type": "_GET_FLAT_FILE_ORDERS_DATA_", "report_options": "custom=true"},
+            "report_options",
+            "“custom” is not an option of this report",
+        ),
+        (
+            {"report_type": "_GET_FLAT_FILE_ORDERS_DATA_", "report_options": "ShowSalesChannel=1"},
+            "report_options",
+            "ShowSalesChannel must be true or false, not “1”",
+        ),
+        (
+            {"report_type": "_GET_AFN_INVENTORY_DATA_", "report_options": "custom=true"},
+            "report_options",
+            "This report takes no options",
+        ),
+        (
+            {
+                "report_type": "_GET_XML_BROWSE_TREE_DATA_",
+                "report_options": "RootNodesOnly=true;RootNodesOnly=false",
+            },
+            "report_options",
+            "“RootNodesOnly” is given twice",
+        ),
+        (
+            {"report_type": "_GET_XML_BROWSE_TREE_DATA_", "report_options": "BrowseNodeId=abc"},
+            "report_options",
+            "“abc” is not a valid BrowseNodeId",
+        ),
     ],
 )
 def test_request_form_errors_are_shown_on_the_form(seller, owner_client, data, field, message):
@@ -163,6 +196,25 @@ def test_request_form_errors_are_shown_on_the_form(seller, owner_client, data, f
     assert "field-error" in answer.content.decode()
     assert not ReportRequest.objects.exists()
     assert not MWSCall.objects.exists()
+
+
+def test_report_options_are_written_as_mws_reads_them(seller, owner_client):
+    owner_client.post(
+        reverse("reports:request_new", args=[seller.pk]),
+        {
+            "report_type": "_GET_XML_BROWSE_TREE_DATA_",
+            "report_options": " RootNodesOnly = TRUE ; BrowseNodeId=1055398 ",
+        },
+    )
+    (call,) = MWSCall.objects.all()
+    assert call.params["ReportOptions"] == "RootNodesOnly=true;BrowseNodeId=1055398"
+    assert ReportRequest.objects.get().report_options == "RootNodesOnly=true;BrowseNodeId=1055398"
+
+
+def test_the_form_lists_the_options_of_the_reports_that_take_some(seller, owner_client):
+    page = owner_client.get(reverse("reports:request_new", args=[seller.pk])).content.decode()
+    assert "Options: ShowSalesChannel=true|false" in page
+    assert "Options: custom=true|false" in page
 
 
 def test_japanese_sellers_get_no_marketplace_choice(owner, owner_client):

@@ -75,3 +75,12 @@ def test_errors_carry_the_real_codes():
 def test_bad_rules_are_refused(raw, message):
     with pytest.raises(ValueError, match=message):
         parse_rule(raw)
+
+
+def test_next_token_corrupted_only_touches_by_next_token_calls():
+    injector = FaultInjector([parse_rule({"kind": "next_token_corrupted", "count": 1})])
+    assert injector.decide("GetReportList", "A1").error is None
+    error = injector.decide("GetReportListByNextToken", "A1").error
+    assert error is not None
+    assert (error.code, error.status) == ("NextTokenCorrupted", 400)
+    assert injector.decide("GetReportListByNextToken", "A1").error is None

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from mwsportal.sandbox.clock import ManualClock
-from mwsportal.sandbox.throttle import THROTTLE_TABLE, ThrottleLimits, Throttler, throttle_group
+from mwsportal.sandbox.throttle import (
+    THROTTLE_TABLE,
+    ThrottleLimits,
+    Throttler,
+    reset_minute,
+    throttle_group,
+)
 
 KEY = ("A1SELLER", "1234-5678-9012", "SubmitFeed")
 
@@ -43,26 +49,45 @@ def test_buckets_are_separate_per_seller_developer_and_group():
     assert throttler.take((KEY[0], KEY[1], "GetReport"), limits).allowed
 
 
-def test_hourly_quota_counts_a_rolling_window_of_minute_slots():
-    clock = ManualClock(start=1_600_000_040)  # 20 s past a whole minute
+def test_hourly_quota_counts_fixed_hours_that_end_at_the_accounts_own_minute():
+    minute = reset_minute(KEY[0], KEY[1])
+    hour_start = 1_600_000_000 - 1_600_000_000 % 3600 + minute * 60
+    clock = ManualClock(start=hour_start + 25 * 60 + 20)  # 25 min 20 s into the account's hour
     throttler = Throttler(clock)
     limits = ThrottleLimits(quota=100, restore_seconds=1, hourly=3)
     first = throttler.take(KEY, limits)
-    assert (first.hourly_max, first.hourly_remaining) == (3, 2)
-    # The window frees the first minute slot one hour after that slot began: a whole minute.
-    assert first.resets_on == 1_600_000_020 + 3600
+    # The answer lags the call: the first call of an hour still reports the whole quota.
+    assert (first.hourly_max, first.hourly_remaining) == (3, 3)
+    # A fresh hour ends at the account's fixed minute, not an hour after its first call.
+    assert first.resets_on == hour_start + 3600
     clock.advance(120)
-    throttler.take(KEY, limits)
+    assert throttler.take(KEY, limits).hourly_remaining == 2
     last = throttler.take(KEY, limits)
-    assert last.hourly_remaining == 0
+    assert last.hourly_remaining == 1
     refused = throttler.take(KEY, limits)
     assert (refused.code, refused.hourly_remaining) == ("QuotaExceeded", 0)
-    clock.set(first.resets_on - 1)
+    assert refused.resets_on == hour_start + 3600
+    clock.set(hour_start + 3600 - 1)
     assert throttler.take(KEY, limits).code == "QuotaExceeded"
-    clock.set(first.resets_on)
+    clock.set(hour_start + 3600)
     again = throttler.take(KEY, limits)
-    assert again.allowed
-    assert again.hourly_remaining == 0
+    assert (again.allowed, again.hourly_remaining) == (True, 3)
+    assert again.resets_on == hour_start + 2 * 3600
+
+
+def test_each_account_has_its_own_reset_minute():
+    assert 0 <= reset_minute("A1SELLER", "1234-5678-9012") < 60
+    assert reset_minute("A1SELLER", "1234-5678-9012") == reset_minute("A1SELLER", "1234-5678-9012")
+    minutes = {reset_minute(f"A{n}SELLER", "1234-5678-9012") for n in range(20)}
+    assert len(minutes) > 5
+    clock = ManualClock(start=1_600_000_000)
+    throttler = Throttler(clock)
+    limits = ThrottleLimits(quota=100, restore_seconds=1, hourly=10)
+    for seller in ("A1SELLER", "A2OTHER"):
+        decision = throttler.take((seller, KEY[1], KEY[2]), limits)
+        assert decision.resets_on is not None
+        assert decision.resets_on % 3600 == reset_minute(seller, KEY[1]) * 60
+        assert 0 < decision.resets_on - 1_600_000_000 <= 3600
 
 
 def test_time_scale_speeds_up_restores_and_the_hourly_window():
@@ -81,7 +106,7 @@ def test_disabled_throttling_still_counts_for_the_quota_headers():
     limits = ThrottleLimits(quota=1, restore_seconds=60, hourly=2)
     decisions = [throttler.take(KEY, limits) for _ in range(4)]
     assert all(d.allowed for d in decisions)
-    assert [d.hourly_remaining for d in decisions] == [1, 0, 0, 0]
+    assert [d.hourly_remaining for d in decisions] == [2, 1, 0, 0]
 
 
 def test_marketplace_participations_share_one_bucket():
