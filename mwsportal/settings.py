@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE_FILE = env.str(
 )
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 660)
+# Webhook deliveries wait on partners' servers: they have a queue (and workers) of their own, so
+# a partner whose endpoints never answer cannot delay anyone's MWS calls on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {"webhooks.deliver": {"queue": WEBHOOK_QUEUE}}
 
 
 # --- MWS gateway: throttling, retries, request log (mwsportal/gateway) ----------------------------
@@ -412,6 +417,8 @@ REST_FRAMEWORK = {
 }
 # How often due webhook deliveries are handed to workers.
 WEBHOOK_DISPATCH_SECONDS = _env_positive("WEBHOOK_DISPATCH_SECONDS", 10.0)
+# Endpoints one partner may register: each can hold a webhook worker slot while it times out.
+WEBHOOK_ENDPOINTS_PER_PARTNER = env.int("WEBHOOK_ENDPOINTS_PER_PARTNER", 10)
 # Requests per API key, counted in the shared cache: "<n>/<second|minute|hour|day>".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", "600/minute")
 # Checked here so a typo stops start-up instead of failing the first partner's request.
