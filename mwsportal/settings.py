@@ -415,6 +415,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
+# Lets a monitor read /healthz's checks (``Authorization: Bearer <token>``); empty: staff only.
+HEALTHZ_TOKEN = env.secret("HEALTHZ_TOKEN")
 # How often due webhook deliveries are handed to workers.
 WEBHOOK_DISPATCH_SECONDS = _env_positive("WEBHOOK_DISPATCH_SECONDS", 10.0)
 # Endpoints one partner may register: each can hold a webhook worker slot while it times out.
@@ -453,17 +455,32 @@ LOG_LEVEL = env.str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "filters": {"redact_secrets": {"()": "mwsportal.logredaction.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
             "filters": ["redact_secrets"],
-        }
+        },
+        # Django's own handler for the development server's access log, which does not
+        # propagate to the root: request lines carry query strings, so they are masked too.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # urllib3 logs every request line at DEBUG, query string included, and SubmitFeed
         # carries the MWS Auth Token and the signature there: never below INFO.

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from sellers import services, tasks
@@ -326,6 +327,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @sensitive_variables("key")
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if obj.expires_at is not None and obj.expires_at <= timezone.now():
+            messages.warning(
+                request,
+                f"The key {obj.name!r} expired on {obj.expires_at:%Y-%m-%d %H:%M %Z}: every "
+                "request with it is refused. Set a later expiry (or none) if it is to be used.",
+            )
         if change:
             super().save_model(request, obj, form, change)
             return
