@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mwsportal.bodylimit.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -274,6 +275,17 @@ if not 0 < FEED_UPLOAD_MAX_BYTES <= 2**31 - 1:
     raise ImproperlyConfigured(
         "FEED_UPLOAD_MAX_BYTES must be above 0 and below 2 GiB (2147483648), MWS's limit."
     )
+# The whole request body of every other URL, all parts together, refused unread when larger
+# (mwsportal/bodylimit.py); the feed upload routes take FEED_UPLOAD_MAX_BYTES and 64 KiB more.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
+# Bodies larger than this are refused unread from anyone not logged in and without an API key.
+ANONYMOUS_BODY_MAX_BYTES = env.int("ANONYMOUS_BODY_MAX_BYTES", 64 * 1024)
+for _name, _value in (
+    ("REQUEST_BODY_MAX_BYTES", REQUEST_BODY_MAX_BYTES),
+    ("ANONYMOUS_BODY_MAX_BYTES", ANONYMOUS_BODY_MAX_BYTES),
+):
+    if _value <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a number of bytes above 0, not {_value}.")
 # A feed whose SubmitFeed answer was lost is sent again only when a listing made at least this
 # long after the send shows Amazon never received it.
 FEED_RECONCILE_SETTLE_SECONDS = env.int("FEED_RECONCILE_SETTLE_SECONDS", 120)
