@@ -66,9 +66,8 @@ def _refusal(request: HttpRequest, status: int, code: str, message: str) -> Http
             {"message": message, "back_url": request.path},
             status=status,
         )
-    # The unread body is still on the connection: the client must not send another request
-    # on it, or the body would be taken for that request.
-    response["Connection"] = "close"
+    # No "Connection: close" here: WSGI leaves hop-by-hop headers to the server, and the
+    # servers (gunicorn, runserver) discard an unread body before the next request.
     return response
 
 
