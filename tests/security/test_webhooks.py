@@ -386,3 +386,22 @@ def test_a_delivery_accepted_again_ends_the_failing_period(api, seller, settings
     services.mark_needs_reauthorization(seller, reason="AccessDenied")
     assert webhooks.deliver(webhooks.dispatch_due()[0]).state == "delivered"
     assert WebhookEndpoint.objects.get().failing_since is None
+
+
+def test_staff_enabling_a_disabled_endpoint_starts_it_afresh(partner, admin_client):
+    endpoint, _ = webhooks.register_endpoint(
+        partner, url="https://hooks.example.com/x", events=[EVENT]
+    )
+    WebhookEndpoint.objects.update(failing_since=timezone.now() - timedelta(days=3))
+    webhooks.disable_endpoint(endpoint, reason="Every delivery failed for two days (last: x).")
+    response = admin_client.post(
+        f"/admin/sellers/webhookendpoint/{endpoint.pk}/change/", {"is_active": "on"}
+    )
+    assert response.status_code == 302, response.content
+    endpoint.refresh_from_db()
+    assert endpoint.is_active
+    assert (endpoint.failing_since, endpoint.disabled_at, endpoint.disabled_reason) == (
+        None,
+        None,
+        "",
+    )
