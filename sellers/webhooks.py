@@ -142,9 +142,11 @@ def check_url(url: str) -> Target:
             "Webhook URLs must use https:// (http:// only to a loopback address in development)."
         )
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise EndpointRefused("The webhook URL's port is not a number from 1 to 65535.") from None
+        port = 0
+    if not 0 < port <= 65535:
+        raise EndpointRefused("The webhook URL's port is not a number from 1 to 65535.")
     host = parts.hostname
     try:
         addresses = [ipaddress.ip_address(host)] if _is_ip(host) else _resolved(host, port)

@@ -160,6 +160,14 @@ def test_urls_with_credentials_are_refused(api, url):
     assert "secret" not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "url", ["https://hooks.example.com:0/x", "https://hooks.example.com:99999/x"]
+)
+def test_a_port_out_of_range_is_refused(url):
+    with pytest.raises(webhooks.EndpointRefused, match="port"):
+        webhooks.check_url(url)
+
+
 def test_a_name_that_does_not_resolve_is_refused(api):
     response = _register(api, "https://nowhere.example.com/hook")
     assert response.status_code == 400
