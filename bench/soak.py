@@ -3,13 +3,13 @@
 The run starts a database of its own on PostgreSQL (created and dropped by the run), a private
 ``redis-server`` on a free loopback port (broker, cache and bucket store, without persistence, so
 restarting it loses everything it held), the MWS sandbox at a time scale, gunicorn, two or more
-Celery workers and one beat. It then drives N sellers through onboarding, report requests (from
-the services and over the partner API), a report schedule, feed submissions (both ways) and
-partner API reads, while the sandbox injects 500s, 503 ``ServiceUnavailable``, latency, resets
-after the request was received, truncated bodies and wrong Content-MD5. During that window it
-SIGKILLs a worker (its whole process tree) at random moments and starts it again, and restarts
-Redis once. Then the faults stop, the schedules are deleted, and the run waits until nothing is
-open any more (or ``--drain-timeout`` passes) before checking:
+Celery workers, one webhook worker and one beat. It then drives N sellers through onboarding, report
+requests (from the services and over the partner API), a report schedule, feed submissions (both
+ways) and partner API reads, while the sandbox injects 500s, 503 ``ServiceUnavailable``, latency,
+resets after the request was received, truncated bodies and wrong Content-MD5. During that window it
+SIGKILLs a worker (its whole process tree) at random moments and starts it again, and restarts Redis
+once. Then the faults stop, the schedules are deleted, and the run waits until nothing is open any
+more (or ``--drain-timeout`` passes) before checking:
 
 - ``report_requests_terminal``: every report request reached a final status;
 - ``reports_stored_whole``: every report is stored, and its file has the stored size and MD5;
@@ -518,8 +518,16 @@ class Soak:
 
     def worker_argv(self, n: int) -> list[str]:
         return [
-            *(sys.executable, "-m", "celery", "-A", "mwsportal", "worker"),
+            *(sys.executable, "-m", "celery", "-A", "mwsportal", "worker", "--queues", "celery"),
             *("-n", f"soak{n}@%h", "--concurrency", str(self.options.concurrency)),
+            *("--loglevel", "WARNING", "--without-mingle", "--without-gossip"),
+        ]
+
+    def webhook_worker_argv(self) -> list[str]:
+        # Deliveries have their own queue and worker, as in production (README).
+        return [
+            *(sys.executable, "-m", "celery", "-A", "mwsportal", "worker", "--queues", "webhooks"),
+            *("-n", "soak-webhooks@%h", "--concurrency", str(self.options.concurrency)),
             *("--loglevel", "WARNING", "--without-mingle", "--without-gossip"),
         ]
 
@@ -540,6 +548,7 @@ class Soak:
         )
         for n in range(1, self.options.workers + 1):
             self.layout.start(f"worker{n}", self.worker_argv(n))
+        self.layout.start("webhook-worker", self.webhook_worker_argv())
         self.layout.start(
             "beat",
             [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from mwsportal.celery import app as celery_app
 
@@ -86,3 +89,15 @@ def run_all_checks() -> dict[str, CheckResult]:
         "broker": check_broker(),
         "mws_endpoint": check_mws_endpoint(),
     }
+
+
+@sensitive_variables("token", "sent")
+def may_see_detail(request: HttpRequest) -> bool:
+    """Staff, or a monitor sending ``Authorization: Bearer <HEALTHZ_TOKEN>`` (a header, never
+    the URL, which access logs keep)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_active and user.is_staff:
+        return True
+    token = settings.HEALTHZ_TOKEN
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme == "Bearer" and hmac.compare_digest(sent.encode(), token.encode())

@@ -19,6 +19,9 @@ from mwsportal.mws.redaction import MASK, redact_text
 # Broader than the client's pattern: any amzn.mws. value, even one that is not a well-formed
 # token, is what a seller pasted as a token.
 AUTH_TOKEN = re.compile(r"amzn\.mws\.[A-Za-z0-9-]+")
+# The portal's own partner API keys (sellers.services.create_api_key): prefix and secret part
+# alike, since together they are the key.
+API_KEY = re.compile(r"mwsp_[A-Za-z0-9_-]+")
 # Form fields whose whole value is secret, whatever it looks like.
 SECRET_FORM_FIELDS = frozenset(
     {
@@ -42,6 +45,7 @@ def _configured_secrets() -> list[str]:
         settings.SECRET_KEY,
         getattr(settings, "MWS_SECRET_KEY", ""),
         getattr(settings, "EMAIL_HOST_PASSWORD", ""),
+        getattr(settings, "HEALTHZ_TOKEN", ""),
         *getattr(settings, "FIELD_ENCRYPTION_KEYS", []),
         *(
             override.get("secret_key", "")
@@ -52,9 +56,11 @@ def _configured_secrets() -> list[str]:
 
 
 def redact(text: str) -> str:
-    """``text`` with MWS Auth Tokens, signatures and configured secret values masked."""
+    """``text`` with MWS Auth Tokens, API keys, signatures and configured secret values
+    masked."""
     text = redact_text(text)
     text = AUTH_TOKEN.sub(MASK, text)
+    text = API_KEY.sub(MASK, text)
     for secret in _configured_secrets():
         text = text.replace(secret, MASK)
     return text

@@ -147,6 +147,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mwsportal.bodylimit.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -224,6 +225,11 @@ CELERY_BEAT_SCHEDULE_FILE = env.str(
 )
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 660)
+# Webhook deliveries wait on partners' servers: they have a queue (and workers) of their own, so
+# a partner whose endpoints never answer cannot delay anyone's MWS calls on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {"webhooks.deliver": {"queue": WEBHOOK_QUEUE}}
 
 
 # --- MWS gateway: throttling, retries, request log (mwsportal/gateway) ----------------------------
@@ -290,6 +296,17 @@ if not 0 < FEED_UPLOAD_MAX_BYTES <= 2**31 - 1:
     raise ImproperlyConfigured(
         "FEED_UPLOAD_MAX_BYTES must be above 0 and below 2 GiB (2147483648), MWS's limit."
     )
+# The whole request body of every other URL, all parts together, refused unread when larger
+# (mwsportal/bodylimit.py); the feed upload routes take FEED_UPLOAD_MAX_BYTES and 64 KiB more.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
+# Bodies larger than this are refused unread from anyone not logged in and without an API key.
+ANONYMOUS_BODY_MAX_BYTES = env.int("ANONYMOUS_BODY_MAX_BYTES", 64 * 1024)
+for _name, _value in (
+    ("REQUEST_BODY_MAX_BYTES", REQUEST_BODY_MAX_BYTES),
+    ("ANONYMOUS_BODY_MAX_BYTES", ANONYMOUS_BODY_MAX_BYTES),
+):
+    if _value <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a number of bytes above 0, not {_value}.")
 # A feed whose SubmitFeed answer was lost is sent again only when a listing made at least this
 # long after the send shows Amazon never received it.
 FEED_RECONCILE_SETTLE_SECONDS = env.int("FEED_RECONCILE_SETTLE_SECONDS", 120)
@@ -431,8 +448,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "mwsportal.api.schema.PartnerAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
+# Lets a monitor read /healthz's checks (``Authorization: Bearer <token>``); empty: staff only.
+HEALTHZ_TOKEN = env.secret("HEALTHZ_TOKEN")
 # How often due webhook deliveries are handed to workers.
 WEBHOOK_DISPATCH_SECONDS = _env_positive("WEBHOOK_DISPATCH_SECONDS", 10.0)
+# Endpoints one partner may register: each can hold a webhook worker slot while it times out.
+WEBHOOK_ENDPOINTS_PER_PARTNER = env.int("WEBHOOK_ENDPOINTS_PER_PARTNER", 10)
 # Requests per API key, counted in the shared cache: "<n>/<second|minute|hour|day>".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", "600/minute")
 # Checked here so a typo stops start-up instead of failing the first partner's request.
@@ -467,17 +488,32 @@ LOG_LEVEL = env.str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "filters": {"redact_secrets": {"()": "mwsportal.logredaction.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
             "filters": ["redact_secrets"],
-        }
+        },
+        # Django's own handler for the development server's access log, which does not
+        # propagate to the root: request lines carry query strings, so they are masked too.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # urllib3 logs every request line at DEBUG, query string included, and SubmitFeed
         # carries the MWS Auth Token and the signature there: never below INFO.

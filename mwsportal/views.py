@@ -19,10 +19,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """The status (and 503 when a dependency is down) for anyone, such as a load balancer; the
+    checks with their endpoints and errors only for staff or with ``HEALTHZ_TOKEN``, since they
+    describe the inside of the deployment."""
     checks = health.run_all_checks()
     healthy = all(result.ok for result in checks.values())
-    body = {
-        "status": "ok" if healthy else "degraded",
-        "checks": {name: result.as_dict() for name, result in checks.items()},
-    }
+    body: dict[str, object] = {"status": "ok" if healthy else "degraded"}
+    if health.may_see_detail(request):
+        body["checks"] = {name: result.as_dict() for name, result in checks.items()}
     return JsonResponse(body, status=200 if healthy else 503)

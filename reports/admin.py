@@ -29,6 +29,11 @@ class ReportRequestAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A request is made through reports.services.request_report, which sends it to MWS; a
+        # row typed here would be a request Amazon never received.
+        return False
+
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
@@ -51,6 +56,11 @@ class ReportAdmin(admin.ModelAdmin):
     ]
     actions = ["download_again"]
     show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Reports come from Amazon only (downloaded and MD5-checked); one typed here would be a
+        # fabricated record that sellers and partners would take for Amazon's.
+        return False
 
     @admin.action(description="Download the selected reports again from Amazon")
     def download_again(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:

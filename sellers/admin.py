@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from sellers import services, tasks
@@ -326,6 +327,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @sensitive_variables("key")
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if obj.expires_at is not None and obj.expires_at <= timezone.now():
+            messages.warning(
+                request,
+                f"The key {obj.name!r} expired on {obj.expires_at:%Y-%m-%d %H:%M %Z}: every "
+                "request with it is refused. Set a later expiry (or none) if it is to be used.",
+            )
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -383,14 +390,40 @@ class GrantAdmin(admin.ModelAdmin):
 class WebhookEndpointAdmin(admin.ModelAdmin):
     """The signing secret is never shown: the partner got it when it registered the URL."""
 
-    list_display = ["url", "partner", "events", "is_active", "created_at"]
+    list_display = ["url", "partner", "events", "is_active", "disabled_at", "created_at"]
     list_select_related = ["partner"]
     list_filter = ["is_active", "partner"]
-    fields = ["partner", "url", "events", "is_active", "created_at"]
-    readonly_fields = ["partner", "url", "events", "created_at"]
+    fields = [
+        "partner",
+        "url",
+        "events",
+        "is_active",
+        "failing_since",
+        "disabled_at",
+        "disabled_reason",
+        "created_at",
+    ]
+    readonly_fields = [
+        "partner",
+        "url",
+        "events",
+        "failing_since",
+        "disabled_at",
+        "disabled_reason",
+        "created_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # partners register endpoints through the API, which returns the secret
+
+    def save_model(
+        self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool
+    ) -> None:
+        if obj.is_active and "is_active" in form.changed_data:
+            # Enabled again: it gets a fresh two days before a failure disables it once more.
+            obj.failing_since = obj.disabled_at = None
+            obj.disabled_reason = ""
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(WebhookDelivery)

@@ -173,7 +173,16 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "events", "is_active", "created_at"]
+        fields = [
+            "id",
+            "url",
+            "events",
+            "is_active",
+            "disabled_at",
+            "disabled_reason",
+            "created_at",
+        ]
+        read_only_fields = ["is_active", "disabled_at", "disabled_reason"]
 
 
 class WebhookCreateSerializer(serializers.Serializer):

@@ -231,6 +231,14 @@ class WebhookEndpoint(models.Model):
     secret = EncryptedTextField()
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # While an attempt is in a worker's hands no other delivery to this endpoint is handed out,
+    # so an endpoint that never answers holds one worker slot, not all of them.
+    busy_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The first failed attempt since the last accepted one; the endpoint is disabled once this
+    # is older than webhooks.DISABLE_AFTER.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -23,6 +23,35 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# What the suite's webhook host names resolve to: no test sends a DNS query. A name missing here
+# does not resolve, as an unknown name would not.
+FAKE_DNS: dict[str, list[str]] = {
+    "localhost": ["127.0.0.1", "::1"],
+    # Public addresses (documentation ranges count as private, so real ones are used).
+    "hooks.example.com": ["93.184.215.14"],
+    "a.example.com": ["93.184.215.14"],
+    "b.example.com": ["93.184.215.15"],
+    "h.example.com": ["93.184.215.16"],
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch) -> dict[str, list[str]]:
+    """The webhook resolver answers from a table a test may change, never from the network."""
+    from sellers import webhooks
+
+    table = {name: list(addresses) for name, addresses in FAKE_DNS.items()}
+
+    def resolve(host: str, port: int) -> list[str]:
+        try:
+            return table[host.lower()]
+        except KeyError:
+            raise OSError(f"fake DNS: {host} is not in the table") from None
+
+    monkeypatch.setattr(webhooks, "resolver", resolve)
+    return table
+
+
 @pytest.fixture
 def media(settings, tmp_path) -> Path:
     """A storage folder of the test's own, so what a test finds there is what it wrote."""

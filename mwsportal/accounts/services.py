@@ -6,6 +6,7 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -61,16 +62,19 @@ def sign_up(*, email: str, password: str, site_url: str) -> None:
     someone else's address cannot keep a password on that account.
     """
     address = normalize_email(email)
+    # Hashed before we know which path this is, and exactly once on every path: hashing is
+    # most of the work, so an address with an account must not answer faster than one without.
+    hashed = make_password(password)
     with transaction.atomic():
         user = find_user_by_email(address)
         if user is None:
-            user = get_user_model()._default_manager.create_user(
-                username=address, email=address, password=password, is_active=False
+            user = get_user_model()._default_manager.create(
+                username=address, email=address, password=hashed, is_active=False
             )
             EmailConfirmation.objects.create(user=user)
             already_registered = False
         elif is_waiting_for_confirmation(user):
-            user.set_password(password)
+            user.password = hashed
             user.save(update_fields=["password"])
             already_registered = False
         else:

@@ -19,7 +19,8 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from feeds.models import FeedSubmission
-from reports.models import Report, ReportRequest, ReportSchedule
+from reports import ingest
+from reports.models import Report, ReportRequest, ReportSchedule, Settlement
 from sellers.models import Grant, Partner, Seller
 from tests.factories import (
     FeedMessageResultFactory,
@@ -29,6 +30,7 @@ from tests.factories import (
     SellerFactory,
     SellerMarketplaceFactory,
 )
+from tests.unit.reports.report_data import SETTLEMENT, settlement_body
 
 # Served to staff by Django (their own permission checks) and to partners by API key; the
 # sweeps over browser pages leave them to their own tests.
@@ -94,6 +96,7 @@ class Tenant:
     report: Report
     schedule: ReportSchedule
     feed: FeedSubmission
+    settlement: Settlement
 
 
 REPORT_BODY = b"item-name\tseller-sku\tprice\nWidget\tSKU-1\t3.00\n"
@@ -106,6 +109,11 @@ def make_tenant(user: object) -> Tenant:
     grant = Grant.objects.create(partner=partner, seller=seller, scopes=["read_reports"])
     report_request = ReportRequestFactory(seller=seller, status="done")
     report = ReportFactory(seller=seller, request=report_request, body=REPORT_BODY)
+    ingest.ingest_report(report)
+    settled = ReportFactory(
+        seller=seller, report_type=SETTLEMENT, body=settlement_body(), charset="UTF-8"
+    )
+    ingest.ingest_report(settled)
     schedule = ReportSchedule.objects.create(
         seller=seller, report_type="_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", schedule="_1_DAY_"
     )
@@ -121,7 +129,7 @@ def make_tenant(user: object) -> Tenant:
     feed.report_content_type = "text/xml"
     feed.save()
     FeedMessageResultFactory(submission=feed)
-    return Tenant(seller, grant, report_request, report, schedule, feed)
+    return Tenant(seller, grant, report_request, report, schedule, feed, settled.settlement)
 
 
 # For each route that takes an id: the URL arguments naming the owner's object.
@@ -147,6 +155,11 @@ OBJECT_ROUTES: dict[str, Callable[[Tenant], dict[str, int]]] = {
     "reports:download": lambda t: {"pk": t.report.pk},
     "reports:preview": lambda t: {"pk": t.report.pk},
     "reports:retry_download": lambda t: {"pk": t.report.pk},
+    "reports:rows": lambda t: {"pk": t.report.pk},
+    "reports:export_csv": lambda t: {"pk": t.report.pk},
+    "reports:export_xlsx": lambda t: {"pk": t.report.pk},
+    "reports:settlement": lambda t: {"pk": t.settlement.pk},
+    "reports:dashboard": lambda t: {"seller_pk": t.seller.pk},
     "feeds:seller": lambda t: {"seller_pk": t.seller.pk},
     "feeds:seller_table": lambda t: {"seller_pk": t.seller.pk},
     "feeds:upload": lambda t: {"seller_pk": t.seller.pk},

@@ -1,4 +1,4 @@
-"""Run the whole portal in the foreground: MWS sandbox, web server, Celery worker with beat."""
+"""Run the whole portal in the foreground: MWS sandbox, web server, Celery workers and beat."""
 
 from __future__ import annotations
 
@@ -21,6 +21,26 @@ from mwsportal.health import endpoint_for_display
 STOP_GRACE_SECONDS = 10
 
 
+def worker_argv() -> list[str]:
+    """The worker of MWS calls and every other task, with the embedded beat."""
+    return [
+        *("-m", "celery", "-A", "mwsportal", "worker", "-n", "mws@%h"),
+        *("--queues", settings.CELERY_TASK_DEFAULT_QUEUE),
+        *("--beat", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILE),
+        *("--loglevel", "INFO", "--concurrency", "2"),
+    ]
+
+
+def webhook_worker_argv() -> list[str]:
+    """Webhook deliveries wait on partners' servers, so they get a worker of their own: a
+    partner whose endpoints never answer keeps it busy, never the worker of MWS calls."""
+    return [
+        *("-m", "celery", "-A", "mwsportal", "worker", "-n", "webhooks@%h"),
+        *("--queues", settings.WEBHOOK_QUEUE),
+        *("--loglevel", "INFO", "--concurrency", "2"),
+    ]
+
+
 @dataclass
 class Child:
     name: str
@@ -29,8 +49,8 @@ class Child:
 
 class Command(BaseCommand):
     help = (
-        "Start the MWS sandbox, the web server and one Celery worker with embedded beat as one "
-        "foreground command; Ctrl-C stops every process it started."
+        "Start the MWS sandbox, the web server, one Celery worker with embedded beat and one for "
+        "webhook deliveries as one foreground command; Ctrl-C stops every process it started."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -52,23 +72,8 @@ class Command(BaseCommand):
                 )
                 self._wait_for_sandbox()
             self._start("web", ["manage.py", "runserver", options["addr"], "--noreload"])
-            self._start(
-                "worker",
-                [
-                    "-m",
-                    "celery",
-                    "-A",
-                    "mwsportal",
-                    "worker",
-                    "--beat",
-                    "--schedule",
-                    settings.CELERY_BEAT_SCHEDULE_FILE,
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "2",
-                ],
-            )
+            self._start("worker", worker_argv())
+            self._start("webhook-worker", webhook_worker_argv())
             self._announce(options["addr"])
             self._supervise()
         except KeyboardInterrupt:

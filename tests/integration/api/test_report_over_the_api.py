@@ -55,16 +55,18 @@ def test_request_webhook_and_download(us_seller, monkeypatch):  # noqa: F811
         def close(self) -> None:
             pass
 
-    def fake_post(url, *, data, headers, **kwargs):
-        sent.append((url, data, headers))
+    def fake_post(target, body, headers):
+        sent.append((target, body, headers))
         return Answer()
 
-    monkeypatch.setattr(webhooks.requests, "post", fake_post)
+    monkeypatch.setattr(webhooks, "_post", fake_post)
     for delivery_id in webhooks.dispatch_due():
         webhooks.deliver(delivery_id)
     assert WebhookDelivery.objects.get().state == "delivered"
-    ((url, body, headers),) = sent
-    assert url == "https://hooks.example.com/mws"
+    ((target, body, headers),) = sent
+    # Sent to the address the name resolved to (tests/conftest.py's fake DNS), for the name.
+    assert target.pinned_url == "https://93.184.215.14:443/mws"
+    assert target.host_header == "hooks.example.com"
     expected = hmac.new(
         hook["secret"].encode(),
         f"{headers['X-MWSPortal-Timestamp']}.".encode() + body,

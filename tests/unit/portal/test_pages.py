@@ -28,12 +28,13 @@ def test_logout_is_a_post(owner_client):
 
 
 @pytest.mark.django_db
-def test_healthz_reports_every_dependency(client, monkeypatch):
+def test_healthz_reports_every_dependency(client, monkeypatch, settings):
+    settings.HEALTHZ_TOKEN = "monitor-token-1234"
     monkeypatch.setattr(health, "check_broker", lambda: health.CheckResult(True, "sqla", 1.0))
     monkeypatch.setattr(
         health, "check_mws_endpoint", lambda: health.CheckResult(True, "HTTP 200", 1.0)
     )
-    response = client.get("/healthz")
+    response = client.get("/healthz", HTTP_AUTHORIZATION="Bearer monitor-token-1234")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
@@ -42,8 +43,9 @@ def test_healthz_reports_every_dependency(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_endpoint_is_unreachable(client, settings):
+def test_healthz_is_503_when_the_endpoint_is_unreachable(client, settings, staff):
     settings.MWS_ENDPOINT = "http://127.0.0.1:9"  # discard port: nothing listens
+    client.force_login(staff)
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
