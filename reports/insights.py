@@ -7,7 +7,6 @@ inventory lines with the indexes those tables carry, so it stays fast with milli
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -91,10 +90,6 @@ class Dashboard:
     top_skus: list[SkuSales] = field(default_factory=list)
     stock: Stock | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.settlements or self.orders_by_day or self.stock)
-
 
 def _latest_ingested(seller: Seller, family: str) -> Report | None:
     return (
@@ -134,12 +129,11 @@ def _add_orders(board: Dashboard, seller: Seller, orders_report: Report) -> None
         return
     since = latest - timedelta(days=ORDER_DAYS)
     recent = lines.filter(purchase_date__gt=since)
-    currencies = Counter(
-        dict(recent.values_list("currency").annotate(n=Count("id")).values_list("currency", "n"))
-    )
-    if currencies:
-        board.currency = board.currency or currencies.most_common(1)[0][0]
-        recent = recent.filter(currency=currencies.most_common(1)[0][0])
+    # Totals in one currency: the one most of the seller's recent order lines are in.
+    main_currency = recent.values("currency").annotate(lines=Count("id")).order_by("-lines").first()
+    if main_currency is not None:
+        board.currency = board.currency or main_currency["currency"]
+        recent = recent.filter(currency=main_currency["currency"])
     days = (
         recent.annotate(day=TruncDate("purchase_date"))
         .values("day")
@@ -151,7 +145,7 @@ def _add_orders(board: Dashboard, seller: Seller, orders_report: Report) -> None
         .order_by("day")
     )
     for day in days:
-        start = datetime.combine(day["day"], datetime.min.time()).date().isoformat()
+        start = day["day"].isoformat()
         board.orders_by_day.append(
             DayOfOrders(
                 day["day"],

@@ -338,7 +338,7 @@ def rows(request: HttpRequest, pk: int) -> HttpResponse:
         "next_query": urlencode({**parameters, "cursor": page.next_cursor})
         if page.next_cursor
         else "",
-        "filters": _filter_rows(table, request.GET),
+        "filters": _filter_lines(request.GET),
         "sort_links": _sort_links(table, query),
         "settlement": getattr(report, "settlement", None)
         if table.data.family == "settlement"
@@ -347,7 +347,7 @@ def rows(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/rows.html", context, status=400 if errors else 200)
 
 
-def _filter_rows(table: Rows, params: Any) -> list[dict[str, str]]:
+def _filter_lines(params: Any) -> list[dict[str, str]]:
     """The filter form's lines: what the seller typed, one line per column and operator."""
     lines = []
     for key, value in params.items():

@@ -245,3 +245,37 @@ def test_another_sellers_data_is_404_everywhere(stranger_client, seller, orders)
         f"/reports/sellers/{seller.pk}/dashboard/",
     ):
         assert stranger_client.get(url).status_code == 404, url
+
+
+def test_columns_without_a_typed_column_sort_and_filter_by_their_type(owner_client, seller):
+    # The first settlement layout keeps its amount columns (price-amount, ...) in each row's
+    # extra values: they still compare as numbers, and dates as dates.
+    head = (
+        "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\t"
+        "currency\ttransaction-type\torder-id\tposted-date\tsku\tprice-type\tprice-amount\n"
+    )
+    lines = [
+        "7\t2020-05-01T00:00:00+00:00\t2020-05-15T00:00:00+00:00\t2020-05-16T00:00:00+00:00\t"
+        "127.50\tUSD\t\t\t\t\t\t\n"
+    ]
+    for n, amount in enumerate(["9.50", "100.00", "18.00"]):
+        lines.append(
+            f"7\t\t\t\t\t\tOrder\t111-{n}\t2020-05-0{n + 2}T00:00:00+00:00\tSKU-{n}\t"
+            f"Principal\t{amount}\n"
+        )
+    report = ingested(
+        "_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_", (head + "".join(lines)).encode(), seller=seller
+    )
+    url = f"/reports/{report.pk}/rows/"
+    page = owner_client.get(url, {"sort": "-price-amount"}).context["page"]
+    assert [row["price-amount"] for _, row in page.rows][:3] == [
+        Decimal("100.00"),
+        Decimal("18.00"),
+        Decimal("9.50"),
+    ]
+    page = owner_client.get(url, {"f.price-amount.min": "10"}).context["page"]
+    assert sorted(row["order-id"] for _, row in page.rows) == ["111-1", "111-2"]
+    page = owner_client.get(url, {"f.total-amount": "127.5"}).context["page"]
+    assert [line for line, _ in page.rows] == [2]
+    page = owner_client.get(url, {"f.settlement-end-date.min": "2020-05-10"}).context["page"]
+    assert page.count == 1
