@@ -279,3 +279,16 @@ def test_columns_without_a_typed_column_sort_and_filter_by_their_type(owner_clie
     assert [line for line, _ in page.rows] == [2]
     page = owner_client.get(url, {"f.settlement-end-date.min": "2020-05-10"}).context["page"]
     assert page.count == 1
+
+
+def test_the_preview_says_how_the_reading_stands(owner_client, seller):
+    from reports.models import IngestState, ReportData
+
+    report = ReportFactory(seller=seller, body=b"sku\tasin\tprice\tquantity\nA\tB\t1\t2\n")
+    ReportData.objects.create(report=report, state=IngestState.WAITING)
+    assert b"being read into rows" in owner_client.get(f"/reports/{report.pk}/preview/").content
+    ReportData.objects.filter(report=report).update(
+        state=IngestState.FAILED, error_message="The stored copy is missing."
+    )
+    page = owner_client.get(f"/reports/{report.pk}/preview/").content.decode()
+    assert "could not be read into rows: The stored copy is missing." in page
