@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 
@@ -117,14 +117,22 @@ def dashboard_for(seller: Seller) -> Dashboard:
 
 
 def _sold_lines(seller: Seller) -> QuerySet[OrderLine]:
-    return OrderLine.objects.filter(
-        seller=seller, is_latest=True, report__data__state=IngestState.DONE
-    ).exclude(order_status__in=_NOT_SOLD)
+    # Only reports read to the end: a reading in progress has written part of its rows.
+    read = Report.objects.filter(seller=seller, data__state=IngestState.DONE).values("pk")
+    return OrderLine.objects.filter(seller=seller, is_latest=True, report__in=read).exclude(
+        order_status__in=_NOT_SOLD
+    )
 
 
 def _add_orders(board: Dashboard, seller: Seller, orders_report: Report) -> None:
     lines = _sold_lines(seller)
-    latest = lines.aggregate(latest=Max("purchase_date"))["latest"]
+    # The newest order: read backwards along the (seller, purchase_date) index.
+    latest = (
+        lines.filter(purchase_date__isnull=False)
+        .order_by("-purchase_date")
+        .values_list("purchase_date", flat=True)
+        .first()
+    )
     if latest is None:
         return
     since = latest - timedelta(days=ORDER_DAYS)

@@ -292,3 +292,11 @@ def test_the_preview_says_how_the_reading_stands(owner_client, seller):
     )
     page = owner_client.get(f"/reports/{report.pk}/preview/").content.decode()
     assert "could not be read into rows: The stored copy is missing." in page
+
+
+def test_cells_are_escaped(owner_client, seller):
+    body = b"sku\tasin\tprice\tquantity\n<script>alert(1)</script>\tB0\t1.00\t1\n"
+    report = ingested("_GET_FLAT_FILE_OPEN_LISTINGS_DATA_", body, seller=seller)
+    page = owner_client.get(f"/reports/{report.pk}/rows/").content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
