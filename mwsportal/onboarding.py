@@ -56,7 +56,7 @@ def onboarding_checklist(user: AbstractBaseUser) -> Checklist:
         steps=(
             Step(
                 "connect",
-                "Connect a seller account",
+                "Connect your seller account",
                 "Authorize the portal in Seller Central and paste the Seller ID and token.",
                 seller is not None,
                 connect_url,

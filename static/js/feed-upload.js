@@ -10,12 +10,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const purgeTypes = new Set(form.dataset.purgeTypes.split(" ").filter(Boolean));
   const sample = form.querySelector(".feed-sample");
   const sampleLink = document.getElementById("feed-sample-link");
-  const follow = () => {
+  // On load, a purge field with an error stays in view so the seller can read it.
+  const follow = (onLoad) => {
     const chosen = select.value;
     const takesPurge = purgeTypes.has(chosen);
     for (const field of form.querySelectorAll("[data-purge-field]")) {
-      field.hidden = !takesPurge;
-      if (!takesPurge) {
+      const hide = !takesPurge && !(onLoad && field.classList.contains("has-error"));
+      field.hidden = hide;
+      if (hide) {
         for (const box of field.querySelectorAll("input[type=checkbox]")) {
           box.checked = false;
         }
@@ -26,6 +28,6 @@ document.addEventListener("DOMContentLoaded", () => {
       sampleLink.href = form.dataset.sampleUrl.replace("FEED_TYPE", encodeURIComponent(chosen));
     }
   };
-  select.addEventListener("change", follow);
-  follow();
+  select.addEventListener("change", () => follow(false));
+  follow(true);
 });

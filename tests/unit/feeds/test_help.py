@@ -82,9 +82,28 @@ def test_another_tenants_seller_has_no_samples(stranger_client, seller):
 def test_upload_page_links_samples_and_marks_purge_controls(owner_client, seller):
     page = owner_client.get(reverse("feeds:upload", args=[seller.pk])).content.decode()
     assert reverse("feeds:sample", args=[seller.pk, "_POST_PRODUCT_DATA_"]) in page
-    # No type chosen yet: the purge controls start hidden, the form names the types taking them.
-    assert page.count("data-purge-field hidden") == 2
+    # No type chosen yet: the script hides them; without it they stay usable.
+    assert page.count("data-purge-field") == 2
+    assert "data-purge-field hidden" not in page
     assert "_POST_FLAT_FILE_INVLOADER_DATA_ _POST_FLAT_FILE_LISTINGS_DATA_" in page
+
+
+def test_purge_controls_are_hidden_for_a_type_that_takes_none(owner_client, seller):
+    url = reverse("feeds:upload", args=[seller.pk])
+    response = owner_client.post(url, {"feed_type": INVENTORY})
+    page = response.content.decode()
+    assert page.count("data-purge-field hidden") == 2
+    assert reverse("feeds:sample", args=[seller.pk, INVENTORY]) in page
+
+
+def test_purge_for_a_type_that_takes_none_is_refused_and_shown(owner_client, seller):
+    url = reverse("feeds:upload", args=[seller.pk])
+    response = owner_client.post(url, {"feed_type": INVENTORY, "purge_and_replace": "on"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Purge and replace does not apply to Inventory feed." in page
+    # The field with the error stays visible, so the seller sees why.
+    assert page.count("data-purge-field hidden") == 1
 
 
 def test_codes_page_explains_the_common_codes_and_any_other(owner_client):
