@@ -19,7 +19,7 @@ from feeds import resubmit, services
 from feeds.builder import RowsRefused
 from feeds.checks import FeedRefused, region_charset
 from feeds.codes import GENERIC_HELP, RESULT_CODES
-from feeds.forms import BuildFeedForm, UploadFeedForm, feed_type_choices, purge_types
+from feeds.forms import BuildFeedForm, UploadFeedForm, feed_type_choices
 from feeds.models import FeedSubmission
 from feeds.samples import NoSample, feed_sample
 from feeds.uploads import LimitedFeedUploadHandler
@@ -129,7 +129,6 @@ def _upload(request: HttpRequest, seller_pk: int) -> HttpResponse:
             "resubmitting": resubmitting,
             "samples": feed_type_choices(),
             "purge_types": [t for t, info in FEED_TYPES.items() if info.purge_and_replace],
-            "purge_names": purge_types(),
             "chosen_type": chosen if chosen in FEED_TYPES else "",
             "chosen_takes_purge": chosen in FEED_TYPES and FEED_TYPES[chosen].purge_and_replace,
         },
@@ -223,9 +222,8 @@ def _detail_context(feed: FeedSubmission) -> dict:
         "seller": feed.seller,
         "status": feed.status_info,
         "can_resubmit": resubmit.can_resubmit(feed),
-        "has_failed_rows": bool(resubmit.failed_record_numbers(feed))
-        if feed.state == FeedSubmission.State.COMPLETE
-        else False,
+        "has_failed_rows": feed.state == FeedSubmission.State.COMPLETE
+        and bool(resubmit.failed_record_numbers(feed)),
     }
 
 

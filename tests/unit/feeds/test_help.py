@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from feeds.checks import check_feed
@@ -220,3 +221,11 @@ def test_resubmit_of_another_tenants_or_sellers_feed_is_a_404(
         == 404
     )
     assert stranger_client.get(reverse("feeds:failed_rows", args=[feed.pk])).status_code == 404
+
+
+def test_failed_rows_of_a_feed_whose_original_is_gone_say_so(owner_client, seller):
+    feed = _failed_feed(seller, FLAT_FEED, "prices.txt", "_POST_FLAT_FILE_LISTINGS_DATA_", [2])
+    default_storage.delete(feed.file)
+    response = owner_client.get(reverse("feeds:failed_rows", args=[feed.pk]))
+    assert response.status_code == 404
+    assert "original file of this feed is missing" in response.content.decode()
