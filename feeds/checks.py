@@ -97,7 +97,7 @@ def _local(tag: object) -> str:
 
 
 # Entities are never resolved, no DTD is loaded, nothing is fetched; a DOCTYPE is refused.
-_PARSER_OPTIONS = {
+PARSER_OPTIONS = {
     "resolve_entities": False,
     "load_dtd": False,
     "dtd_validation": False,
@@ -126,7 +126,7 @@ def check_xml(source: BinaryIO, message_type: str | None) -> CheckedFeed:
         root = _check_root(source)
         source.seek(0)
         for _event, element in etree.iterparse(
-            source, events=("end",), tag=_EVENT_TAGS, **_PARSER_OPTIONS
+            source, events=("end",), tag=_EVENT_TAGS, **PARSER_OPTIONS
         ):
             state.end(element)
     except etree.XMLSyntaxError as exc:
@@ -161,7 +161,7 @@ def _undeclared_entity(exc: etree.XMLSyntaxError) -> FeedRefused | None:
 
 def _check_root(source: BinaryIO) -> etree._Element:
     """Read up to the root element's start tag: refuse a DOCTYPE and any other root."""
-    parser = etree.XMLPullParser(events=("start",), **_PARSER_OPTIONS)
+    parser = etree.XMLPullParser(events=("start",), **PARSER_OPTIONS)
     while chunk := source.read(64 * 1024):
         try:
             parser.feed(chunk)

@@ -15,13 +15,15 @@ from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from feeds import services
+from feeds import resubmit, services
 from feeds.builder import RowsRefused
 from feeds.checks import FeedRefused, region_charset
-from feeds.forms import BuildFeedForm, UploadFeedForm
+from feeds.codes import GENERIC_HELP, RESULT_CODES
+from feeds.forms import BuildFeedForm, UploadFeedForm, feed_type_choices
 from feeds.models import FeedSubmission
+from feeds.samples import NoSample, feed_sample
 from feeds.uploads import LimitedFeedUploadHandler
-from mwsportal.mws.operations import FEED_PROCESSING_STATUSES
+from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES
 from sellers.models import Seller
 
 RECENT_LIMIT = 50
@@ -85,7 +87,13 @@ def upload(request: HttpRequest, seller_pk: int) -> HttpResponse:
 @csrf_protect
 def _upload(request: HttpRequest, seller_pk: int) -> HttpResponse:
     seller = _seller(request, seller_pk)
-    form = UploadFeedForm(request.POST or None, request.FILES or None, seller=seller)
+    resubmitting = _resubmitting(request, seller)
+    form = UploadFeedForm(
+        request.POST or None,
+        request.FILES or None,
+        seller=seller,
+        initial=resubmit.resubmit_initial(resubmitting) if resubmitting else None,
+    )
     refused = getattr(request, "feed_upload_refused", None)
     if request.method == "POST":
         if refused:
@@ -110,11 +118,59 @@ def _upload(request: HttpRequest, seller_pk: int) -> HttpResponse:
             else:
                 messages.success(request, "The feed is stored and on its way to Amazon.")
                 return redirect("feeds:detail", pk=feed.pk)
+    chosen = form["feed_type"].value() or ""
     return render(
         request,
         "feeds/upload.html",
-        {"seller": seller, "form": form, "charset": region_charset(seller.region)},
+        {
+            "seller": seller,
+            "form": form,
+            "charset": region_charset(seller.region),
+            "resubmitting": resubmitting,
+            "samples": feed_type_choices(),
+            "purge_types": [t for t, info in FEED_TYPES.items() if info.purge_and_replace],
+            "chosen_type": chosen if chosen in FEED_TYPES else "",
+            "chosen_takes_purge": chosen in FEED_TYPES and FEED_TYPES[chosen].purge_and_replace,
+        },
         status=400 if form.errors else 200,
+    )
+
+
+def _resubmitting(request: HttpRequest, seller: Seller) -> FeedSubmission | None:
+    """The feed named by ``?from=`` whose fix the seller uploads: one of this user's feeds for
+    this seller (anything else is a 404), or None."""
+    raw = request.GET.get("from")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise Http404("No such feed.")
+    feed = _feed(request, int(raw))
+    if feed.seller_id != seller.pk:
+        raise Http404("No such feed.")
+    return feed
+
+
+@login_required
+@require_GET
+def sample(request: HttpRequest, seller_pk: int, feed_type: str) -> HttpResponse:
+    """A sample file of ``feed_type``; a flat file in the charset of the seller's region."""
+    seller = _seller(request, seller_pk)
+    try:
+        found = feed_sample(feed_type, region_charset(seller.region))
+    except NoSample as missing:
+        raise Http404(str(missing)) from None
+    response = HttpResponse(found.body, content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def codes(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "feeds/codes.html",
+        {"codes": RESULT_CODES.values(), "generic": GENERIC_HELP},
     )
 
 
@@ -161,7 +217,14 @@ def _build(request: HttpRequest, seller_pk: int) -> HttpResponse:
 
 
 def _detail_context(feed: FeedSubmission) -> dict:
-    return {"feed": feed, "seller": feed.seller, "status": feed.status_info}
+    return {
+        "feed": feed,
+        "seller": feed.seller,
+        "status": feed.status_info,
+        "can_resubmit": resubmit.can_resubmit(feed),
+        "has_failed_rows": feed.state == FeedSubmission.State.COMPLETE
+        and bool(resubmit.failed_record_numbers(feed)),
+    }
 
 
 @login_required
@@ -344,4 +407,28 @@ def results_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_stem(feed)}-results.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def failed_rows(request: HttpRequest, pk: int) -> HttpResponse:
+    """The records Amazon refused, as a file of the feed's type to correct and upload again."""
+    feed = _feed(request, pk)
+    try:
+        blocks = resubmit.failed_rows(feed)
+    except resubmit.NoFailedRows as none:
+        messages.error(request, str(none))
+        return redirect("feeds:detail", pk=feed.pk)
+    except services.StoredFileMissing as missing:
+        return _missing_file(request, feed, str(missing))
+    if feed.is_xml:
+        content_type, extension = "text/xml", "xml"
+    else:
+        charset = region_charset(feed.seller.region)
+        content_type, extension = f"text/tab-separated-values; charset={charset}", "txt"
+    response = StreamingHttpResponse(blocks, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_stem(feed)}-failed-rows.{extension}"'
+    )
     return response

@@ -9,11 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from mwsportal import health
+from mwsportal.onboarding import onboarding_checklist
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", {"checklist": onboarding_checklist(request.user)})
 
 
 @never_cache

@@ -40,6 +40,9 @@ class AuthorizationGuide:
     permissions_url: str
     developer_name: str
     developer_id: str
+    # Seller Central is not Amazon's but the endpoint's (in development, the MWS sandbox, whose
+    # sign-in page lists its demo logins).
+    local: bool
 
 
 def authorization_guide(region: str) -> AuthorizationGuide:
@@ -53,4 +56,5 @@ def authorization_guide(region: str) -> AuthorizationGuide:
         permissions_url=base + PERMISSIONS_PATH,
         developer_name=developer.developer_name,
         developer_id=developer.developer_id,
+        local=base not in SELLER_CENTRAL_HOSTS.values(),
     )

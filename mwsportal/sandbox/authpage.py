@@ -6,6 +6,9 @@ accepts the licence, and the last page shows the Seller ID, the marketplace ids 
 Auth Token to hand to the developer. The seller can later revoke the developer's access, after
 which MWS answers that developer's calls with AccessDenied.
 
+The sandbox only serves development, so its sign-in page lists the demo logins of its config
+(each with a one-click sign-in) unless the config's ``show_demo_logins`` is off.
+
 Paths: ``/ap/signin``, ``/ap/signout``, ``/gp/mws/registration/register.html`` and
 ``/gp/mws/permissions.html`` (with ``/gp/mws/permissions/revoke``). Sessions live in memory;
 every form carries a per-session token against cross-site posts.
@@ -48,8 +51,9 @@ class _Session:
 
 
 class AuthPages:
-    def __init__(self, accounts: Accounts) -> None:
+    def __init__(self, accounts: Accounts, *, show_demo_logins: bool = True) -> None:
         self.accounts = accounts
+        self.show_demo_logins = show_demo_logins
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
 
@@ -62,7 +66,9 @@ class AuthPages:
         if path == SIGNIN:
             if method == "POST":
                 return self._sign_in(form)
-            return _html(_signin_page(_safe_return(query.get("return_to")), "", ""))
+            return _html(
+                _signin_page(_safe_return(query.get("return_to")), "", "", self._demo_logins())
+            )
         if path == SIGNOUT and method == "POST":
             if session_id is not None and self._form_ok(session, form):
                 with self._lock:
@@ -100,6 +106,11 @@ class AuthPages:
         with self._lock:
             return morsel.value, self._sessions.get(morsel.value)
 
+    def _demo_logins(self) -> list[Seller]:
+        if not self.show_demo_logins:
+            return []
+        return [s for s in self.accounts.sellers.values() if s.login is not None]
+
     @staticmethod
     def _form_ok(session: _Session | None, form: dict[str, str]) -> bool:
         return session is not None and hmac.compare_digest(
@@ -124,7 +135,10 @@ class AuthPages:
         if seller is None:
             return _html(
                 _signin_page(
-                    return_to, typed, "Your email or password was incorrect. Please try again."
+                    return_to,
+                    typed,
+                    "Your email or password was incorrect. Please try again.",
+                    self._demo_logins(),
                 ),
                 401,
             )
@@ -251,6 +265,8 @@ padding:8px 18px;cursor:pointer}
 dl dt{font-weight:bold;margin-top:12px}dl dd{margin:4px 0 0;font-family:monospace;font-size:15px}
 table{border-collapse:collapse;width:100%}
 td,th{border-bottom:1px solid #ddd;padding:8px;text-align:left}
+.demo{margin-top:32px;border-top:1px solid #ddd;padding-top:8px}
+.demo h2{font-size:17px}.demo button{margin:0}.demo small{color:#555}
 nav{margin-top:24px;font-size:14px}nav form{display:inline}nav button{margin:0 0 0 12px}
 """
 
@@ -272,7 +288,7 @@ def _layout(title: str, body: str, form_token: str | None) -> str:
     )
 
 
-def _signin_page(return_to: str, email: str, error: str) -> str:
+def _signin_page(return_to: str, email: str, error: str, demo: list[Seller]) -> str:
     problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     body = (
         f'{problem}<form method="post" action="{SIGNIN}">'
@@ -285,7 +301,36 @@ def _signin_page(return_to: str, email: str, error: str) -> str:
         "required>"
         '<button type="submit">Sign in</button></form>'
     )
-    return _layout("Sign in", body, None)
+    return _layout("Sign in", body + _demo_logins_panel(return_to, demo), None)
+
+
+def _demo_logins_panel(return_to: str, sellers: list[Seller]) -> str:
+    """The sandbox's demo sellers, each with its login and a button that signs in as it."""
+    if not sellers:
+        return ""
+    rows = "".join(
+        "<tr>"
+        f"<td>{escape(s.name)}<br><small>{escape(s.region)} · {escape(s.seller_id)}</small></td>"
+        f'<td><code class="demo-email">{escape(s.login.email)}</code><br>'
+        f'<code class="demo-password">{escape(s.login.password)}</code></td>'
+        f'<td><form method="post" action="{SIGNIN}">'
+        f'<input type="hidden" name="return_to" value="{escape(return_to)}">'
+        f'<input type="hidden" name="email" value="{escape(s.login.email)}">'
+        f'<input type="hidden" name="password" value="{escape(s.login.password)}">'
+        f'<button type="submit" aria-label="Use the demo login of {escape(s.name)}">Use this '
+        "login</button></form></td></tr>"
+        for s in sellers
+        if s.login is not None
+    )
+    return (
+        '<section class="demo" aria-labelledby="demo-title">'
+        '<h2 id="demo-title">Demo logins of this sandbox</h2>'
+        "<p>This is the MWS sandbox, not Amazon: sign in as one of its demo sellers. Choose "
+        "one in the region you are connecting. The page that follows asks for the developer's "
+        "name and account number, which the portal's connect page shows.</p>"
+        "<table><thead><tr><th>Seller</th><th>Email and password</th><th></th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _register_page(seller: Seller, form_token: str, name: str, number: str, error: str) -> str:

@@ -126,6 +126,9 @@ class SandboxConfig:
     faults: tuple[Mapping[str, Any], ...] = ()
     state_file: Path | None = None
     source: Path | None = None
+    # The sign-in page lists the sellers' demo logins, so a newcomer is never stuck there; off
+    # for a sandbox shared with people who should sign in as one seller only.
+    show_demo_logins: bool = True
 
     def developer_by_key(self, access_key_id: str) -> Developer | None:
         return next((d for d in self.developers if d.access_key_id == access_key_id), None)
@@ -225,7 +228,7 @@ def _build(root: _Node, path: Path | None) -> SandboxConfig:
     top = root.table(
         {
             "developers", "sellers", "reports", "delays", "throttling", "requests", "paging",
-            "service_status", "faults", "state_file",
+            "service_status", "faults", "state_file", "show_demo_logins",
         },
         {"developers", "sellers"},
     )  # fmt: skip
@@ -255,7 +258,9 @@ def _build(root: _Node, path: Path | None) -> SandboxConfig:
         state_file = Path(node.text())
         if path is not None and not state_file.is_absolute():
             state_file = path.parent / state_file
+    show_demo_logins = _get(top, "show_demo_logins")
     return SandboxConfig(
+        show_demo_logins=True if show_demo_logins is None else show_demo_logins.boolean(),
         developers=developers,
         sellers=sellers,
         reports=reports,

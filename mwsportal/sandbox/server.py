@@ -311,7 +311,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.state = state
         self.faults = faults
         self.gateway = Gateway(state, faults)
-        self.pages = AuthPages(state.accounts)
+        self.pages = AuthPages(state.accounts, show_demo_logins=state.config.show_demo_logins)
         self.control = Control(state, faults)
         super().__init__(address, _Handler)
 

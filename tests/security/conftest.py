@@ -133,7 +133,7 @@ def make_tenant(user: object) -> Tenant:
 
 
 # For each route that takes an id: the URL arguments naming the owner's object.
-OBJECT_ROUTES: dict[str, Callable[[Tenant], dict[str, int]]] = {
+OBJECT_ROUTES: dict[str, Callable[[Tenant], dict[str, int | str]]] = {
     "sellers:dashboard": lambda t: {"pk": t.seller.pk},
     "sellers:settings": lambda t: {"pk": t.seller.pk},
     "sellers:verify": lambda t: {"pk": t.seller.pk},
@@ -172,6 +172,8 @@ OBJECT_ROUTES: dict[str, Callable[[Tenant], dict[str, int]]] = {
     "feeds:original": lambda t: {"pk": t.feed.pk},
     "feeds:report": lambda t: {"pk": t.feed.pk},
     "feeds:results_csv": lambda t: {"pk": t.feed.pk},
+    "feeds:failed_rows": lambda t: {"pk": t.feed.pk},
+    "feeds:sample": lambda t: {"seller_pk": t.seller.pk, "feed_type": "_POST_PRODUCT_DATA_"},
 }
 
 # Pages a visitor reaches before logging in. Every other browser URL must send them to login.
@@ -189,7 +191,12 @@ PUBLIC_ROUTES = {
     "password_reset_complete",
 }
 # URL arguments that are not object ids, with a value each route accepts.
-OTHER_ARGUMENTS = {"region": "NA", "uidb64": "MQ", "token": "set-password"}
+OTHER_ARGUMENTS = {
+    "region": "NA",
+    "uidb64": "MQ",
+    "token": "set-password",
+    "feed_type": "_POST_PRODUCT_DATA_",
+}
 
 
 def route_arguments(route: Route) -> dict[str, object]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 import requests
 
+from mwsportal.sandbox.accounts import Accounts
+from mwsportal.sandbox.authpage import AuthPages
+from mwsportal.sandbox.config import DEFAULT_CONFIG, ConfigError, load_config
 from tests.integration.sandbox.conftest import DEVELOPER, UNAUTHORIZED_SELLER
 from tests.integration.sandbox.signed_client import error, texts, xml
 
@@ -75,3 +79,39 @@ def test_forms_refuse_posts_without_the_session_token(sandbox):
     )
     assert anonymous.status_code == 303
     assert anonymous.headers["Location"].startswith("/ap/signin")
+
+
+@pytest.mark.browser
+def test_the_sign_in_page_offers_the_demo_logins(sandbox, page):
+    page.goto(sandbox.url + "/gp/mws/registration/register.html")
+    demo = page.locator("section.demo")
+    assert "new@example.com" in demo.inner_text()
+    assert "new-password" in demo.inner_text()
+    demo.get_by_role("button", name="Use the demo login of").first.click()
+    # Straight on to the page the seller was going to.
+    page.get_by_label("Developer's Name").wait_for()
+    assert page.url.endswith("/gp/mws/registration/register.html")
+
+
+def test_the_demo_logins_can_be_hidden():
+    config = load_config()
+    shown = AuthPages(Accounts(config)).handle("GET", "/ap/signin", None, b"")
+    assert b"demo-na@example.com" in shown.body
+    hidden = AuthPages(Accounts(config), show_demo_logins=False).handle(
+        "GET", "/ap/signin", None, b""
+    )
+    assert b"demo-na@example.com" not in hidden.body
+    assert b'name="password"' in hidden.body
+    # A wrong password shows the logins too, so a newcomer who mistyped is not stuck.
+    failed = AuthPages(Accounts(config)).handle(
+        "POST", "/ap/signin", None, b"email=demo-na%40example.com&password=nope"
+    )
+    assert failed.status == 401
+    assert b"demo-na@example.com" in failed.body
+
+
+def test_show_demo_logins_must_be_a_boolean():
+    raw = json.loads(DEFAULT_CONFIG.read_text())
+    assert load_config({**raw, "show_demo_logins": False}).show_demo_logins is False
+    with pytest.raises(ConfigError, match="show_demo_logins"):
+        load_config({**raw, "show_demo_logins": "yes"})

@@ -52,7 +52,7 @@ def complete_feed(seller, media):
 
 
 def feed_urls(feed: FeedSubmission) -> list[tuple[str, str]]:
-    get = ["detail", "status", "original", "report", "results_csv"]
+    get = ["detail", "status", "original", "report", "results_csv", "failed_rows"]
     post = ["submit", "cancel", "discard"]
     return [("get", reverse(f"feeds:{n}", args=[feed.pk])) for n in get] + [
         ("post", reverse(f"feeds:{n}", args=[feed.pk])) for n in post
