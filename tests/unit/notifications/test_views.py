@@ -115,3 +115,15 @@ def test_a_user_without_an_address_is_told_nothing_can_be_mailed(owner_client, o
     owner.save()
     page = owner_client.get(reverse("notifications:settings")).content.decode()
     assert "Your account has no e-mail address" in page
+
+
+def test_staff_see_notices_digests_and_settings_in_the_admin(client, staff, notice, owner):
+    services.update_settings(owner, email_kinds=["report_ready"], daily_digest=True)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    for name in ("notice", "digest", "notificationsettings"):
+        response = client.get(reverse(f"admin:notifications_{name}_changelist"))
+        assert response.status_code == 200, name
+    page = client.get(reverse("admin:notifications_notice_changelist")).content.decode()
+    assert "Orders report is ready" in page
