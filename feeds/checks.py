@@ -123,7 +123,7 @@ def check_xml(source: BinaryIO, message_type: str | None) -> CheckedFeed:
     # The thread's libxml2 error log keeps earlier documents' errors; read only this one's.
     etree.clear_error_log()
     try:
-        root = _check_root(source)
+        root = check_root(source)
         source.seek(0)
         for _event, element in etree.iterparse(
             source, events=("end",), tag=_EVENT_TAGS, **PARSER_OPTIONS
@@ -159,7 +159,7 @@ def _undeclared_entity(exc: etree.XMLSyntaxError) -> FeedRefused | None:
     return None
 
 
-def _check_root(source: BinaryIO) -> etree._Element:
+def check_root(source: BinaryIO) -> etree._Element:
     """Read up to the root element's start tag: refuse a DOCTYPE and any other root."""
     parser = etree.XMLPullParser(events=("start",), **PARSER_OPTIONS)
     while chunk := source.read(64 * 1024):

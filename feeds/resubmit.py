@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from feeds import services
-from feeds.checks import PARSER_OPTIONS
+from feeds.checks import PARSER_OPTIONS, FeedRefused, check_root
 from feeds.models import FeedMessageResult, FeedSubmission
 
 # MessageID 0 is a document-level error: the whole file was refused, not one record of it.
@@ -49,8 +49,9 @@ def failed_rows(feed: FeedSubmission) -> Iterator[bytes]:
     """The failed records of ``feed`` as a feed file of its type, in blocks.
 
     Raises ``NoFailedRows`` when no record failed on its own (nothing failed, or the whole
-    document was refused, when the original is the file to fix), and
-    ``services.StoredFileMissing`` when the original is gone."""
+    document was refused, when the original is the file to fix),
+    ``services.StoredFileMissing`` when the original is gone, and ``FeedRefused`` when the
+    stored original is no longer a feed the checks accept (a DOCTYPE, another root)."""
     if feed.state != FeedSubmission.State.COMPLETE:
         raise NoFailedRows("The feed has no processing report yet, so no record has failed.")
     numbers = failed_record_numbers(feed)
@@ -60,7 +61,17 @@ def failed_rows(feed: FeedSubmission) -> Iterator[bytes]:
             "no error. Download the original, correct it and upload it again."
         )
     handle = services.open_original(feed)
-    return _xml_rows(handle, numbers) if feed.is_xml else _flat_rows(handle, numbers)
+    if not feed.is_xml:
+        return _flat_rows(handle, numbers)
+    # The original passed the feed checks when it was uploaded; storage is still not trusted
+    # with the parser: the same root check runs before a byte is sent (it raises FeedRefused).
+    try:
+        check_root(handle)
+    except FeedRefused:
+        handle.close()
+        raise
+    handle.seek(0)
+    return _xml_rows(handle, numbers)
 
 
 def _flat_rows(handle: io.BufferedIOBase, numbers: set[int]) -> Iterator[bytes]:

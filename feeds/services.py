@@ -47,6 +47,7 @@ from mwsportal.mws.checksums import content_md5
 from mwsportal.mws.errors import FeedChangedError, NotReadyError
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
 from mwsportal.mws.results import FeedSubmissionInfo
+from notifications import services as notifications
 from sellers import webhooks
 from sellers.models import Seller
 
@@ -689,6 +690,7 @@ def _notify_done(feed: FeedSubmission) -> None:
             "messages_with_warning": feed.messages_with_warning,
         },
     )
+    notifications.notify_feed_finished(feed)
 
 
 def _keep_report(feed: FeedSubmission, outcome: CallOutcome) -> None:

@@ -422,6 +422,9 @@ def failed_rows(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("feeds:detail", pk=feed.pk)
     except services.StoredFileMissing as missing:
         return _missing_file(request, feed, str(missing))
+    except FeedRefused as refusal:
+        messages.error(request, f"The stored original cannot be read: {refusal}")
+        return redirect("feeds:detail", pk=feed.pk)
     if feed.is_xml:
         content_type, extension = "text/xml", "xml"
     else:

@@ -116,3 +116,19 @@ app.conf.beat_schedule = {
     # Spent Idempotency-Keys and old finished deliveries, once a day.
     "partners-purge": {"task": "partners.purge", "schedule": crontab(hour=3, minute=41)},
 }
+
+# --- Notifications (notifications/) --------------------------------------------------------------
+# Each e-mail is claimed before it is sent, so a doubled run mails nothing twice; the requeue
+# only catches a lost message.
+app.conf.beat_schedule = {
+    **app.conf.beat_schedule,
+    "notifications-daily-digests": {
+        "task": "notifications.send_daily_digests",
+        "schedule": crontab(hour=settings.NOTIFICATION_DIGEST_HOUR, minute=3),
+    },
+    "notifications-requeue-waiting-emails": {
+        "task": "notifications.requeue_waiting_emails",
+        "schedule": 600,
+        "options": {"expires": 600},
+    },
+}

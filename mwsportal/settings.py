@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "sellers",
     "reports",
     "feeds",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -374,6 +375,19 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "MWS Portal <noreply@localhost>")
+# Where sellers reach the portal: notice e-mails are sent from a worker, which has no request
+# to take the host from, so their links are built on this.
+PORTAL_URL = env.str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+if not PORTAL_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"PORTAL_URL must start with http:// or https://, not {PORTAL_URL!r}."
+    )
+# The hour (UTC) at which the daily digest of notices goes out.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", 7)
+if not 0 <= NOTIFICATION_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(
+        f"NOTIFICATION_DIGEST_HOUR must be an hour from 0 to 23, not {NOTIFICATION_DIGEST_HOUR}."
+    )
 
 # --- Seller accounts: sign-in protection, developer account per region ----------------------
 # Failed logins are counted in the cache (shared by every web process) per account and per

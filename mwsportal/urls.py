@@ -12,6 +12,7 @@ urlpatterns = [
     path("sellers/", include("sellers.urls")),
     path("reports/", include("reports.urls")),
     path("feeds/", include("feeds.urls")),
+    path("notifications/", include("notifications.urls")),
     path("gateway/", include("mwsportal.gateway.urls")),
     path("api/", include(("mwsportal.api.urls", "api"))),
     path("admin/", admin.site.urls),

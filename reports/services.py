@@ -47,6 +47,7 @@ from mwsportal.mws.operations import (
     ReportOption,
 )
 from mwsportal.mws.results import ReportInfo, ReportRequestInfo
+from notifications import services as notifications
 from reports.models import (
     IngestState,
     Report,
@@ -258,6 +259,10 @@ def _notify(
             "error": (report or report_request).error_message,
         },
     )
+    if event == webhooks.Event.REPORT_DONE and report is not None:
+        notifications.notify_report_ready(report)
+    else:
+        notifications.notify_report_failed(seller, report_request, report)
 
 
 def cancel_report_request(report_request: ReportRequest) -> None:

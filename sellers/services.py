@@ -32,6 +32,7 @@ from mwsportal.mws.client import has_more
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS
 from mwsportal.mws.operations import OPERATIONS, get_operation
 from mwsportal.mws.results import ListMarketplaceParticipationsResult
+from notifications import services as notifications
 from sellers import webhooks
 from sellers.models import ApiKey, Grant, Partner, Seller, SellerMarketplace
 
@@ -494,6 +495,7 @@ def mark_needs_reauthorization(seller: Seller, *, reason: str) -> None:
         seller.status_reason = reason
         logger.warning("seller %s (%s) needs re-authorization", seller.pk, seller.seller_id)
         webhooks.emit(seller, webhooks.Event.SELLER_NEEDS_REAUTH, {"reason": reason})
+        notifications.notify_needs_reauthorization(seller, reason=reason)
 
 
 def suspend_seller(seller: Seller, *, reason: str) -> None:

@@ -19,6 +19,8 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from feeds.models import FeedSubmission
+from notifications import services as notifications
+from notifications.models import Kind, Notice
 from reports import ingest
 from reports.models import Report, ReportRequest, ReportSchedule, Settlement
 from sellers.models import Grant, Partner, Seller
@@ -97,6 +99,7 @@ class Tenant:
     schedule: ReportSchedule
     feed: FeedSubmission
     settlement: Settlement
+    notice: Notice
 
 
 REPORT_BODY = b"item-name\tseller-sku\tprice\nWidget\tSKU-1\t3.00\n"
@@ -129,7 +132,8 @@ def make_tenant(user: object) -> Tenant:
     feed.report_content_type = "text/xml"
     feed.save()
     FeedMessageResultFactory(submission=feed)
-    return Tenant(seller, grant, report_request, report, schedule, feed, settled.settlement)
+    notice = notifications.notify(seller, Kind.REPORT_READY, title="Sweep report is ready")
+    return Tenant(seller, grant, report_request, report, schedule, feed, settled.settlement, notice)
 
 
 # For each route that takes an id: the URL arguments naming the owner's object.
@@ -174,6 +178,7 @@ OBJECT_ROUTES: dict[str, Callable[[Tenant], dict[str, int | str]]] = {
     "feeds:results_csv": lambda t: {"pk": t.feed.pk},
     "feeds:failed_rows": lambda t: {"pk": t.feed.pk},
     "feeds:sample": lambda t: {"seller_pk": t.seller.pk, "feed_type": "_POST_PRODUCT_DATA_"},
+    "notifications:mark_read": lambda t: {"pk": t.notice.pk},
 }
 
 # Pages a visitor reaches before logging in. Every other browser URL must send them to login.

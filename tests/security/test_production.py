@@ -70,6 +70,8 @@ def _production(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DEBUG": "false",
         "ALLOWED_HOSTS": HOST,
+        # Notice e-mails link here; check --deploy warns while it is this machine.
+        "PORTAL_URL": f"https://{HOST}",
     }
     return subprocess.run(
         [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

@@ -31,6 +31,7 @@ from rest_framework.test import APIClient
 
 from feeds.checks import FeedRefused, check_feed
 from feeds.processing_report import UnreadableReport, parse_processing_report
+from feeds.resubmit import failed_rows
 from mwsportal.mws.client import Credentials, MWSClient
 from mwsportal.mws.errors import InvalidResponseError
 from mwsportal.sandbox.feedproc import process_feed
@@ -39,7 +40,13 @@ from reports.preview import preview_report
 from reports.reading import UnsafeXML, read_report
 from sellers import services as seller_services
 from sellers.models import Grant, Partner
-from tests.factories import ReportFactory, SellerFactory, SellerMarketplaceFactory
+from tests.factories import (
+    FeedMessageResultFactory,
+    FeedSubmissionFactory,
+    ReportFactory,
+    SellerFactory,
+    SellerMarketplaceFactory,
+)
 from tests.unit.mws.server import Reply, ScriptedServer
 
 INVENTORY = "_POST_INVENTORY_AVAILABILITY_DATA_"
@@ -216,6 +223,23 @@ def _report_reading(report_type: str) -> Callable[[bytes], str]:
     return refuse
 
 
+def _feed_failed_rows(owner) -> Callable[[bytes], str]:
+    """The "fix and resubmit" download of a stored original the storage was tampered with."""
+
+    def refuse(document: bytes) -> str:
+        feed = FeedSubmissionFactory(
+            seller=SellerFactory(owner=owner), state="complete", body=document
+        )
+        FeedMessageResultFactory(submission=feed, message_id=1)
+        try:
+            blocks = failed_rows(feed)
+        except FeedRefused as refusal:
+            return str(refusal)
+        raise Accepted(b"".join(blocks))
+
+    return refuse
+
+
 def _sandbox_feed_processing(tmp_path: Path) -> Callable[[bytes], str]:
     def refuse(document: bytes) -> str:
         body = tmp_path / "feed.xml"
@@ -300,6 +324,7 @@ PLACES = [
     "report-reading-settlement",
     "report-reading-orders",
     "sandbox-feed-processing",
+    "feed-failed-rows",
 ]
 
 
@@ -318,6 +343,7 @@ def place(request, db, media, owner, tmp_path) -> Place:
         "report-reading-settlement": lambda: _report_reading("_GET_V2_SETTLEMENT_REPORT_DATA_XML_"),
         "report-reading-orders": lambda: _report_reading("_GET_XML_ALL_ORDERS_DATA_BY_ORDER_DATE_"),
         "sandbox-feed-processing": lambda: _sandbox_feed_processing(tmp_path),
+        "feed-failed-rows": lambda: _feed_failed_rows(owner),
     }[name]()
     return Place(name, refuse)
 
@@ -463,6 +489,7 @@ XML_READERS = {
     "reports/preview.py",  # report-preview
     "reports/reading.py",  # report-reading-*
     "mwsportal/sandbox/feedproc.py",  # sandbox-feed-processing
+    "feeds/resubmit.py",  # feed-failed-rows
 }
 _PARSES_XML = re.compile(
     r"etree\.(fromstring|parse|iterparse|XML|XMLParser|XMLPullParser|XMLID)\("
