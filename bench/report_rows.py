@@ -5,7 +5,8 @@ A fresh database is migrated and filled with SQL (generate_series): one orders r
 into ROWS order lines, and 40 settlements with SETTLEMENT_LINES lines in all. Requests go
 through Django's test client in this process (the whole view, serializer and query path,
 without a network hop), each case REPEAT times after a warm-up; the JSON gives p50 and p95 in
-milliseconds. (That the queries of a page do not grow with its size is a unit test.)
+milliseconds (a case that takes over a second is timed five times). That the queries of a
+page do not grow with its size is a unit test.
 
 Cases: the first page, a page deep in the report (by its cursor), a page sorted by a column,
 a filter on a column; the same on the table page; the dashboard.
@@ -192,10 +193,13 @@ def fill(rows: int, settlement_lines: int) -> dict[str, object]:
 
 
 def measure(client: object, url: str, repeat: int, **headers: str) -> dict[str, object]:
+    started = time.perf_counter()
     response = client.get(url, **headers)  # warm-up
     assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    # A case that takes seconds is timed five times: its p95 is then the slowest of five.
+    runs = repeat if time.perf_counter() - started < 1 else min(repeat, 5)
     times = []
-    for _ in range(repeat):
+    for _ in range(runs):
         started = time.perf_counter()
         client.get(url, **headers)
         times.append((time.perf_counter() - started) * 1000)
@@ -203,6 +207,7 @@ def measure(client: object, url: str, repeat: int, **headers: str) -> dict[str, 
     return {
         "p50_ms": round(times[len(times) // 2], 1),
         "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+        "runs": runs,
     }
 
 
