@@ -21,7 +21,7 @@ from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import REQUESTABLE_REPORT_TYPES
-from reports import services
+from reports import insights, services
 from reports.forms import RequestReportForm, ScheduleForm
 from reports.models import (
     REPORT_TYPE_CHOICES,
@@ -604,6 +604,10 @@ class SettlementViewSet(PartnerViewSet):
             seller=seller, report__data__state=IngestState.DONE
         ).order_by("-pk")
 
+    def _listed(self, seller: Any) -> Any:
+        # Each settlement once, though Amazon sends it in several formats.
+        return insights.ready_settlements(seller).order_by("-pk")
+
     @extend_schema(parameters=PAGE_PARAMETERS, responses=page_of(SettlementSerializer))
     def list(self, request: Request, seller_pk: int) -> Response:
         """The seller's settlements.
@@ -613,7 +617,7 @@ class SettlementViewSet(PartnerViewSet):
         seller = self.get_seller()
         self.require(seller, READ)
         before, size = self.page_args()
-        items, next_before = keyset_page(self._settlements(seller), before, size)
+        items, next_before = keyset_page(self._listed(seller), before, size)
         return self.paginated(items, next_before, SettlementSerializer)
 
     @extend_schema(responses=SettlementDetailSerializer)

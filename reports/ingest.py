@@ -276,7 +276,7 @@ def _ingest(report: Report, data: ReportData) -> None:
         data.column_types = {name: str(kind) for name, kind in report_reading.column_types.items()}
         data.encoding = report_reading.encoding
         tally = _SettlementTotals() if report_reading.family == "settlement" else None
-        rows = _tallied(report_reading.numbered(), tally)
+        rows = _tallied(_numbered(report_reading), tally)
         data.row_count = _load(report, table, list(report_reading.columns), rows)
         data.problem_count = report_reading.problem_count
         data.problems = [
@@ -287,6 +287,14 @@ def _ingest(report: Report, data: ReportData) -> None:
         _save_settlement(report, tally)
     if table.model is OrderLine:
         _mark_superseded_orders(report)
+
+
+def _numbered(reading_: reading.ReportReading) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows with the number they are kept under: their line in a flat file; in an XML report,
+    where several rows come from one element, their position (1, 2, ...)."""
+    if not reading_.xml:
+        return reading_.numbered()
+    return ((number, row) for number, (_, row) in enumerate(reading_.numbered(), start=1))
 
 
 def _tallied(

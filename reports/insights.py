@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 
@@ -36,7 +36,17 @@ _NOT_SOLD = ("Cancelled",)
 
 
 def ready_settlements(seller: Seller) -> QuerySet[Settlement]:
-    return Settlement.objects.filter(seller=seller, report__data__state=IngestState.DONE)
+    """The seller's settlements read to the end, each once: Amazon sends a settlement in
+    several formats (flat file, V2 flat file, XML), and the first one read stands for it."""
+    earlier_copy = Settlement.objects.filter(
+        seller=OuterRef("seller"),
+        settlement_id=OuterRef("settlement_id"),
+        report__data__state=IngestState.DONE,
+        report_id__lt=OuterRef("report_id"),
+    )
+    return Settlement.objects.filter(seller=seller, report__data__state=IngestState.DONE).exclude(
+        Exists(earlier_copy)
+    )
 
 
 def rows_url(report: Report, **params: str) -> str:

@@ -364,7 +364,11 @@ class Settlement(models.Model):
 
     class Meta:
         ordering = ["-end", "-id"]
-        indexes = [models.Index(fields=["seller", "-end"], name="reports_settlement_seller")]
+        indexes = [
+            models.Index(fields=["seller", "-end"], name="reports_settlement_seller"),
+            # Finding the other formats of one settlement (insights.ready_settlements).
+            models.Index(fields=["seller", "settlement_id"], name="reports_settlement_id"),
+        ]
 
     def __str__(self) -> str:
         return f"Settlement {self.settlement_id}"

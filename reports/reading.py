@@ -444,8 +444,13 @@ class ReportReading:
         columns: list[str],
         encoding: str,
         rows: Callable[[ReportReading], Iterator[tuple[int, dict[str, object]]]],
+        *,
+        xml: bool = False,
     ) -> None:
         self.report_type = report_type
+        # XML readings give each row the line its element starts on: several rows (the items
+        # of one order, the amounts of one settlement line) can share one.
+        self.xml = xml
         self.family = family_of(report_type)
         self.columns = columns
         table = COLUMN_TYPES[self.family]
@@ -691,7 +696,7 @@ def _xml_reading(report_type: str, head: bytes, stream: _Prefixed) -> ReportRead
             if row is not None:
                 yield line, row
 
-    return ReportReading(report_type, columns, encoding, rows)
+    return ReportReading(report_type, columns, encoding, rows, xml=True)
 
 
 def _xml_value(text: str | None) -> str | None:

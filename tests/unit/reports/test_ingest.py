@@ -304,3 +304,14 @@ def test_a_json_report_is_download_only():
     data = ingest.ingest_report(report)
     assert data.state == IngestState.NOT_TABULAR
     assert "JSON" in data.error_message
+
+
+def test_an_xml_settlement_is_read_with_one_row_number_per_row():
+    body, charset = sandbox_body("_GET_V2_SETTLEMENT_REPORT_DATA_XML_")
+    report = stored("_GET_V2_SETTLEMENT_REPORT_DATA_XML_", body, charset or "UTF-8")
+    data = ingest.ingest_report(report)
+    assert data.state == IngestState.DONE, data.error_message
+    lines = list(SettlementLine.objects.filter(report=report).values_list("line", flat=True))
+    assert lines == list(range(1, len(lines) + 1))
+    settlement = Settlement.objects.get(report=report)
+    assert settlement.reconciles

@@ -300,3 +300,10 @@ def test_cells_are_escaped(owner_client, seller):
     page = owner_client.get(f"/reports/{report.pk}/rows/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_settlement_sent_in_several_formats_counts_once(owner_client, seller):
+    first = ingested(SETTLEMENT, settlement_body(), seller=seller)
+    ingested("_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_", settlement_body(), seller=seller)
+    board = owner_client.get(f"/reports/sellers/{seller.pk}/dashboard/").context["board"]
+    assert [s.report_id for s in board.settlements] == [first.pk]
