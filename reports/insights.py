@@ -96,6 +96,8 @@ class Dashboard:
     settlements: list[Settlement]  # oldest first, for the chart
     currency: str
     orders_report: Report | None
+    # The latest settlement in each other currency the seller is paid in.
+    other_currencies: list[Settlement] = field(default_factory=list)
     orders_by_day: list[DayOfOrders] = field(default_factory=list)
     top_skus: list[SkuSales] = field(default_factory=list)
     stock: Stock | None = None
@@ -110,8 +112,12 @@ def _latest_ingested(seller: Seller, family: str) -> Report | None:
 
 
 def dashboard_for(seller: Seller) -> Dashboard:
-    settlements = list(ready_settlements(seller).select_related("report")[:SETTLEMENTS_SHOWN])
-    currency = settlements[0].currency if settlements else ""
+    ready = ready_settlements(seller).select_related("report")
+    latest = ready.first()
+    currency = latest.currency if latest else ""
+    # One chart, one currency: a seller in several marketplaces gets a settlement per
+    # marketplace, and amounts in other currencies are listed apart, not added up.
+    settlements = list(ready.filter(currency=currency)[:SETTLEMENTS_SHOWN]) if latest else []
     orders_report = _latest_ingested(seller, "orders")
     board = Dashboard(
         seller=seller,
@@ -119,11 +125,19 @@ def dashboard_for(seller: Seller) -> Dashboard:
         settlements=settlements[::-1],
         currency=currency,
         orders_report=orders_report,
+        other_currencies=_latest_per_currency(ready.exclude(currency=currency)) if latest else [],
     )
     if orders_report is not None:
         _add_orders(board, seller, orders_report)
     board.stock = _stock(seller)
     return board
+
+
+def _latest_per_currency(settlements: QuerySet[Settlement]) -> list[Settlement]:
+    latest: dict[str, Settlement] = {}
+    for settlement in settlements.order_by("-end")[:100]:
+        latest.setdefault(settlement.currency, settlement)
+    return sorted(latest.values(), key=lambda settlement: settlement.currency)
 
 
 def _sold_lines(seller: Seller) -> QuerySet[OrderLine]:

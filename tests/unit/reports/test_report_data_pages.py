@@ -307,3 +307,15 @@ def test_a_settlement_sent_in_several_formats_counts_once(owner_client, seller):
     ingested("_GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_", settlement_body(), seller=seller)
     board = owner_client.get(f"/reports/sellers/{seller.pk}/dashboard/").context["board"]
     assert [s.report_id for s in board.settlements] == [first.pk]
+
+
+def test_settlements_in_another_currency_are_listed_apart(owner_client, seller):
+    ingested(SETTLEMENT, settlement_body("1"), seller=seller)
+    earlier = settlement_body("2", "50.00", "2020-04-17", "2020-05-01")
+    canadian = ingested(SETTLEMENT, earlier.replace(b"\tUSD\t", b"\tCAD\t"), seller=seller)
+    response = owner_client.get(f"/reports/sellers/{seller.pk}/dashboard/")
+    board = response.context["board"]
+    assert board.currency == "USD"
+    assert [s.currency for s in board.settlements] == ["USD"]
+    assert [s.pk for s in board.other_currencies] == [canadian.settlement.pk]
+    assert f"/reports/settlements/{canadian.settlement.pk}/" in response.content.decode()
