@@ -268,9 +268,11 @@ def _decimal_map(values: dict[str, str] | None) -> dict[str, Decimal]:
 
 
 def previous_settlement(settlement: Settlement) -> Settlement | None:
+    """The settlement before this one in its currency (a seller in several marketplaces has
+    one settlement per marketplace and period)."""
     return (
         ready_settlements(settlement.seller)
-        .filter(end__lt=settlement.end)
+        .filter(end__lt=settlement.end, currency=settlement.currency)
         .exclude(pk=settlement.pk)
         .order_by("-end")
         .first()

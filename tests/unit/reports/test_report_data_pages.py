@@ -319,3 +319,12 @@ def test_settlements_in_another_currency_are_listed_apart(owner_client, seller):
     assert [s.currency for s in board.settlements] == ["USD"]
     assert [s.pk for s in board.other_currencies] == [canadian.settlement.pk]
     assert f"/reports/settlements/{canadian.settlement.pk}/" in response.content.decode()
+
+
+def test_the_previous_settlement_is_in_the_same_currency(owner_client, seller):
+    ingested(SETTLEMENT, settlement_body("1", "50.00", "2020-04-03", "2020-04-17"), seller=seller)
+    other = settlement_body("2", "50.00", "2020-04-17", "2020-05-01")
+    ingested(SETTLEMENT, other.replace(b"\tUSD\t", b"\tMXN\t"), seller=seller)
+    report = ingested(SETTLEMENT, settlement_body("3"), seller=seller)
+    response = owner_client.get(f"/reports/settlements/{report.settlement.pk}/")
+    assert response.context["reconciliation"].previous.settlement_id == "1"
