@@ -531,6 +531,14 @@ class Soak:
             *("--loglevel", "WARNING", "--without-mingle", "--without-gossip"),
         ]
 
+    def ingest_worker_argv(self) -> list[str]:
+        # Reading reports into rows has its own queue and worker, as in production (README).
+        return [
+            *(sys.executable, "-m", "celery", "-A", "mwsportal", "worker", "--queues", "ingest"),
+            *("-n", "soak-ingest@%h", "--concurrency", "1"),
+            *("--loglevel", "WARNING", "--without-mingle", "--without-gossip"),
+        ]
+
     def start_portal(self) -> None:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
@@ -549,6 +557,7 @@ class Soak:
         for n in range(1, self.options.workers + 1):
             self.layout.start(f"worker{n}", self.worker_argv(n))
         self.layout.start("webhook-worker", self.webhook_worker_argv())
+        self.layout.start("ingest-worker", self.ingest_worker_argv())
         self.layout.start(
             "beat",
             [

@@ -230,7 +230,13 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 660)
 # a partner whose endpoints never answer cannot delay anyone's MWS calls on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 WEBHOOK_QUEUE = "webhooks"
-CELERY_TASK_ROUTES = {"webhooks.deliver": {"queue": WEBHOOK_QUEUE}}
+# Reading a stored report into rows takes minutes for a large one: it gets a worker of its own
+# too, so it never holds a slot MWS calls are waiting for.
+INGEST_QUEUE = "ingest"
+CELERY_TASK_ROUTES = {
+    "webhooks.deliver": {"queue": WEBHOOK_QUEUE},
+    "reports.ingest_report": {"queue": INGEST_QUEUE},
+}
 
 
 # --- MWS gateway: throttling, retries, request log (mwsportal/gateway) ----------------------------

@@ -41,6 +41,15 @@ def webhook_worker_argv() -> list[str]:
     ]
 
 
+def ingest_worker_argv() -> list[str]:
+    """Reading stored reports into rows: minutes for a large report, so on its own worker."""
+    return [
+        *("-m", "celery", "-A", "mwsportal", "worker", "-n", "ingest@%h"),
+        *("--queues", settings.INGEST_QUEUE),
+        *("--loglevel", "INFO", "--concurrency", "1"),
+    ]
+
+
 @dataclass
 class Child:
     name: str
@@ -49,8 +58,9 @@ class Child:
 
 class Command(BaseCommand):
     help = (
-        "Start the MWS sandbox, the web server, one Celery worker with embedded beat and one for "
-        "webhook deliveries as one foreground command; Ctrl-C stops every process it started."
+        "Start the MWS sandbox, the web server, one Celery worker with embedded beat, one for "
+        "webhook deliveries and one for reading reports into rows as one foreground command; "
+        "Ctrl-C stops every process it started."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -74,6 +84,7 @@ class Command(BaseCommand):
             self._start("web", ["manage.py", "runserver", options["addr"], "--noreload"])
             self._start("worker", worker_argv())
             self._start("webhook-worker", webhook_worker_argv())
+            self._start("ingest-worker", ingest_worker_argv())
             self._announce(options["addr"])
             self._supervise()
         except KeyboardInterrupt:

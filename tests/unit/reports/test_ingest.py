@@ -315,3 +315,17 @@ def test_an_xml_settlement_is_read_with_one_row_number_per_row():
     assert lines == list(range(1, len(lines) + 1))
     settlement = Settlement.objects.get(report=report)
     assert settlement.reconciles
+
+
+def test_reading_reports_has_its_own_queue_and_worker_in_make_run():
+    from celery import current_app
+    from django.conf import settings
+
+    from mwsportal.management.commands import run_portal
+    from reports import tasks
+
+    route = current_app.amqp.router.route({}, tasks.ingest_report.name)
+    assert route["queue"].name == settings.INGEST_QUEUE == "ingest"
+    argv = run_portal.ingest_worker_argv()
+    assert argv[argv.index("--queues") + 1] == "ingest"
+    assert settings.INGEST_QUEUE not in run_portal.worker_argv()
