@@ -7,3 +7,20 @@ document.addEventListener("click", (event) => {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// The main navigation collapses behind its "Menu" button on narrow screens. The button is only
+// shown once this runs, so without JavaScript the links simply stay visible.
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector(".nav-toggle");
+  const topbar = toggle && toggle.closest(".topbar");
+  if (!topbar) {
+    return;
+  }
+  topbar.classList.add("nav-collapsible");
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    topbar.classList.toggle("nav-open", open);
+  });
+});
