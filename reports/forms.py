@@ -21,7 +21,12 @@ from mwsportal.mws.operations import (
 )
 from mwsportal.mws.params import encode_params
 from reports.models import Report, ReportRequest
-from reports.services import clean_report_options, list_marketplaces, takes_marketplaces
+from reports.services import (
+    clean_report_options,
+    list_marketplaces,
+    list_recent_report_types,
+    takes_marketplaces,
+)
 from sellers.models import Seller
 
 GroupedChoices = list[tuple[str, list[tuple[str, str]]]]
@@ -64,9 +69,13 @@ def options_help(report_type: str) -> str:
     return f"Options: {listed}"
 
 
+RECENTLY_USED = "Recently used"
+
+
 class ReportTypeSelect(forms.Select):
     """The report picker: each option carries the type's description and the options it
-    takes as its title."""
+    takes as its title, and what the search box (static/js/picker.js) matches and the line
+    under the picker shows."""
 
     def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         option = super().create_option(name, value, *args, **kwargs)
@@ -75,6 +84,8 @@ class ReportTypeSelect(forms.Select):
             option["attrs"]["title"] = " ".join(
                 part for part in (info.description, options_help(info.value)) if part
             )
+            option["attrs"]["data-description"] = info.description
+            option["attrs"]["data-search"] = f"{info.name} {info.category} {info.description}"
             if info.options:
                 option["attrs"]["data-options"] = options_help(info.value)
         return option
@@ -85,7 +96,7 @@ class RequestReportForm(forms.Form):
         label="Report",
         choices=_requestable_choices,
         widget=ReportTypeSelect,
-        help_text="Grouped by kind; the MWS reference page describes every report type.",
+        help_text="Grouped by kind, the ones you asked for lately first.",
     )
     start_date = forms.DateField(
         required=False,
@@ -109,6 +120,13 @@ class RequestReportForm(forms.Form):
     def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seller = seller
+        recent = list_recent_report_types(seller)
+        if recent:
+            self.fields["report_type"].choices = [
+                (RECENTLY_USED, [(value, REPORT_TYPES[value].name) for value in recent]),
+                *_requestable_choices(),
+            ]
+            self.initial.setdefault("report_type", recent[0])
         if takes_marketplaces(seller):
             self.fields["marketplaces"].choices = [
                 (m.marketplace_id, f"{m.name or m.marketplace_id} ({m.marketplace_id})")

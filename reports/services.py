@@ -28,7 +28,7 @@ from django.core.files import File
 from django.core.files.move import file_move_safe
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -43,6 +43,7 @@ from mwsportal.mws.operations import (
     REPORT_OPTIONS,
     REPORT_PROCESSING_STATUSES,
     REPORT_TYPES,
+    REQUESTABLE_REPORT_TYPES,
     SCHEDULES,
     ReportOption,
 )
@@ -300,6 +301,24 @@ def on_requests_cancelled(outcome: CallOutcome) -> None:
 
 def report_of(report_request: ReportRequest) -> Report | None:
     return Report.objects.filter(request=report_request).first()
+
+
+RECENT_TYPES = 5
+
+
+def list_recent_report_types(seller: Seller, limit: int = RECENT_TYPES) -> list[str]:
+    """The report types the seller itself asked for most recently, newest first and each once,
+    so the picker can offer them before the whole catalog. Scheduled runs are not choices the
+    seller made on the page, and types no longer requestable are left out."""
+    latest = (
+        ReportRequest.objects.filter(
+            seller=seller, scheduled=False, report_type__in=REQUESTABLE_REPORT_TYPES
+        )
+        .values("report_type")
+        .annotate(last=Max("created_at"))
+        .order_by("-last", "report_type")
+    )
+    return [row["report_type"] for row in latest[:limit]]
 
 
 @dataclass(frozen=True)
