@@ -24,3 +24,21 @@ document.addEventListener("DOMContentLoaded", () => {
     topbar.classList.toggle("nav-open", open);
   });
 });
+
+// A disclosure the reader opened stays open when htmx replaces the part of the page around it
+// (a panel that refreshes itself, for instance). Only <details> with an id are tracked.
+let openDisclosures = [];
+document.addEventListener("htmx:beforeSwap", (event) => {
+  openDisclosures = [...event.detail.target.querySelectorAll("details[id][open]")].map(
+    (details) => details.id,
+  );
+});
+document.addEventListener("htmx:afterSettle", () => {
+  for (const id of openDisclosures) {
+    const details = document.getElementById(id);
+    if (details) {
+      details.open = true;
+    }
+  }
+  openDisclosures = [];
+});

@@ -18,6 +18,7 @@ from tests.browser.layout_support import (
     overflow_culprits,
     screenshot_width,
 )
+from tests.factories import SellerFactory
 from tests.security.conftest import make_tenant
 
 
@@ -131,3 +132,26 @@ def test_skip_link_is_the_first_stop_and_lands_on_the_content(live_server, page,
     assert outline != "none", "focus is visible"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seller_page_shows_connection_health_and_keeps_the_opened_panel_open(
+    live_server, page, owner
+):
+    seller = SellerFactory(owner=owner, name="Shop")
+    log_in(page, live_server.url, owner)
+    page.goto(f"{live_server.url}/sellers/{seller.pk}/")
+    assert "No requests to Amazon yet." in page.locator(".connection-health").inner_text()
+    panel = page.locator("#mws-activity-details")
+    assert not panel.locator("h3", has_text="Recent requests").is_visible()
+
+    panel.locator("summary").click()
+    assert panel.locator("h3", has_text="Recent requests").is_visible()
+    # The panel refreshes itself every 15 s; the same swap, asked for now.
+    page.evaluate("""() => new Promise((resolve) => {
+      document.addEventListener("htmx:afterSettle", () => setTimeout(resolve, 50), {once: true});
+      htmx.ajax("GET", document.getElementById("mws-activity").getAttribute("hx-get"),
+                {target: "#mws-activity", swap: "outerHTML"});
+    })""")
+    assert page.locator("#mws-activity-details").get_attribute("open") is not None
+    assert page.locator("#mws-activity h3", has_text="Recent requests").is_visible()
