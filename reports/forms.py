@@ -193,9 +193,21 @@ class ReportFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *ReportRequest.Status.choices]
     )
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. returns, fees"}),
+    )
     since = forms.DateField(required=False, widget=_DateInput, label="Requested from")
     until = forms.DateField(required=False, widget=_DateInput, label="Requested until")
+    order = forms.ChoiceField(
+        required=False,
+        choices=[("", "Newest first"), ("oldest", "Oldest first")],
+        label="Order",
+    )
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, reports: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -220,7 +232,10 @@ class ReportFilterForm(forms.Form):
             "state" if self.reports else "status": data.get("status") or None,
             "since": _start_of(data.get("since")),
             "until": _end_of(data.get("until")),
+            "search": data.get("q") or "",
+            "oldest_first": data.get("order") == "oldest",
             "before": data.get("before"),
+            "after": data.get("after"),
         }
 
 

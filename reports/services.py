@@ -323,24 +323,63 @@ def list_recent_report_types(seller: Seller, limit: int = RECENT_TYPES) -> list[
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a keyset-paginated list: newest first, ``next_before`` continues it."""
+    """One page of a keyset-paginated list. ``next_before`` continues it towards older rows
+    (``before=``), ``newer_after`` back towards newer ones (``after=``); None at either end."""
 
     items: list[Any]
     next_before: int | None
+    newer_after: int | None = None
 
 
 PAGE_SIZE = 25
 
 
-def _keyset_page(rows: QuerySet, before: int | None, size: int) -> Page:
+def _keyset_page(
+    rows: QuerySet,
+    before: int | None,
+    size: int,
+    *,
+    after: int | None = None,
+    oldest_first: bool = False,
+) -> Page:
     # Ordered by the primary key within the seller's index: each page is an index range scan,
-    # as fast on page 4000 as on page 1, and no COUNT(*) over the whole list.
-    if before:
+    # as fast on page 4000 as on page 1, and no COUNT(*) over the whole list. Walking towards
+    # newer rows (``after``) reads the index upwards and turns the page round.
+    if after is not None:
+        items = list(rows.filter(pk__gt=after).order_by("pk")[: size + 1])
+        more_newer = len(items) > size
+        items = items[:size]
+        newer = items[-1].pk if more_newer and items else None
+        older = items[0].pk if items else None
+        if not oldest_first:
+            items.reverse()
+        return Page(items, older, newer)
+    if oldest_first and before is None:
+        items = list(rows.order_by("pk")[: size + 1])
+        more_newer = len(items) > size
+        items = items[:size]
+        return Page(items, None, items[-1].pk if more_newer and items else None)
+    if before is not None:
         rows = rows.filter(pk__lt=before)
     items = list(rows.order_by("-pk")[: size + 1])
-    more = len(items) > size
+    more_older = len(items) > size
     items = items[:size]
-    return Page(items, items[-1].pk if more and items else None)
+    older = items[-1].pk if more_older and items else None
+    newer = items[0].pk if before is not None and items else None
+    if oldest_first:
+        items.reverse()
+    return Page(items, older, newer)
+
+
+def matching_report_types(search: str) -> list[str]:
+    """The report types whose human name, category or description holds every word of
+    ``search`` (case aside): what a seller's search box on a list of reports means."""
+    words = search.lower().split()
+    return [
+        value
+        for value, info in REPORT_TYPES.items()
+        if all(word in f"{info.name} {info.category} {info.description}".lower() for word in words)
+    ]
 
 
 def list_report_requests(
@@ -350,19 +389,24 @@ def list_report_requests(
     status: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    search: str = "",
     before: int | None = None,
+    after: int | None = None,
+    oldest_first: bool = False,
     size: int = PAGE_SIZE,
 ) -> Page:
     rows = ReportRequest.objects.filter(seller=seller).select_related("report")
     if report_type:
         rows = rows.filter(report_type=report_type)
+    if search.strip():
+        rows = rows.filter(report_type__in=matching_report_types(search))
     if status:
         rows = rows.filter(status=status)
     if since:
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
-    return _keyset_page(rows, before, size)
+    return _keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
 
 
 def list_reports(
@@ -372,7 +416,10 @@ def list_reports(
     state: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    search: str = "",
     before: int | None = None,
+    after: int | None = None,
+    oldest_first: bool = False,
     size: int = PAGE_SIZE,
 ) -> Page:
     """Every report of the seller, requested or not (schedules, settlements); ``since`` and
@@ -381,13 +428,15 @@ def list_reports(
     rows = Report.objects.filter(seller=seller).select_related("data", "settlement")
     if report_type:
         rows = rows.filter(report_type=report_type)
+    if search.strip():
+        rows = rows.filter(report_type__in=matching_report_types(search))
     if state:
         rows = rows.filter(state=state)
     if since:
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
-    return _keyset_page(rows, before, size)
+    return _keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
 
 
 @dataclass(frozen=True)

@@ -62,9 +62,6 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
         page = services.list_reports(seller, **query)
     else:
         page = services.list_report_requests(seller, **query)
-    next_query = request.GET.copy()
-    if page.next_before:
-        next_query["before"] = page.next_before
     return render(
         request,
         "reports/seller.html",
@@ -73,10 +70,35 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
             "filters": filters,
             "page": page,
             "showing_reports": showing_reports,
-            "next_query": next_query.urlencode(),
+            **_pager_links(request, page, oldest_first=query["oldest_first"]),
             "report_settings": services.settings_for(seller),
         },
     )
+
+
+def _pager_links(
+    request: HttpRequest, page: services.Page, *, oldest_first: bool
+) -> dict[str, str | None]:
+    """Query strings of the page's links: the neighbouring pages in the list's order, its
+    first page, and the Requested column's sort toggle; each keeps the filters."""
+
+    def with_cursor(**cursor: int | str | None) -> str:
+        query = request.GET.copy()
+        for key in ("before", "after", *cursor):
+            query.pop(key, None)
+        for key, value in cursor.items():
+            if value is not None:
+                query[key] = str(value)
+        return query.urlencode()
+
+    older = with_cursor(before=page.next_before) if page.next_before else None
+    newer = with_cursor(after=page.newer_after) if page.newer_after else None
+    return {
+        "next_query": newer if oldest_first else older,
+        "previous_query": older if oldest_first else newer,
+        "first_query": with_cursor(),
+        "sort_query": with_cursor(order=None if oldest_first else "oldest"),
+    }
 
 
 @login_required
