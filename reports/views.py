@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mwsportal.keyset import pager_links
 from reports import exports, insights, services
 from reports.forms import ReportFilterForm, ReportSettingsForm, RequestReportForm, ScheduleForm
 from reports.models import IngestState, Report, ReportRequest, ReportSchedule, Settlement
@@ -70,35 +71,10 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
             "filters": filters,
             "page": page,
             "showing_reports": showing_reports,
-            **_pager_links(request, page, oldest_first=query["oldest_first"]),
+            **pager_links(request, page, oldest_first=query["oldest_first"]),
             "report_settings": services.settings_for(seller),
         },
     )
-
-
-def _pager_links(
-    request: HttpRequest, page: services.Page, *, oldest_first: bool
-) -> dict[str, str | None]:
-    """Query strings of the page's links: the neighbouring pages in the list's order, its
-    first page, and the Requested column's sort toggle; each keeps the filters."""
-
-    def with_cursor(**cursor: int | str | None) -> str:
-        query = request.GET.copy()
-        for key in ("before", "after", *cursor):
-            query.pop(key, None)
-        for key, value in cursor.items():
-            if value is not None:
-                query[key] = str(value)
-        return query.urlencode()
-
-    older = with_cursor(before=page.next_before) if page.next_before else None
-    newer = with_cursor(after=page.newer_after) if page.newer_after else None
-    return {
-        "next_query": newer if oldest_first else older,
-        "previous_query": older if oldest_first else newer,
-        "first_query": with_cursor(),
-        "sort_query": with_cursor(order=None if oldest_first else "oldest"),
-    }
 
 
 @login_required
