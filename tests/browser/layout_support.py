@@ -33,8 +33,9 @@ def full_page_urls(client: Client, tenant: Tenant) -> list[str]:
     for url in tenant_page_urls(tenant):
         response = client.get(url)
         content_type = response.get("Content-Type", "")
-        whole_page = b"<!doctype html>" in response.content[:200].lower()
-        if response.status_code == 200 and content_type.startswith("text/html") and whole_page:
+        if response.streaming or not content_type.startswith("text/html"):
+            continue
+        if response.status_code == 200 and b"<!doctype html>" in response.content[:200].lower():
             urls.append(url)
     return urls
 
