@@ -22,6 +22,7 @@ from mwsportal.mws.operations import (
 from mwsportal.mws.params import encode_params
 from reports.models import Report, ReportRequest
 from reports.services import (
+    SCHEDULE_SORTS,
     clean_report_options,
     list_marketplaces,
     list_recent_report_types,
@@ -267,3 +268,28 @@ class ReportSettingsForm(forms.Form):
         label="Acknowledge reports in Amazon after downloading them",
         help_text="Other tools that read only unacknowledged reports will no longer see them.",
     )
+
+
+class ScheduleListForm(forms.Form):
+    """Search and sort of a seller's schedule list, from the query string."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. orders"}),
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            (f"{way}{column}", f"{column} {way}") for column in SCHEDULE_SORTS for way in ("", "-")
+        ],
+        widget=forms.HiddenInput,
+    )
+
+    def query(self) -> dict[str, str]:
+        # A bad sort is named on the page and the list falls back to its default order,
+        # keeping the search.
+        self.is_valid()
+        data = self.cleaned_data
+        return {"search": data.get("q") or "", "sort": data.get("sort") or "next"}

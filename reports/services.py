@@ -811,6 +811,35 @@ def on_reports_acknowledged(outcome: CallOutcome) -> None:
 # ---- schedules ------------------------------------------------------------------------------
 
 
+def _interval(schedule: str) -> int | None:
+    info = SCHEDULES.get(schedule)
+    return info.interval_seconds if info else None
+
+
+# The schedules page's sortable columns: "name" sorts by its key, "-name" the other way.
+SCHEDULE_SORTS: dict[str, Any] = {
+    "report": lambda schedule: schedule.report_type_name.lower(),
+    "every": lambda schedule: _interval(schedule.schedule),
+    "next": lambda schedule: schedule.scheduled_date,
+}
+
+
+def list_schedules(seller: Seller, *, search: str = "", sort: str = "next") -> list[ReportSchedule]:
+    """The seller's schedules whose report name, category or description holds ``search``,
+    sorted by a ``SCHEDULE_SORTS`` column (soonest next run first by default). A seller has
+    at most one schedule per report type, so the list is short and sorted here."""
+    rows = ReportSchedule.objects.filter(seller=seller)
+    if search.strip():
+        rows = rows.filter(report_type__in=matching_report_types(search))
+    column = sort.removeprefix("-")
+    key = SCHEDULE_SORTS[column]
+    # A schedule without a value (no next run yet, an interval Amazon did not name) sorts last
+    # either way.
+    known = [schedule for schedule in rows if key(schedule) is not None]
+    unknown = [schedule for schedule in rows if key(schedule) is None]
+    return sorted(known, key=key, reverse=sort.startswith("-")) + unknown
+
+
 def save_schedule(
     seller: Seller, report_type: str, schedule: str, *, schedule_date: datetime | None = None
 ) -> ReportSchedule:

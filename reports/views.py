@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mwsportal.keyset import pager_links
 from reports import exports, insights, services
-from reports.forms import ReportFilterForm, ReportSettingsForm, RequestReportForm, ScheduleForm
+from reports.forms import (
+    ReportFilterForm,
+    ReportSettingsForm,
+    RequestReportForm,
+    ScheduleForm,
+    ScheduleListForm,
+)
 from reports.models import IngestState, Report, ReportRequest, ReportSchedule, Settlement
 from reports.preview import preview_report
 from reports.rows import FILTER_PREFIX, OPERATORS, RowQuery, RowQueryError, Rows
@@ -268,10 +274,30 @@ def schedules(request: HttpRequest, seller_pk: int) -> HttpResponse:
         {
             "seller": seller,
             "form": form,
-            "schedules": ReportSchedule.objects.filter(seller=seller),
+            **_schedule_list(request, seller),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _schedule_list(request: HttpRequest, seller: Seller) -> dict[str, Any]:
+    """The schedule list as searched and sorted, and each column header's sort link: the
+    current column's link turns its order round, the others sort ascending."""
+    listing = ScheduleListForm(request.GET)
+    query = listing.query()
+    sort_links = {}
+    for column in services.SCHEDULE_SORTS:
+        params = request.GET.copy()
+        params["sort"] = f"-{column}" if query["sort"] == column else column
+        direction = None
+        if query["sort"].removeprefix("-") == column:
+            direction = "descending" if query["sort"].startswith("-") else "ascending"
+        sort_links[column] = {"query": params.urlencode(), "direction": direction}
+    return {
+        "listing": listing,
+        "schedules": services.list_schedules(seller, **query),
+        "sort_links": sort_links,
+    }
 
 
 @login_required
