@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from feeds.checks import region_charset, single_byte_charset
+from feeds.models import FeedSubmission
 from feeds.uploads import size_text
 from mwsportal.mws.operations import FEED_CATEGORIES, FEED_TYPES
 from sellers.models import Seller
@@ -152,3 +155,43 @@ class BuildFeedForm(_SellerForm):
         if not (data.get("table") or "").strip() and not self.errors:
             raise forms.ValidationError("Paste some rows or choose a CSV file.")
         return data
+
+
+class FeedFilterForm(forms.Form):
+    """Filters of a seller's feed list, from the query string."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. inventory, pricing"}),
+    )
+    state = forms.ChoiceField(
+        required=False,
+        label="Status",
+        choices=[("", "All statuses"), *FeedSubmission.State.choices],
+    )
+    feed_type = forms.ChoiceField(required=False, label="Type")
+    order = forms.ChoiceField(
+        required=False,
+        choices=[("", "Newest first"), ("oldest", "Oldest first")],
+        label="Order",
+    )
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["feed_type"].choices = [("", "All types"), *feed_type_choices()]
+
+    def query(self) -> dict[str, Any]:
+        """The valid filters, as keyword arguments of ``services.page_feeds``."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": data.get("q") or "",
+            "state": data.get("state") or None,
+            "feed_type": data.get("feed_type") or None,
+            "oldest_first": data.get("order") == "oldest",
+            "before": data.get("before"),
+            "after": data.get("after"),
+        }

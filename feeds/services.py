@@ -30,7 +30,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -43,6 +43,7 @@ from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handl
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.gateway.services import SellerNotCallable, cancel_call, request_call
+from mwsportal.keyset import Page, keyset_page
 from mwsportal.mws.checksums import content_md5
 from mwsportal.mws.errors import FeedChangedError, NotReadyError
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
@@ -243,6 +244,9 @@ def _store(
     )
 
 
+FEED_PAGE_SIZE = 25
+
+
 def list_feeds(
     seller: Seller,
     *,
@@ -250,18 +254,41 @@ def list_feeds(
     feed_type: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    search: str = "",
 ) -> QuerySet[FeedSubmission]:
-    """The seller's feeds, filtered; the caller pages them by primary key."""
+    """The seller's feeds, filtered; the caller pages them by primary key. ``search`` matches
+    the feed type's human name and category, or the uploaded file's name."""
     rows = FeedSubmission.objects.filter(seller=seller)
     if state:
         rows = rows.filter(state=state)
     if feed_type:
         rows = rows.filter(feed_type=feed_type)
+    for word in search.lower().split():
+        types = [
+            value
+            for value, info in FEED_TYPES.items()
+            if word in f"{info.name} {info.category}".lower()
+        ]
+        rows = rows.filter(Q(feed_type__in=types) | Q(filename__icontains=word))
     if since:
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
     return rows
+
+
+def page_feeds(
+    seller: Seller,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    oldest_first: bool = False,
+    size: int = FEED_PAGE_SIZE,
+    **filters: Any,
+) -> Page:
+    """One page of ``list_feeds(seller, **filters)``, newest first unless ``oldest_first``."""
+    rows = list_feeds(seller, **filters)
+    return keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
 
 
 # ---- sending exactly once ----------------------------------------------------------------------

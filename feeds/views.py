@@ -19,10 +19,11 @@ from feeds import resubmit, services
 from feeds.builder import RowsRefused
 from feeds.checks import FeedRefused, region_charset
 from feeds.codes import GENERIC_HELP, RESULT_CODES
-from feeds.forms import BuildFeedForm, UploadFeedForm, feed_type_choices
+from feeds.forms import BuildFeedForm, FeedFilterForm, UploadFeedForm, feed_type_choices
 from feeds.models import FeedSubmission
 from feeds.samples import NoSample, feed_sample
 from feeds.uploads import LimitedFeedUploadHandler
+from mwsportal.keyset import pager_links
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES
 from sellers.models import Seller
 
@@ -53,15 +54,24 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "feeds/index.html", {"sellers": sellers, "feeds": feeds})
 
 
-def _table_context(seller: Seller) -> dict:
-    feeds = list(FeedSubmission.objects.filter(seller=seller)[:RECENT_LIMIT])
-    return {"seller": seller, "feeds": feeds, "any_open": any(f.is_open for f in feeds)}
+def _table_context(request: HttpRequest, seller: Seller) -> dict:
+    filters = FeedFilterForm(request.GET)
+    query = filters.query()
+    page = services.page_feeds(seller, **query)
+    return {
+        "seller": seller,
+        "filters": filters,
+        "feeds": page.items,
+        "page": page,
+        "any_open": any(f.is_open for f in page.items),
+        **pager_links(request, page, oldest_first=query["oldest_first"]),
+    }
 
 
 @login_required
 @require_GET
 def seller_feeds(request: HttpRequest, seller_pk: int) -> HttpResponse:
-    context = _table_context(_seller(request, seller_pk))
+    context = _table_context(request, _seller(request, seller_pk))
     context["statuses"] = FEED_PROCESSING_STATUSES.values()
     return render(request, "feeds/seller.html", context)
 
@@ -70,7 +80,7 @@ def seller_feeds(request: HttpRequest, seller_pk: int) -> HttpResponse:
 @require_GET
 def seller_table(request: HttpRequest, seller_pk: int) -> HttpResponse:
     """The htmx fragment of the seller's feed list."""
-    context = _table_context(_seller(request, seller_pk))
+    context = _table_context(request, _seller(request, seller_pk))
     return render(request, "feeds/includes/live_table.html", context)
 
 

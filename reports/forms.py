@@ -21,7 +21,13 @@ from mwsportal.mws.operations import (
 )
 from mwsportal.mws.params import encode_params
 from reports.models import Report, ReportRequest
-from reports.services import clean_report_options, list_marketplaces, takes_marketplaces
+from reports.services import (
+    SCHEDULE_SORTS,
+    clean_report_options,
+    list_marketplaces,
+    list_recent_report_types,
+    takes_marketplaces,
+)
 from sellers.models import Seller
 
 GroupedChoices = list[tuple[str, list[tuple[str, str]]]]
@@ -64,9 +70,13 @@ def options_help(report_type: str) -> str:
     return f"Options: {listed}"
 
 
+RECENTLY_USED = "Recently used"
+
+
 class ReportTypeSelect(forms.Select):
     """The report picker: each option carries the type's description and the options it
-    takes as its title."""
+    takes as its title, and what the search box (static/js/picker.js) matches and the line
+    under the picker shows."""
 
     def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         option = super().create_option(name, value, *args, **kwargs)
@@ -75,6 +85,8 @@ class ReportTypeSelect(forms.Select):
             option["attrs"]["title"] = " ".join(
                 part for part in (info.description, options_help(info.value)) if part
             )
+            option["attrs"]["data-description"] = info.description
+            option["attrs"]["data-search"] = f"{info.name} {info.category} {info.description}"
             if info.options:
                 option["attrs"]["data-options"] = options_help(info.value)
         return option
@@ -85,7 +97,7 @@ class RequestReportForm(forms.Form):
         label="Report",
         choices=_requestable_choices,
         widget=ReportTypeSelect,
-        help_text="Grouped by kind; the MWS reference page describes every report type.",
+        help_text="Grouped by kind, the ones you asked for lately first.",
     )
     start_date = forms.DateField(
         required=False,
@@ -109,6 +121,13 @@ class RequestReportForm(forms.Form):
     def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seller = seller
+        recent = list_recent_report_types(seller)
+        if recent:
+            self.fields["report_type"].choices = [
+                (RECENTLY_USED, [(value, REPORT_TYPES[value].name) for value in recent]),
+                *_requestable_choices(),
+            ]
+            self.initial.setdefault("report_type", recent[0])
         if takes_marketplaces(seller):
             self.fields["marketplaces"].choices = [
                 (m.marketplace_id, f"{m.name or m.marketplace_id} ({m.marketplace_id})")
@@ -175,9 +194,21 @@ class ReportFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *ReportRequest.Status.choices]
     )
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. returns, fees"}),
+    )
     since = forms.DateField(required=False, widget=_DateInput, label="Requested from")
     until = forms.DateField(required=False, widget=_DateInput, label="Requested until")
+    order = forms.ChoiceField(
+        required=False,
+        choices=[("", "Newest first"), ("oldest", "Oldest first")],
+        label="Order",
+    )
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, reports: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -202,7 +233,10 @@ class ReportFilterForm(forms.Form):
             "state" if self.reports else "status": data.get("status") or None,
             "since": _start_of(data.get("since")),
             "until": _end_of(data.get("until")),
+            "search": data.get("q") or "",
+            "oldest_first": data.get("order") == "oldest",
             "before": data.get("before"),
+            "after": data.get("after"),
         }
 
 
@@ -234,3 +268,28 @@ class ReportSettingsForm(forms.Form):
         label="Acknowledge reports in Amazon after downloading them",
         help_text="Other tools that read only unacknowledged reports will no longer see them.",
     )
+
+
+class ScheduleListForm(forms.Form):
+    """Search and sort of a seller's schedule list, from the query string."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. orders"}),
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            (f"{way}{column}", f"{column} {way}") for column in SCHEDULE_SORTS for way in ("", "-")
+        ],
+        widget=forms.HiddenInput,
+    )
+
+    def query(self) -> dict[str, str]:
+        # A bad sort is named on the page and the list falls back to its default order,
+        # keeping the search.
+        self.is_valid()
+        data = self.cleaned_data
+        return {"search": data.get("q") or "", "sort": data.get("sort") or "next"}

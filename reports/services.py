@@ -28,7 +28,7 @@ from django.core.files import File
 from django.core.files.move import file_move_safe
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -36,6 +36,7 @@ from mwsportal.gateway import services as gateway
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
+from mwsportal.keyset import Page, keyset_page
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
 from mwsportal.mws.errors import ChecksumMismatchError, InvalidParameterError
 from mwsportal.mws.operations import (
@@ -43,6 +44,7 @@ from mwsportal.mws.operations import (
     REPORT_OPTIONS,
     REPORT_PROCESSING_STATUSES,
     REPORT_TYPES,
+    REQUESTABLE_REPORT_TYPES,
     SCHEDULES,
     ReportOption,
 )
@@ -307,26 +309,36 @@ def report_of(report_request: ReportRequest) -> Report | None:
     return Report.objects.filter(request=report_request).first()
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a keyset-paginated list: newest first, ``next_before`` continues it."""
+RECENT_TYPES = 5
 
-    items: list[Any]
-    next_before: int | None
+
+def list_recent_report_types(seller: Seller, limit: int = RECENT_TYPES) -> list[str]:
+    """The report types the seller itself asked for most recently, newest first and each once,
+    so the picker can offer them before the whole catalog. Scheduled runs are not choices the
+    seller made on the page, and types no longer requestable are left out."""
+    latest = (
+        ReportRequest.objects.filter(
+            seller=seller, scheduled=False, report_type__in=REQUESTABLE_REPORT_TYPES
+        )
+        .values("report_type")
+        .annotate(last=Max("created_at"))
+        .order_by("-last", "report_type")
+    )
+    return [row["report_type"] for row in latest[:limit]]
 
 
 PAGE_SIZE = 25
 
 
-def _keyset_page(rows: QuerySet, before: int | None, size: int) -> Page:
-    # Ordered by the primary key within the seller's index: each page is an index range scan,
-    # as fast on page 4000 as on page 1, and no COUNT(*) over the whole list.
-    if before:
-        rows = rows.filter(pk__lt=before)
-    items = list(rows.order_by("-pk")[: size + 1])
-    more = len(items) > size
-    items = items[:size]
-    return Page(items, items[-1].pk if more and items else None)
+def matching_report_types(search: str) -> list[str]:
+    """The report types whose human name, category or description holds every word of
+    ``search`` (case aside): what a seller's search box on a list of reports means."""
+    words = search.lower().split()
+    return [
+        value
+        for value, info in REPORT_TYPES.items()
+        if all(word in f"{info.name} {info.category} {info.description}".lower() for word in words)
+    ]
 
 
 def list_report_requests(
@@ -336,19 +348,24 @@ def list_report_requests(
     status: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    search: str = "",
     before: int | None = None,
+    after: int | None = None,
+    oldest_first: bool = False,
     size: int = PAGE_SIZE,
 ) -> Page:
     rows = ReportRequest.objects.filter(seller=seller).select_related("report")
     if report_type:
         rows = rows.filter(report_type=report_type)
+    if search.strip():
+        rows = rows.filter(report_type__in=matching_report_types(search))
     if status:
         rows = rows.filter(status=status)
     if since:
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
-    return _keyset_page(rows, before, size)
+    return keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
 
 
 def list_reports(
@@ -358,7 +375,10 @@ def list_reports(
     state: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    search: str = "",
     before: int | None = None,
+    after: int | None = None,
+    oldest_first: bool = False,
     size: int = PAGE_SIZE,
 ) -> Page:
     """Every report of the seller, requested or not (schedules, settlements); ``since`` and
@@ -367,13 +387,15 @@ def list_reports(
     rows = Report.objects.filter(seller=seller).select_related("data", "settlement")
     if report_type:
         rows = rows.filter(report_type=report_type)
+    if search.strip():
+        rows = rows.filter(report_type__in=matching_report_types(search))
     if state:
         rows = rows.filter(state=state)
     if since:
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
-    return _keyset_page(rows, before, size)
+    return keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
 
 
 @dataclass(frozen=True)
@@ -792,6 +814,35 @@ def on_reports_acknowledged(outcome: CallOutcome) -> None:
 
 
 # ---- schedules ------------------------------------------------------------------------------
+
+
+def _interval(schedule: str) -> int | None:
+    info = SCHEDULES.get(schedule)
+    return info.interval_seconds if info else None
+
+
+# The schedules page's sortable columns: "name" sorts by its key, "-name" the other way.
+SCHEDULE_SORTS: dict[str, Any] = {
+    "report": lambda schedule: schedule.report_type_name.lower(),
+    "every": lambda schedule: _interval(schedule.schedule),
+    "next": lambda schedule: schedule.scheduled_date,
+}
+
+
+def list_schedules(seller: Seller, *, search: str = "", sort: str = "next") -> list[ReportSchedule]:
+    """The seller's schedules whose report name, category or description holds ``search``,
+    sorted by a ``SCHEDULE_SORTS`` column (soonest next run first by default). A seller has
+    at most one schedule per report type, so the list is short and sorted here."""
+    rows = ReportSchedule.objects.filter(seller=seller)
+    if search.strip():
+        rows = rows.filter(report_type__in=matching_report_types(search))
+    column = sort.removeprefix("-")
+    key = SCHEDULE_SORTS[column]
+    # A schedule without a value (no next run yet, an interval Amazon did not name) sorts last
+    # either way.
+    known = [schedule for schedule in rows if key(schedule) is not None]
+    unknown = [schedule for schedule in rows if key(schedule) is None]
+    return sorted(known, key=key, reverse=sort.startswith("-")) + unknown
 
 
 def save_schedule(

@@ -14,8 +14,15 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mwsportal.keyset import pager_links
 from reports import exports, insights, services
-from reports.forms import ReportFilterForm, ReportSettingsForm, RequestReportForm, ScheduleForm
+from reports.forms import (
+    ReportFilterForm,
+    ReportSettingsForm,
+    RequestReportForm,
+    ScheduleForm,
+    ScheduleListForm,
+)
 from reports.models import IngestState, Report, ReportRequest, ReportSchedule, Settlement
 from reports.preview import preview_report
 from reports.rows import FILTER_PREFIX, OPERATORS, Column, RowPage, RowQuery, RowQueryError, Rows
@@ -64,9 +71,6 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
         page = services.list_reports(seller, **query)
     else:
         page = services.list_report_requests(seller, **query)
-    next_query = request.GET.copy()
-    if page.next_before:
-        next_query["before"] = page.next_before
     return render(
         request,
         "reports/seller.html",
@@ -75,7 +79,7 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
             "filters": filters,
             "page": page,
             "showing_reports": showing_reports,
-            "next_query": next_query.urlencode(),
+            **pager_links(request, page, oldest_first=query["oldest_first"]),
             "report_settings": services.settings_for(seller),
         },
     )
@@ -272,10 +276,30 @@ def schedules(request: HttpRequest, seller_pk: int) -> HttpResponse:
         {
             "seller": seller,
             "form": form,
-            "schedules": ReportSchedule.objects.filter(seller=seller),
+            **_schedule_list(request, seller),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _schedule_list(request: HttpRequest, seller: Seller) -> dict[str, Any]:
+    """The schedule list as searched and sorted, and each column header's sort link: the
+    current column's link turns its order round, the others sort ascending."""
+    listing = ScheduleListForm(request.GET)
+    query = listing.query()
+    sort_links = {}
+    for column in services.SCHEDULE_SORTS:
+        params = request.GET.copy()
+        params["sort"] = f"-{column}" if query["sort"] == column else column
+        direction = None
+        if query["sort"].removeprefix("-") == column:
+            direction = "descending" if query["sort"].startswith("-") else "ascending"
+        sort_links[column] = {"query": params.urlencode(), "direction": direction}
+    return {
+        "listing": listing,
+        "schedules": services.list_schedules(seller, **query),
+        "sort_links": sort_links,
+    }
 
 
 @login_required

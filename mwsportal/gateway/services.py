@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -274,6 +274,52 @@ def request_log(seller: Seller, *, operation: str | None = None) -> QuerySet[Req
 
 def recent_request_log(seller: Seller, *, limit: int = 20) -> QuerySet[RequestLogEntry]:
     return RequestLogEntry.objects.filter(seller=seller).order_by("-sent_at", "-pk")[:limit]
+
+
+HealthLevel = Literal["ok", "warn", "bad", "unknown"]
+
+
+@dataclass(frozen=True)
+class ConnectionHealth:
+    """One line a seller can read about the link to Amazon, from the recent request log."""
+
+    level: HealthLevel
+    summary: str
+    last_sent_at: datetime | None
+
+
+def describe_connection_health(
+    entries: Sequence[RequestLogEntry], quotas: Sequence[GroupQuota]
+) -> ConnectionHealth:
+    """Sums up ``entries`` (the recent log, newest first) and the calls waiting in ``quotas``
+    without Amazon's vocabulary: the codes and quota meters stay in the panel underneath."""
+    waiting = sum(quota.queued for quota in quotas)
+    queue_note = ""
+    if waiting == 1:
+        queue_note = " 1 request waiting for its turn."
+    elif waiting:
+        queue_note = f" {waiting} requests waiting for their turn."
+    if not entries:
+        return ConnectionHealth("unknown", f"No requests to Amazon yet.{queue_note}", None)
+    latest = entries[0]
+    failed = sum(1 for entry in entries if entry.error_code or entry.error_family)
+    when = latest.sent_at
+    if latest.error_code or latest.error_family:
+        summary = (
+            f"The latest request to Amazon did not go through; {failed} of the last "
+            f"{len(entries)} failed."
+        )
+        return ConnectionHealth("bad", summary + queue_note, when)
+    if failed:
+        summary = (
+            f"Working: the latest request to Amazon went through; {failed} of the last "
+            f"{len(entries)} failed."
+        )
+        return ConnectionHealth("warn", summary + queue_note, when)
+    summary = f"Healthy: the last {len(entries)} requests to Amazon all went through."
+    if len(entries) == 1:
+        summary = "Healthy: the last request to Amazon went through."
+    return ConnectionHealth("ok", summary + queue_note, when)
 
 
 # ---- retention ----------------------------------------------------------------------------

@@ -16,10 +16,13 @@ RECENT_REQUESTS = 15
 
 
 def activity_context(seller: Seller) -> dict[str, Any]:
+    quotas = services.quota_status(seller, active_only=True)
+    requests = list(services.recent_request_log(seller, limit=RECENT_REQUESTS))
     return {
         "seller": seller,
-        "quotas": services.quota_status(seller, active_only=True),
-        "requests": services.recent_request_log(seller, limit=RECENT_REQUESTS),
+        "quotas": quotas,
+        "requests": requests,
+        "health": services.describe_connection_health(requests, quotas),
         "retention_days": settings.MWS_REQUEST_LOG_RETENTION_DAYS,
     }
 

@@ -197,3 +197,46 @@ def test_calls_are_listed_for_staff_without_secrets(admin_client, seller, backen
     assert detail.status_code == 200
     assert TOKEN not in detail.content.decode()
     assert MWSCall.objects.count() == 1
+
+
+def test_the_panel_leads_with_a_connection_health_line(owner_client, seller, backend):
+    log_entry(seller, 1, operation="SubmitFeed", request_id="req-old")
+    log_entry(seller, 2, request_id="req-new")
+    page = owner_client.get(reverse("gateway:seller_activity", args=[seller.pk])).content.decode()
+    health = page[
+        page.index('class="connection-health"') : page.index(
+            "</p>", page.index("connection-health")
+        )
+    ]
+    assert "Healthy: the last 2 requests to Amazon all went through." in health
+    # Amazon's vocabulary (operations, request ids, quotas) waits behind the disclosure.
+    details = page.index('<details id="mws-activity-details">')
+    assert page.index("req-new") > details
+    assert "req-new" not in health
+    assert "SubmitFeed" not in health
+
+
+def test_connection_health_names_failures_and_waiting_calls(seller, backend):
+    ok = log_entry(seller, 1)
+    throttled = log_entry(seller, 2, http_status=503, error_code="RequestThrottled")
+    lost = log_entry(seller, 3, http_status=None, error_family="transport")
+    services.request_call(seller, "GetReportCount")
+    quotas = services.quota_status(seller, active_only=True)
+
+    failing = services.describe_connection_health([lost, throttled, ok], quotas)
+    assert failing.level == "bad"
+    assert failing.summary == (
+        "The latest request to Amazon did not go through; 2 of the last 3 failed."
+        " 1 request waiting for its turn."
+    )
+    assert failing.last_sent_at == lost.sent_at
+    assert "RequestThrottled" not in failing.summary
+
+    recovering = services.describe_connection_health([ok, throttled], [])
+    assert recovering.level == "warn"
+    assert "1 of the last 2 failed" in recovering.summary
+    assert services.describe_connection_health([ok], []).summary == (
+        "Healthy: the last request to Amazon went through."
+    )
+    unused = services.describe_connection_health([], [])
+    assert (unused.level, unused.summary) == ("unknown", "No requests to Amazon yet.")

@@ -1,0 +1,43 @@
+"""A seller narrows the feed list by searching and filtering, sorts it by date and pages it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_layout import log_in
+from tests.factories import FeedSubmissionFactory, SellerFactory
+
+PRICES = "_POST_PRODUCT_PRICING_DATA_"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_filter_sort_and_page_the_feed_list(live_server, page, owner, media):
+    seller = SellerFactory(owner=owner, name="Shop")
+    prices = [
+        FeedSubmissionFactory(seller=seller, feed_type=PRICES, state="complete") for _ in range(26)
+    ]
+    FeedSubmissionFactory(seller=seller, filename="stock.xml", state="complete")
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(page, live_server.url, owner)
+    page.goto(f"{live_server.url}/feeds/sellers/{seller.pk}/")
+    rows = page.locator("table.feeds tbody tr")
+    assert rows.count() == 25
+    assert "Inventory feed" in rows.first.inner_text()
+
+    page.get_by_label("Search").fill("stock.xml")
+    page.click("button:has-text('Filter')")
+    page.wait_for_url("**q=stock.xml**")
+    assert rows.count() == 1
+
+    page.get_by_label("Search").fill("")
+    page.get_by_label("Type").select_option(PRICES)
+    page.click("button:has-text('Filter')")
+    page.wait_for_url(f"**feed_type={PRICES}**")
+    page.click("th >> text=Created")
+    page.wait_for_url("**order=oldest**")
+    assert rows.first.locator("a").get_attribute("href").endswith(f"/{prices[0].pk}/")
+    page.click(".pager >> text=Newer →")
+    page.wait_for_url("**after=**")
+    assert rows.count() == 1
+    assert rows.first.locator("a").get_attribute("href").endswith(f"/{prices[-1].pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
