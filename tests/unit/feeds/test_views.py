@@ -224,7 +224,7 @@ def test_original_and_raw_report_download_with_type_and_name(owner_client, compl
     assert "inventory-feed-50001-processing-report.xml" in report["Content-Disposition"]
 
 
-def test_the_status_fragment_polls_while_open_and_reloads_when_settled(owner_client, seller):
+def test_the_status_fragment_polls_while_open_and_announces_when_settled(owner_client, seller):
     feed = FeedSubmissionFactory(
         seller=seller,
         state=State.SUBMITTED,
@@ -235,12 +235,13 @@ def test_the_status_fragment_polls_while_open_and_reloads_when_settled(owner_cli
     open_fragment = owner_client.get(url + "?was=open")
     assert 'hx-trigger="every 2s"' in open_fragment.content.decode()
     assert "confirm or cancel it in Seller Central" in open_fragment.content.decode()
-    assert "HX-Refresh" not in open_fragment
+    assert "HX-Trigger" not in open_fragment
     feed.state = State.COMPLETE
     feed.save()
     settled = owner_client.get(url + "?was=open")
     assert "hx-trigger" not in settled.content.decode()
-    assert settled["HX-Refresh"] == "true"
+    assert settled["HX-Trigger"] == "feed-settled"
+    assert "HX-Refresh" not in settled, "the page refreshes itself in place, never reloads"
 
 
 def test_the_seller_dashboard_lists_recent_feeds(owner_client, complete_feed, seller):
