@@ -630,6 +630,18 @@ def typical_feed_duration(seller: Seller, feed_type: str) -> timedelta | None:
     return polling.typical_duration(done - submitted for submitted, done in finished)
 
 
+def feed_timing(feed: FeedSubmission) -> tuple[timedelta | None, timedelta | None]:
+    """How long Amazon usually takes for the seller's feeds of this type, and how much of
+    that is left for this one (None when unknown, not yet sent or overdue)."""
+    if not feed.is_open:
+        return None, None
+    typical = typical_feed_duration(feed.seller, feed.feed_type)
+    if typical is None or feed.submitted_date is None:
+        return typical, None
+    left = feed.submitted_date + typical - timezone.now()
+    return typical, (left if left > timedelta(0) else None)
+
+
 def follow_up_open_feeds(seller: Seller, *, answering: MWSCall | None = None) -> MWSCall | None:
     """Queue the next early check of the seller's submitted feeds: when the first of them is
     due (see ``mwsportal.polling``), one GetFeedSubmissionList for up to 100 ids, the soonest

@@ -163,7 +163,14 @@ def _build(request: HttpRequest, seller_pk: int) -> HttpResponse:
 
 
 def _detail_context(feed: FeedSubmission) -> dict:
-    return {"feed": feed, "seller": feed.seller, "status": feed.status_info}
+    typical, remaining = services.feed_timing(feed)
+    return {
+        "feed": feed,
+        "seller": feed.seller,
+        "status": feed.status_info,
+        "typical": typical,
+        "remaining": remaining,
+    }
 
 
 @login_required
