@@ -157,3 +157,16 @@ def test_a_request_with_no_history_only_says_what_is_happening(db, seller, owner
     text = owner_client.get(reverse("reports:request_status", args=[queued.pk])).content.decode()
     assert "Waiting for its turn to go to Amazon." in text
     assert "usually" not in text
+
+
+def test_list_rows_poll_a_compact_status_without_the_progress_line(db, seller, owner_client):
+    open_request = ReportRequestFactory(seller=seller, status="in_progress")
+    listing = owner_client.get(reverse("reports:seller", args=[seller.pk])).content.decode()
+    url = reverse("reports:request_status", args=[open_request.pk])
+    assert f'hx-get="{url}?compact=1"' in listing
+    assert "Amazon is preparing the report" not in listing
+
+    compact = owner_client.get(url, {"compact": "1"}).content.decode()
+    assert f'hx-get="{url}?compact=1"' in compact
+    assert "Amazon is preparing the report" not in compact
+    assert "Amazon is preparing the report" in owner_client.get(url).content.decode()
