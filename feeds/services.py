@@ -39,10 +39,16 @@ from feeds.checks import FeedRefused, check_feed, region_charset, transcode_utf8
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from feeds.uploads import FilenameRefused, clean_filename
+from mwsportal import polling
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
-from mwsportal.gateway.services import SellerNotCallable, cancel_call, request_call
+from mwsportal.gateway.services import (
+    SellerNotCallable,
+    cancel_call,
+    request_call,
+    request_follow_up,
+)
 from mwsportal.keyset import Page, keyset_page
 from mwsportal.mws.checksums import content_md5
 from mwsportal.mws.errors import FeedChangedError, NotReadyError
@@ -375,6 +381,7 @@ def on_submitted(outcome: CallOutcome) -> None:
         return
     if outcome.succeeded:
         _adopt(feed, outcome.result.feed_submission_info)
+        follow_up_open_feeds(feed.seller, answering=outcome.call)
     elif outcome.state == MWSCall.State.UNKNOWN:
         _check_whether_received(feed, outcome.call.sent_at)
         return
@@ -622,8 +629,8 @@ def on_polled(outcome: CallOutcome) -> None:
         return  # otherwise the next tick polls again
     listing = outcome.result
     _apply_infos(seller_id, listing.feed_submission_info)
+    seller = Seller.objects.get(pk=seller_id)
     if listing.has_next and listing.next_token:
-        seller = Seller.objects.get(pk=seller_id)
         request_call(
             seller,
             "GetFeedSubmissionListByNextToken",
@@ -631,6 +638,71 @@ def on_polled(outcome: CallOutcome) -> None:
             handler="feeds.polled",
             context=outcome.context,
         )
+    else:
+        follow_up_open_feeds(seller, answering=outcome.call)
+
+
+def typical_feed_duration(seller: Seller, feed_type: str) -> timedelta | None:
+    """How long Amazon usually takes, from submission to processed, for this seller's feeds of
+    this type (the median of the latest ones); None before the first has been processed."""
+    finished = (
+        FeedSubmission.objects.filter(
+            seller=seller,
+            feed_type=feed_type,
+            submitted_date__isnull=False,
+            completed_processing_date__isnull=False,
+        )
+        .order_by("-pk")
+        .values_list("submitted_date", "completed_processing_date")[: polling.HISTORY_SIZE]
+    )
+    return polling.typical_duration(done - submitted for submitted, done in finished)
+
+
+def feed_timing(feed: FeedSubmission) -> tuple[timedelta | None, timedelta | None]:
+    """How long Amazon usually takes for the seller's feeds of this type, and how much of
+    that is left for this one (None when unknown, not yet sent or overdue)."""
+    if not feed.is_open:
+        return None, None
+    typical = typical_feed_duration(feed.seller, feed.feed_type)
+    if typical is None or feed.submitted_date is None:
+        return typical, None
+    left = feed.submitted_date + typical - timezone.now()
+    return typical, (left if left > timedelta(0) else None)
+
+
+def follow_up_open_feeds(seller: Seller, *, answering: MWSCall | None = None) -> MWSCall | None:
+    """Queue the next early check of the seller's submitted feeds: when the first of them is
+    due (see ``mwsportal.polling``), one GetFeedSubmissionList for up to 100 ids, the soonest
+    due first. None when every one has backed off to the periodic sync.
+    ``answering``: the call whose handler asks (see ``gateway.request_call``)."""
+    now = timezone.now()
+    beat = timedelta(seconds=settings.FEED_SYNC_SECONDS)
+    typical: dict[str, timedelta | None] = {}
+    due: list[tuple[datetime, str]] = []
+    submitted = (
+        FeedSubmission.objects.filter(seller=seller)
+        .tracked()
+        .values_list("feed_submission_id", "feed_type", "submitted_date", "created_at")
+    )
+    for submission_id, feed_type, submitted_date, created_at in submitted:
+        if feed_type not in typical:
+            typical[feed_type] = typical_feed_duration(seller, feed_type)
+        check = polling.next_check(submitted_date or created_at, typical[feed_type], now, beat=beat)
+        if check is not None:
+            due.append((check, submission_id))
+    if not due:
+        return None
+    due.sort()
+    return request_follow_up(
+        seller,
+        "GetFeedSubmissionList",
+        {"FeedSubmissionIdList": [i for _, i in due[:MAX_IDS]], "MaxCount": MAX_IDS},
+        handler="feeds.polled",
+        context={"seller": seller.pk, **paging_context(0)},
+        not_before=due[0][0],
+        key="feeds.follow-up",
+        answering=answering,
+    )
 
 
 def _apply_infos(seller_id: int, infos: Iterable[FeedSubmissionInfo]) -> None:

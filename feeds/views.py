@@ -30,6 +30,8 @@ from sellers.models import Seller
 RECENT_LIMIT = 50
 # A draft shows this much of its document for review; the whole file is a download away.
 DRAFT_PREVIEW_BYTES = 256 * 1024
+# Sent with the status fragment when a feed settles; the feed page listens for it.
+FEED_SETTLED_EVENT = "feed-settled"
 
 
 def _seller(request: HttpRequest, seller_pk: int) -> Seller:
@@ -227,6 +229,7 @@ def _build(request: HttpRequest, seller_pk: int) -> HttpResponse:
 
 
 def _detail_context(feed: FeedSubmission) -> dict:
+    typical, remaining = services.feed_timing(feed)
     return {
         "feed": feed,
         "seller": feed.seller,
@@ -234,6 +237,8 @@ def _detail_context(feed: FeedSubmission) -> dict:
         "can_resubmit": resubmit.can_resubmit(feed),
         "has_failed_rows": feed.state == FeedSubmission.State.COMPLETE
         and bool(resubmit.failed_record_numbers(feed)),
+        "typical": typical,
+        "remaining": remaining,
     }
 
 
@@ -264,8 +269,9 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
     feed = _feed(request, pk)
     response = render(request, "feeds/includes/status.html", _detail_context(feed))
     if request.GET.get("was") == "open" and not feed.is_open:
-        # The page shows more once a feed settles (results, downloads): reload it whole.
-        response["HX-Refresh"] = "true"
+        # The page shows more once a feed settles (results, downloads); it listens for this
+        # to fetch itself again.
+        response["HX-Trigger"] = FEED_SETTLED_EVENT
     return response
 
 

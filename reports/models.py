@@ -6,15 +6,20 @@ another user's report is never found (a 404, never a 403).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
+from django.utils import timezone
 
 from mwsportal.mws.endpoints import REGIONS
 from mwsportal.mws.operations import REPORT_TYPES, SCHEDULES
 from sellers.models import Seller
+
+# Start and end dates closer than this mark a snapshot, shown "as of" its time.
+SNAPSHOT_SPAN = timedelta(minutes=1)
 
 REPORT_TYPE_CHOICES = [(value, info.name) for value, info in REPORT_TYPES.items()]
 SCHEDULE_CHOICES = [(value, info.name) for value, info in SCHEDULES.items()]
@@ -103,6 +108,16 @@ class ReportRequest(models.Model):
         return report.state != Report.State.PENDING
 
     @property
+    def is_snapshot(self) -> bool:
+        """A report of how things stand at one moment (listings, inventory): MWS gives it a
+        start and end date in the same minute, which is no period to show."""
+        return (
+            self.start_date is not None
+            and self.end_date is not None
+            and self.end_date - self.start_date < SNAPSHOT_SPAN
+        )
+
+    @property
     def is_cancellable(self) -> bool:
         # MWS cannot cancel a request once processing started.
         return self.status in (self.Status.QUEUED, self.Status.SUBMITTED)
@@ -133,6 +148,9 @@ class Report(models.Model):
     md5 = models.CharField("Content-MD5", max_length=32, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     charset = models.CharField(max_length=40, blank=True)
+    scheduled = models.BooleanField(
+        default=False, help_text="Made by one of the seller's report schedules."
+    )
     acknowledged = models.BooleanField(default=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     error_message = models.TextField(blank=True)
@@ -167,6 +185,17 @@ class Report(models.Model):
     @property
     def is_stored(self) -> bool:
         return self.state == self.State.STORED and bool(self.file)
+
+    @property
+    def origin(self) -> str:
+        """Who made the report: "requested" in the portal, "scheduled" by the seller's own
+        schedule, or Amazon on its own cycle ("settlement", or "amazon" for the rest)."""
+        if self.scheduled:
+            return "scheduled"
+        if self.request_id is not None:
+            return "requested"
+        info = REPORT_TYPES.get(self.report_type)
+        return "settlement" if info and info.category == "Settlement" else "amazon"
 
     @property
     def marketplace_id(self) -> str:
@@ -214,6 +243,23 @@ class ReportSchedule(models.Model):
     def schedule_name(self) -> str:
         info = SCHEDULES.get(self.schedule)
         return info.name if info else self.schedule
+
+    def next_run(self, now: datetime | None = None) -> datetime | None:
+        """When the schedule runs next. MWS's ScheduledDate is the next run as of the last
+        time the portal read the schedules; once that passes, the runs follow every interval."""
+        if self.scheduled_date is None:
+            return None
+        now = now or timezone.now()
+        info = SCHEDULES.get(self.schedule)
+        if self.scheduled_date > now or info is None or not info.interval_seconds:
+            return self.scheduled_date
+        interval = timedelta(seconds=info.interval_seconds)
+        missed = (now - self.scheduled_date) // interval + 1
+        return self.scheduled_date + missed * interval
+
+    @property
+    def upcoming_run(self) -> datetime | None:
+        return self.next_run()
 
 
 class SellerReportSettings(models.Model):

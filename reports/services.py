@@ -32,6 +32,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from mwsportal import polling
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
@@ -246,6 +247,7 @@ def on_report_requested(outcome: CallOutcome) -> None:
             _notify(report_request.seller, webhooks.Event.REPORT_FAILED, report_request, None)
         return
     _apply_request_info(report_request, outcome.result.report_request_info)
+    follow_up_open_requests(report_request.seller, answering=outcome.call)
 
 
 def _notify(
@@ -399,6 +401,28 @@ def list_reports(
 
 
 @dataclass(frozen=True)
+class RecentReport:
+    """One line of a seller's recent reports: a request made here (with its report once
+    there is one), or a report that came without one (schedules, settlements)."""
+
+    at: datetime
+    report_request: ReportRequest | None
+    report: Report | None
+
+
+def recent_reports(seller: Seller, *, count: int = 5) -> list[RecentReport]:
+    """The seller's latest ``count`` report requests and unrequested reports, newest first."""
+    requests = ReportRequest.objects.filter(seller=seller).select_related("report")[:count]
+    unrequested = Report.objects.filter(seller=seller, request__isnull=True).select_related("data")[
+        :count
+    ]
+    entries = [RecentReport(r.created_at, r, getattr(r, "report", None)) for r in requests]
+    entries += [RecentReport(r.created_at, None, r) for r in unrequested]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:count]
+
+
+@dataclass(frozen=True)
 class StoredFile:
     """How a stored report is handed out: opened from storage, streamed in blocks."""
 
@@ -515,6 +539,94 @@ def on_requests_polled(outcome: CallOutcome) -> None:
             handler="reports.requests_polled",
             context=outcome.context,
         )
+    else:
+        follow_up_open_requests(seller, answering=outcome.call)
+
+
+def typical_report_duration(seller: Seller, report_type: str) -> timedelta | None:
+    """How long Amazon usually takes, from submission to done, for this seller's reports of
+    this type (the median of the latest ones); None before the first has finished."""
+    finished = (
+        ReportRequest.objects.filter(
+            seller=seller,
+            report_type=report_type,
+            status__in=(ReportRequest.Status.DONE, ReportRequest.Status.DONE_NO_DATA),
+            submitted_at__isnull=False,
+            completed_at__isnull=False,
+        )
+        .order_by("-id")
+        .values_list("submitted_at", "completed_at")[: polling.HISTORY_SIZE]
+    )
+    return polling.typical_duration(done - submitted for submitted, done in finished)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What is happening to an open request, for the seller: a sentence, how long such a
+    report usually takes and how much of that is left (None when unknown or overdue)."""
+
+    stage: str
+    typical: timedelta | None
+    remaining: timedelta | None
+
+
+_STAGES = {
+    ReportRequest.Status.QUEUED: "Waiting for its turn to go to Amazon",
+    ReportRequest.Status.SUBMITTED: "Amazon has the request and will start on it shortly",
+    ReportRequest.Status.IN_PROGRESS: "Amazon is preparing the report",
+}
+
+
+def report_progress(report_request: ReportRequest, report: Report | None) -> Progress | None:
+    """The stage of an open request (or of its report's download); None once settled."""
+    if report_request.is_settled:
+        return None
+    if report_request.status == ReportRequest.Status.DONE:
+        return Progress("Downloading the report from Amazon", None, None)
+    stage = _STAGES.get(report_request.status)
+    if stage is None:
+        return None
+    typical = typical_report_duration(report_request.seller, report_request.report_type)
+    remaining = None
+    if typical is not None and report_request.submitted_at is not None:
+        left = report_request.submitted_at + typical - timezone.now()
+        remaining = left if left > timedelta(0) else None
+    return Progress(stage, typical, remaining)
+
+
+def follow_up_open_requests(seller: Seller, *, answering: MWSCall | None = None) -> MWSCall | None:
+    """Queue the next early check of the seller's open requests: when the first of them is
+    due (see ``mwsportal.polling``), one GetReportRequestList for up to 100 ids, the soonest
+    due first. None when every open request has backed off to the periodic poll.
+    ``answering``: the call whose handler asks (see ``gateway.request_call``)."""
+    now = timezone.now()
+    beat = timedelta(seconds=settings.REPORTS_POLL_SECONDS)
+    typical: dict[str, timedelta | None] = {}
+    due: list[tuple[datetime, str]] = []
+    open_requests = (
+        ReportRequest.objects.filter(seller=seller, status__in=ReportRequest.POLLED_STATUSES)
+        .exclude(mws_request_id="")
+        .values_list("mws_request_id", "report_type", "submitted_at", "created_at")
+    )
+    for mws_request_id, report_type, submitted_at, created_at in open_requests:
+        if report_type not in typical:
+            typical[report_type] = typical_report_duration(seller, report_type)
+        check = polling.next_check(submitted_at or created_at, typical[report_type], now, beat=beat)
+        if check is not None:
+            due.append((check, mws_request_id))
+    if not due:
+        return None
+    due.sort()
+    return gateway.request_follow_up(
+        seller,
+        "GetReportRequestList",
+        {"ReportRequestIdList": [i for _, i in due[:MAX_IDS]], "MaxCount": MAX_IDS},
+        handler="reports.requests_polled",
+        context=paging_context(0),
+        not_before=due[0][0],
+        key="reports.follow-up",
+        answering=answering,
+    )
 
 
 def _update_from_info(seller: Seller, info: ReportRequestInfo) -> None:
@@ -654,7 +766,15 @@ def _track_report(
     request: ReportRequest | None,
     acknowledged: bool = False,
 ) -> Report:
-    """The Report row for ``report_id``, created with its first download queued when new."""
+    """The Report row for ``report_id``, created with its first download queued when new.
+
+    A report with no request of ours was made by the seller's schedule when one exists for
+    its type (GetReportList does not say); settlements and the like are Amazon's own."""
+    scheduled = (
+        request.scheduled
+        if request is not None
+        else ReportSchedule.objects.filter(seller=seller, report_type=report_type).exists()
+    )
     report, created = Report.objects.get_or_create(
         seller=seller,
         report_id=report_id,
@@ -663,6 +783,7 @@ def _track_report(
             "available_at": available_at,
             "request": request,
             "acknowledged": acknowledged,
+            "scheduled": scheduled,
         },
     )
     if created:

@@ -124,7 +124,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def request_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx status fragment; it stops asking to be polled once nothing will change."""
     report_request = _report_request(request, pk)
-    response = render(request, "reports/includes/status.html", _status_context(report_request))
+    context = _status_context(report_request)
+    context["compact"] = request.GET.get("compact") == "1"
+    response = render(request, "reports/includes/status.html", context)
     if report_request.is_settled:
         # The request page listens for this to refresh its details (size, ids, buttons),
         # which the small status fragment does not carry.

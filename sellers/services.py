@@ -498,6 +498,20 @@ def mark_needs_reauthorization(seller: Seller, *, reason: str) -> None:
         notifications.notify_needs_reauthorization(seller, reason=reason)
 
 
+# An answered call proves the token again, but is written down at most this often, so a busy
+# seller does not cost an UPDATE on every call.
+VERIFIED_REFRESH = timedelta(hours=1)
+
+
+def note_token_accepted(seller: Seller, *, at: datetime) -> None:
+    """MWS answered a call made with the seller's Seller ID and token: "Last verified" is now,
+    also for a seller whose token was stored without a check of its own (the demo seed)."""
+    if seller.verified_at is not None and at - seller.verified_at < VERIFIED_REFRESH:
+        return
+    Seller.objects.filter(pk=seller.pk).update(verified_at=at)
+    seller.verified_at = at
+
+
 def suspend_seller(seller: Seller, *, reason: str) -> None:
     """Staff stop every call for a seller; the reason is shown to its owner."""
     if seller.status == Seller.Status.REMOVED:

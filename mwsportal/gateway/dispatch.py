@@ -66,7 +66,7 @@ from mwsportal.mws.endpoints import Marketplace
 from mwsportal.mws.operations import Operation, get_operation
 from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY
 from sellers.models import Seller
-from sellers.services import mark_needs_reauthorization
+from sellers.services import mark_needs_reauthorization, note_token_accepted
 
 logger = logging.getLogger(__name__)
 
@@ -549,6 +549,7 @@ def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
     call.error_code = getattr(error, "code", None) or ""
     call.error_message = _describe(error) if error is not None else ""
     if error is None:
+        note_token_accepted(claim.seller, at=now)
         call.state = MWSCall.State.SUCCEEDED
         call.result = _snapshot(response)
         result = response.result if isinstance(response, Response) else None

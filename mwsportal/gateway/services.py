@@ -117,6 +117,49 @@ def request_call(
     return call
 
 
+def request_follow_up(
+    seller: Seller,
+    operation: str,
+    params: Mapping[str, Any],
+    *,
+    handler: str,
+    context: Mapping[str, Any] | None = None,
+    not_before: datetime,
+    key: str,
+    answering: MWSCall | None = None,
+) -> MWSCall:
+    """Queue a follow-up call (a poll of work Amazon is doing) to go out at ``not_before``;
+    one follow-up of each ``key`` is pending per seller.
+
+    A pending follow-up that would go out later is withdrawn and replaced, so new work is
+    asked about when it is due and not on an older, backed-off schedule. One that goes out
+    sooner, or is already on its way, stays: its handler asks again after it. ``answering``
+    is the follow-up whose handler asks: still pending while the handler runs, it does not
+    count. The buckets still decide when each call really goes."""
+    pending = MWSCall.objects.filter(
+        seller=seller, dedupe_key__startswith=f"{key}:", state__in=MWSCall.PENDING_STATES
+    )
+    if answering is not None:
+        pending = pending.exclude(pk=answering.pk)
+    current = pending.first()
+    if current is not None and (
+        current.state != MWSCall.State.QUEUED
+        or current.available_at <= not_before
+        or not cancel_call(current)
+    ):
+        return current
+    return request_call(
+        seller,
+        operation,
+        params,
+        handler=handler,
+        context=context,
+        not_before=not_before,
+        # Each follow-up has its own key (its due time): the one answering is still pending.
+        dedupe_key=f"{key}:{not_before.timestamp():.6f}",
+    )
+
+
 def cancel_call(call: MWSCall) -> bool:
     """Withdraw a call that has not been sent yet; False when it is already on its way or
     done. The handler is not called: the caller knows."""

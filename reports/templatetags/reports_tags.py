@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +11,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
 from mwsportal.mws.operations import REPORT_TYPES
-from reports.models import ReportRequest
+from reports import services
+from reports.models import Report, ReportRequest
 from sellers.models import Seller
 
 register = template.Library()
@@ -19,10 +20,29 @@ register = template.Library()
 
 @register.inclusion_tag("reports/includes/recent.html")
 def recent_reports(seller: Seller, count: int = 5) -> dict[str, object]:
-    """The seller's latest report requests. ``seller`` comes from a page that already found
-    it through ``Seller.objects.for_user``."""
-    requests = ReportRequest.objects.filter(seller=seller).select_related("report")[:count]
-    return {"seller": seller, "report_requests": requests}
+    """The seller's latest reports, requested here or not. ``seller`` comes from a page that
+    already found it through ``Seller.objects.for_user``."""
+    return {"seller": seller, "entries": services.recent_reports(seller, count=count)}
+
+
+@register.inclusion_tag("reports/includes/progress.html")
+def report_progress(report_request: ReportRequest, report: Report | None) -> dict[str, object]:
+    """What is happening to an open request and a typical remaining time."""
+    return {"progress": services.report_progress(report_request, report)}
+
+
+@register.filter
+def about(duration: timedelta | None) -> str:
+    """A rough duration in words: "about 20 seconds", "about 3 minutes"."""
+    if duration is None:
+        return ""
+    seconds = max(1, round(duration.total_seconds()))
+    if seconds < 90:
+        return f"about {seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"about {minutes} minutes"
+    return f"about {round(minutes / 60)} hours"
 
 
 @register.filter

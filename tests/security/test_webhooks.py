@@ -284,8 +284,12 @@ def test_webhook_deliveries_have_a_queue_of_their_own():
     celery_app.loader.import_default_modules()  # every app's tasks, not only those imported
     router = celery_app.amqp.router
     assert router.route({}, "webhooks.deliver")["queue"].name == django_settings.WEBHOOK_QUEUE
+    # Reading reports into rows has its own queue too; everything else shares the default.
+    assert router.route({}, "reports.ingest_report")["queue"].name == "ingest"
     others = [
-        name for name in celery_app.tasks if not name.startswith(("celery.", "webhooks.deliver"))
+        name
+        for name in celery_app.tasks
+        if not name.startswith(("celery.", "webhooks.deliver", "reports.ingest_report"))
     ]
     assert "gateway.dispatch" in others
     for name in others:

@@ -59,7 +59,13 @@ def many(media, seller, partner, grant) -> dict[str, int]:
         )
         webhooks.register_endpoint(partner, url=f"https://h.example.com/{n}", events=["feed.done"])
         ingest.ingest_report(
-            ReportFactory(seller=seller, report_type=SETTLEMENT, body=SETTLEMENT_BODY, charset="")
+            ReportFactory(
+                seller=seller,
+                report_type=SETTLEMENT,
+                # A settlement of its own each (the same one twice would be listed once).
+                body=SETTLEMENT_BODY.replace(b"\n9\t", f"\n{100 + n}\t".encode()),
+                charset="",
+            )
         )
     return {**objects, "feed": feed.pk}
 

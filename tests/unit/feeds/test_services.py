@@ -181,7 +181,10 @@ def test_handlers_are_safe_to_run_twice(seller):
     services.on_submitted(outcome_of(call, "unknown_outcome"))
     feed.refresh_from_db()
     assert (feed.state, feed.feed_submission_id) == (State.SUBMITTED, "777")
-    assert not calls("GetFeedSubmissionList")
+    # The first answer queued the early check of the new submission; the second nothing.
+    (follow_up,) = calls("GetFeedSubmissionList")
+    assert follow_up.params["FeedSubmissionIdList"] == ["777"]
+    assert follow_up.dedupe_key.startswith("feeds.follow-up:")
 
 
 def test_all_open_feeds_of_a_seller_are_polled_in_one_call_per_hundred(seller):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from feeds.models import FeedSubmission
 from mwsportal.gateway.models import MWSCall
@@ -224,7 +226,7 @@ def test_original_and_raw_report_download_with_type_and_name(owner_client, compl
     assert "inventory-feed-50001-processing-report.xml" in report["Content-Disposition"]
 
 
-def test_the_status_fragment_polls_while_open_and_reloads_when_settled(owner_client, seller):
+def test_the_status_fragment_polls_while_open_and_announces_when_settled(owner_client, seller):
     feed = FeedSubmissionFactory(
         seller=seller,
         state=State.SUBMITTED,
@@ -235,12 +237,13 @@ def test_the_status_fragment_polls_while_open_and_reloads_when_settled(owner_cli
     open_fragment = owner_client.get(url + "?was=open")
     assert 'hx-trigger="every 2s"' in open_fragment.content.decode()
     assert "confirm or cancel it in Seller Central" in open_fragment.content.decode()
-    assert "HX-Refresh" not in open_fragment
+    assert "HX-Trigger" not in open_fragment
     feed.state = State.COMPLETE
     feed.save()
     settled = owner_client.get(url + "?was=open")
     assert "hx-trigger" not in settled.content.decode()
-    assert settled["HX-Refresh"] == "true"
+    assert settled["HX-Trigger"] == "feed-settled"
+    assert "HX-Refresh" not in settled, "the page refreshes itself in place, never reloads"
 
 
 def test_the_seller_dashboard_lists_recent_feeds(owner_client, complete_feed, seller):
@@ -371,3 +374,30 @@ def test_japanese_sellers_get_no_convert_option(owner, owner_client):
     seller = SellerFactory(owner=owner, region="FE")
     page = owner_client.get(reverse("feeds:upload", args=[seller.pk]))
     assert "convert_charset" not in page.context["form"].fields
+
+
+def test_an_open_feed_says_how_long_such_feeds_usually_take(owner_client, seller):
+    now = timezone.now()
+    for minutes in (4, 5, 6):
+        FeedSubmissionFactory(
+            seller=seller,
+            state=State.COMPLETE,
+            submitted_date=now - timedelta(hours=1),
+            completed_processing_date=now - timedelta(hours=1) + timedelta(minutes=minutes),
+        )
+    feed = FeedSubmissionFactory(
+        seller=seller,
+        state=State.SUBMITTED,
+        feed_submission_id="8",
+        submitted_date=now - timedelta(minutes=2),
+    )
+
+    text = owner_client.get(reverse("feeds:status", args=[feed.pk])).content.decode()
+
+    assert "Feeds like this one usually take 5 minutes at Amazon: about 3 minutes left." in text
+
+
+def test_a_feed_of_a_type_never_processed_gives_no_estimate(owner_client, seller):
+    feed = FeedSubmissionFactory(seller=seller, state=State.SUBMITTED, feed_submission_id="9")
+    text = owner_client.get(reverse("feeds:status", args=[feed.pk])).content.decode()
+    assert "usually take" not in text

@@ -554,3 +554,69 @@ def test_purge_removes_only_entries_older_than_the_retention(seller, backend, mw
     assert not RequestLogEntry.objects.exists()
     # Finished calls go with their log.
     assert not MWSCall.objects.exists()
+
+
+# ---- what an answer proves, follow-ups -------------------------------------------------------
+
+
+def test_an_answered_call_fills_last_verified_at_most_hourly(seller, backend, mws, clock):
+    Seller.objects.filter(pk=seller.pk).update(verified_at=None)
+    count_call(seller)
+    tick(mws)
+    seller.refresh_from_db()
+    first = seller.verified_at
+    assert first is not None
+    clock.advance(600)
+    count_call(seller)
+    tick(mws)
+    seller.refresh_from_db()
+    assert seller.verified_at == first, "not rewritten on every call"
+    clock.advance(3600)
+    count_call(seller)
+    tick(mws)
+    seller.refresh_from_db()
+    assert seller.verified_at > first
+
+
+def test_a_refused_call_does_not_fill_last_verified(seller, backend, mws, clock):
+    Seller.objects.filter(pk=seller.pk).update(verified_at=None)
+    count_call(seller)
+    mws.script.append(
+        errors.AccessDeniedError("Access denied", http_status=401, code="AccessDenied")
+    )
+    tick(mws)
+    seller.refresh_from_db()
+    assert seller.verified_at is None
+
+
+def _follow_up(seller: Seller, not_before: datetime, answering: MWSCall | None = None) -> MWSCall:
+    return services.request_follow_up(
+        seller,
+        "GetReportCount",
+        {"Acknowledged": False},
+        handler="tests.gateway.collect",
+        not_before=not_before,
+        key="tests.follow-up",
+        answering=answering,
+    )
+
+
+def test_a_sooner_follow_up_replaces_a_later_one_and_a_later_one_is_not_added(
+    seller, backend, clock
+):
+    later = _follow_up(seller, at(clock.now + 60))
+    sooner = _follow_up(seller, at(clock.now + 5))
+    later.refresh_from_db()
+    assert later.state == MWSCall.State.CANCELLED
+    assert sooner.available_at == at(clock.now + 5)
+    assert _follow_up(seller, at(clock.now + 30)).pk == sooner.pk
+    assert MWSCall.objects.filter(state=MWSCall.State.QUEUED).count() == 1
+
+
+def test_the_follow_up_being_answered_does_not_block_the_next(seller, backend, clock):
+    answered = _follow_up(seller, at(clock.now))
+    MWSCall.objects.filter(pk=answered.pk).update(state=MWSCall.State.SENDING)
+    assert _follow_up(seller, at(clock.now + 10)).pk == answered.pk, "one on its way stays"
+    following = _follow_up(seller, at(clock.now + 10), answering=answered)
+    assert following.pk != answered.pk
+    assert following.available_at == at(clock.now + 10)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0003_every_report_type'),
+        ('reports', '0004_report_made_by_schedule'),
         ('sellers', '0005_webhook_endpoint_busy_and_failing'),
     ]
 

@@ -1,0 +1,46 @@
+"""When to ask Amazon again about work it is doing: a report being prepared, a feed being
+processed.
+
+The first check goes out after the time such work typically takes (the seller's own history
+when there is one), then the checks back off (5 s, 10 s, 20 s, ...) until they reach the
+periodic poll's beat, which takes over from there. Checks are queued through the gateway
+with a not-before time, so the throttle buckets still decide when each one is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+# The first step of the back-off, and the first check of work with no history to go by.
+FIRST_STEP_SECONDS = 5.0
+# How many of the latest finished runs the typical duration is taken from.
+HISTORY_SIZE = 20
+
+
+def first_step() -> timedelta:
+    # A sandbox run faster than real time shrinks the steps with it, as the gateway's pauses.
+    return timedelta(seconds=FIRST_STEP_SECONDS / settings.MWS_GATEWAY_TIME_SCALE)
+
+
+def typical_duration(durations: Iterable[timedelta]) -> timedelta | None:
+    """The median of the durations that make sense (not negative); None without any."""
+    ordered = sorted(d for d in durations if d >= timedelta(0))
+    return ordered[len(ordered) // 2] if ordered else None
+
+
+def next_check(
+    started: datetime, typical: timedelta | None, now: datetime, *, beat: timedelta
+) -> datetime | None:
+    """When to check next on work started at ``started``; None once the checks have backed
+    off to the ``beat`` of the periodic poll, which asks from then on."""
+    step = first_step()
+    due = started + (typical if typical is not None else step)
+    while due <= now:
+        if step >= beat:
+            return None
+        due += step
+        step = min(step * 2, beat)
+    return due
