@@ -675,24 +675,19 @@ def follow_up_open_feeds(seller: Seller, *, answering: MWSCall | None = None) ->
     due (see ``mwsportal.polling``), one GetFeedSubmissionList for up to 100 ids, the soonest
     due first. None when every one has backed off to the periodic sync.
     ``answering``: the call whose handler asks (see ``gateway.request_call``)."""
-    now = timezone.now()
-    beat = timedelta(seconds=settings.FEED_SYNC_SECONDS)
-    typical: dict[str, timedelta | None] = {}
-    due: list[tuple[datetime, str]] = []
     submitted = (
         FeedSubmission.objects.filter(seller=seller)
         .tracked()
         .values_list("feed_submission_id", "feed_type", "submitted_date", "created_at")
     )
-    for submission_id, feed_type, submitted_date, created_at in submitted:
-        if feed_type not in typical:
-            typical[feed_type] = typical_feed_duration(seller, feed_type)
-        check = polling.next_check(submitted_date or created_at, typical[feed_type], now, beat=beat)
-        if check is not None:
-            due.append((check, submission_id))
+    due = polling.due_checks(
+        ((i, feed_type, sent or created) for i, feed_type, sent, created in submitted),
+        lambda feed_type: typical_feed_duration(seller, feed_type),
+        timezone.now(),
+        beat=timedelta(seconds=settings.FEED_SYNC_SECONDS),
+    )
     if not due:
         return None
-    due.sort()
     return request_follow_up(
         seller,
         "GetFeedSubmissionList",

@@ -9,7 +9,7 @@ with a not-before time, so the throttle buckets still decide when each one is se
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -44,3 +44,25 @@ def next_check(
         due += step
         step = min(step * 2, beat)
     return due
+
+
+def due_checks(
+    open_work: Iterable[tuple[str, str, datetime]],
+    typical_for: Callable[[str], timedelta | None],
+    now: datetime,
+    *,
+    beat: timedelta,
+) -> list[tuple[datetime, str]]:
+    """(when, id) of every piece of open work still checked early, soonest first.
+
+    ``open_work`` gives (id, type, started) for each; ``typical_for(type)`` the time work of
+    that type typically takes (asked once per type)."""
+    typical: dict[str, timedelta | None] = {}
+    due = []
+    for work_id, work_type, started in open_work:
+        if work_type not in typical:
+            typical[work_type] = typical_for(work_type)
+        check = next_check(started, typical[work_type], now, beat=beat)
+        if check is not None:
+            due.append((check, work_id))
+    return sorted(due)

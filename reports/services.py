@@ -599,24 +599,19 @@ def follow_up_open_requests(seller: Seller, *, answering: MWSCall | None = None)
     due (see ``mwsportal.polling``), one GetReportRequestList for up to 100 ids, the soonest
     due first. None when every open request has backed off to the periodic poll.
     ``answering``: the call whose handler asks (see ``gateway.request_call``)."""
-    now = timezone.now()
-    beat = timedelta(seconds=settings.REPORTS_POLL_SECONDS)
-    typical: dict[str, timedelta | None] = {}
-    due: list[tuple[datetime, str]] = []
     open_requests = (
         ReportRequest.objects.filter(seller=seller, status__in=ReportRequest.POLLED_STATUSES)
         .exclude(mws_request_id="")
         .values_list("mws_request_id", "report_type", "submitted_at", "created_at")
     )
-    for mws_request_id, report_type, submitted_at, created_at in open_requests:
-        if report_type not in typical:
-            typical[report_type] = typical_report_duration(seller, report_type)
-        check = polling.next_check(submitted_at or created_at, typical[report_type], now, beat=beat)
-        if check is not None:
-            due.append((check, mws_request_id))
+    due = polling.due_checks(
+        ((i, report_type, sent or created) for i, report_type, sent, created in open_requests),
+        lambda report_type: typical_report_duration(seller, report_type),
+        timezone.now(),
+        beat=timedelta(seconds=settings.REPORTS_POLL_SECONDS),
+    )
     if not due:
         return None
-    due.sort()
     return gateway.request_follow_up(
         seller,
         "GetReportRequestList",

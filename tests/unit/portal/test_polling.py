@@ -44,3 +44,26 @@ def test_the_typical_duration_is_the_median_of_sensible_durations():
     seconds = [timedelta(seconds=s) for s in (30, 10, -5, 20)]
     assert polling.typical_duration(seconds) == timedelta(seconds=20)
     assert polling.typical_duration([]) is None
+
+
+def test_due_checks_ask_each_type_once_and_come_soonest_first():
+    from datetime import UTC, datetime, timedelta
+
+    from mwsportal import polling
+
+    now = datetime(2020, 5, 1, 12, tzinfo=UTC)
+    asked = []
+
+    def typical(kind: str) -> timedelta:
+        asked.append(kind)
+        return {"slow": timedelta(minutes=5), "fast": timedelta(seconds=30)}[kind]
+
+    due = polling.due_checks(
+        [("a", "slow", now), ("b", "fast", now), ("c", "fast", now - timedelta(seconds=10))],
+        typical,
+        now,
+        beat=timedelta(minutes=10),
+    )
+    assert [work_id for _, work_id in due] == ["c", "b", "a"]
+    assert due[0][0] == now + timedelta(seconds=20)
+    assert sorted(asked) == ["fast", "slow"]
