@@ -38,7 +38,7 @@ from feeds import builder
 from feeds.checks import FeedRefused, check_feed, region_charset, transcode_utf8_flat_file
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
-from feeds.uploads import FilenameRefused, clean_filename
+from feeds.uploads import FilenameRefused, clean_filename, shorten_filename
 from mwsportal import polling
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
@@ -230,9 +230,11 @@ def _store(
     except SuspiciousFileOperation:
         # Nothing of the name is safe in a storage path ("???"); the row keeps it as given.
         safe_name = "feed"
-    name = default_storage.save(
-        f"feeds/{seller.pk}/{uuid.uuid4().hex}/{safe_name}", File(source, name=safe_name)
-    )
+    folder = f"feeds/{seller.pk}/{uuid.uuid4().hex}/"
+    # The whole storage path must fit its column, not only the name the file system.
+    room = FeedSubmission._meta.get_field("file").max_length - len(folder)
+    safe_name = shorten_filename(safe_name, max_bytes=room)
+    name = default_storage.save(f"{folder}{safe_name}", File(source, name=safe_name))
     size = default_storage.size(name)
     return FeedSubmission.objects.create(
         seller=seller,

@@ -33,16 +33,16 @@ class FilenameRefused(ValueError):
     """The name does not name a file (empty, ``.``, ``..``, or ending in a separator)."""
 
 
-def shorten_filename(name: str) -> str:
-    """``name`` in NFC, without control or format characters, cut to 255 bytes in UTF-8
+def shorten_filename(name: str, max_bytes: int = MAX_FILENAME_BYTES) -> str:
+    """``name`` in NFC, without control or format characters, cut to ``max_bytes`` in UTF-8
     (between characters, never inside one), keeping a short extension."""
     name = "".join(char for char in unicodedata.normalize("NFC", name) if char.isprintable())
-    if len(name.encode()) <= MAX_FILENAME_BYTES:
+    if len(name.encode()) <= max_bytes:
         return name
     stem, extension = os.path.splitext(name)
-    if len(extension.encode()) > MAX_EXTENSION_BYTES:
+    if len(extension.encode()) > min(MAX_EXTENSION_BYTES, max_bytes // 2):
         stem, extension = name, ""
-    room = MAX_FILENAME_BYTES - len(extension.encode())
+    room = max_bytes - len(extension.encode())
     return stem.encode()[:room].decode("utf-8", errors="ignore") + extension
 
 

@@ -9,7 +9,9 @@ import io
 from collections.abc import Callable
 
 import pytest
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.test import Client
 from django.urls import reverse
 
@@ -68,7 +70,15 @@ def call(
         answer["status"] = int(status.split()[0])
         answer["headers"] = dict(response_headers)
 
-    content = b"".join(WSGIHandler()(environ, start_response))
+    # As Django's test client does: the handler's signals would close the test's database
+    # connection (its transaction) at the start and end of the request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(WSGIHandler()(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return answer["status"], answer["headers"], content, body  # type: ignore[return-value]
 
 
