@@ -335,11 +335,6 @@ class ReportData(models.Model):
         return self.state == IngestState.DONE
 
 
-class _ReportRowQuerySet(models.QuerySet):
-    def for_user(self, user: AbstractBaseUser | AnonymousUser) -> models.QuerySet:
-        return self.filter(report__seller__in=Seller.objects.for_user(user))
-
-
 class _ReportRowBase(models.Model):
     """One data line of a stored report. ``line`` is its line number in the file, so the
     rows keep the report's order and a problem's line number points at the file."""
@@ -354,8 +349,6 @@ class _ReportRowBase(models.Model):
     # The report's columns that have no typed column here, with typed values as JSON
     # (amounts as numbers, dates as ISO 8601 in UTC).
     extra = models.JSONField(null=True, blank=True)
-
-    objects = _ReportRowQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -46,11 +46,6 @@ def about(duration: timedelta | None) -> str:
 
 
 @register.filter
-def get_item(mapping: dict[str, Any], key: str) -> Any:
-    return mapping.get(key)
-
-
-@register.filter
 def cell(value: Any) -> str:
     """A typed report value as the table shows it."""
     if value is None:
