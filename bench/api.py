@@ -160,9 +160,10 @@ def seed(rows: int) -> tuple[str, int, dict[str, list[int]]]:
     from django.core.management import call_command
     from django.db import connection
 
+    from partners import services
+    from partners.models import Partner
     from reports.models import Report, ReportRequest
-    from sellers import services
-    from sellers.models import Partner, Seller
+    from sellers.models import Seller
 
     call_command("migrate", verbosity=0)
     owner = get_user_model().objects.create_user("bench@example.com", "bench@example.com")

@@ -108,9 +108,10 @@ def fill(rows: int, settlement_lines: int) -> dict[str, object]:
     from django.db import connection
     from django.utils import timezone
 
+    from partners import services
+    from partners.models import Grant, Partner
     from reports.models import IngestState, Report, ReportData, Settlement
-    from sellers import services
-    from sellers.models import Grant, Partner, Seller
+    from sellers.models import Seller
     from tests.factories import UserFactory
 
     user = UserFactory(username="bench@example.com")

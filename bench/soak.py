@@ -583,11 +583,11 @@ class Soak:
     # -- the load --
 
     def setup_partner(self, receiver: WebhookReceiver) -> PartnerClient:
-        from sellers import services as seller_services
-        from sellers.models import Partner
+        from partners import services as partner_services
+        from partners.models import Partner
 
         partner = Partner.objects.create(name="Soak partner")
-        _, key = seller_services.create_api_key(partner, name="soak")
+        _, key = partner_services.create_api_key(partner, name="soak")
         client = PartnerClient(f"http://127.0.0.1:{self.web_port}", key)
         response = client.call(
             "POST",
@@ -604,9 +604,10 @@ class Soak:
         """Sign a seller up and connect it as the onboarding wizard does; returns its pk."""
         from django.contrib.auth import get_user_model
 
+        from partners import services as partner_services
+        from partners.models import Partner
         from reports import services as report_services
         from sellers import services as seller_services
-        from sellers.models import Partner
 
         user = get_user_model().objects.create_user(
             f"soak{n}@example.com", f"soak{n}@example.com", "soak-password-1"
@@ -623,7 +624,7 @@ class Soak:
                 time.sleep(1 + attempt)
         else:
             raise RuntimeError(f"seller {n} could not be onboarded")
-        seller_services.grant_partner(
+        partner_services.grant_partner(
             seller,
             Partner.objects.get(pk=self.partner_pk),
             scopes=["read_reports", "request_reports", "submit_feeds"],
@@ -976,8 +977,8 @@ class Soak:
 
     def check_webhooks(self, receiver: WebhookReceiver) -> dict[str, Any]:
         from feeds.models import FeedSubmission
+        from partners.models import WebhookDelivery
         from reports.models import Report
-        from sellers.models import WebhookDelivery
 
         deliveries = list(WebhookDelivery.objects.all())
         states = Counter(d.state for d in deliveries)

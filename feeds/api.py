@@ -29,7 +29,7 @@ from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet
 from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.operations import FEED_TYPES
-from sellers.models import Grant
+from partners.models import Grant
 
 SCOPE = Grant.Scope.SUBMIT_FEEDS
 # What a processing report is served as: the content type Amazon sent it with (the sandbox

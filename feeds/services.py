@@ -55,7 +55,7 @@ from mwsportal.mws.errors import FeedChangedError, NotReadyError
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
 from mwsportal.mws.results import FeedSubmissionInfo
 from notifications import services as notifications
-from sellers import webhooks
+from partners import webhooks
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from django.urls import Resolver404, resolve
 from django.views.decorators.debug import sensitive_variables
 
 from mwsportal.api.errors import error_body
-from sellers import services
+from partners import services
 
 # The URL names that take a feed file: the browser's upload and builder, the API's feed list.
 FEED_UPLOAD_ROUTES = frozenset({"feeds:upload", "feeds:build", "api:feeds"})

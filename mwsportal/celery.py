@@ -103,7 +103,7 @@ app.conf.beat_schedule = {
     "feeds-sync": {"task": "feeds.sync", "schedule": _feeds, "options": {"expires": _feeds}},
 }
 
-# --- Webhooks (sellers/webhooks.py) --------------------------------------------------------------
+# --- Webhooks (partners/webhooks.py) -------------------------------------------------------------
 # Due deliveries are leased before they are handed out, so a doubled tick sends nothing twice.
 _webhooks = settings.WEBHOOK_DISPATCH_SECONDS
 app.conf.beat_schedule = {

@@ -19,7 +19,7 @@ from mwsportal.mws.redaction import MASK, redact_text
 # Broader than the client's pattern: any amzn.mws. value, even one that is not a well-formed
 # token, is what a seller pasted as a token.
 AUTH_TOKEN = re.compile(r"amzn\.mws\.[A-Za-z0-9-]+")
-# The portal's own partner API keys (sellers.services.create_api_key): prefix and secret part
+# The portal's own partner API keys (partners.services.create_api_key): prefix and secret part
 # alike, since together they are the key.
 API_KEY = re.compile(r"mwsp_[A-Za-z0-9_-]+")
 # Form fields whose whole value is secret, whatever it looks like.

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "mwsportal.gateway",
     "mwsportal.accounts",
     "sellers",
+    "partners",
     "reports",
     "feeds",
     "notifications",
@@ -465,9 +466,13 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "mwsportal.api.errors.handle_exception",
+    # ``Authorization: Api-Key <key>``: the partner becomes request.user, its key request.auth.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiKeyAuthentication"],
     "DEFAULT_SCHEMA_CLASS": "mwsportal.api.schema.PartnerAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
+# The model the API records Idempotency-Keys in (see mwsportal.api.base.idempotency_model).
+API_IDEMPOTENCY_MODEL = "partners.IdempotentRequest"
 # Lets a monitor read /healthz's checks (``Authorization: Bearer <token>``); empty: staff only.
 HEALTHZ_TOKEN = env.secret("HEALTHZ_TOKEN")
 # How often due webhook deliveries are handed to workers.

@@ -21,6 +21,7 @@ from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import REQUESTABLE_REPORT_TYPES
+from partners.models import Grant
 from reports import insights, services
 from reports.forms import RequestReportForm, ScheduleForm
 from reports.models import (
@@ -34,7 +35,6 @@ from reports.models import (
 )
 from reports.reading import ColumnType
 from reports.rows import COUNT_CAP, RowQueryError, Rows
-from sellers.models import Grant
 
 # What a report file is served as: the type Amazon named, else by the report's format.
 REPORT_MEDIA_TYPES = (

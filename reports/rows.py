@@ -162,7 +162,7 @@ class RowPage:
 
 class Rows:
     """The rows of one ingested report; built only for a report reached through a tenant
-    queryset (views and API look the report up with ``for_user``/``for_partner`` first)."""
+    queryset (views and API look the report up with ``for_user``/``granted_sellers`` first)."""
 
     def __init__(self, report: Report, data: ReportData) -> None:
         if data.state != IngestState.DONE:

@@ -51,6 +51,7 @@ from mwsportal.mws.operations import (
 )
 from mwsportal.mws.results import ReportInfo, ReportRequestInfo
 from notifications import services as notifications
+from partners import webhooks
 from reports.models import (
     IngestState,
     Report,
@@ -59,7 +60,6 @@ from reports.models import (
     ReportSchedule,
     SellerReportSettings,
 )
-from sellers import webhooks
 from sellers.models import Seller, SellerMarketplace
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from sellers.models import Grant, Partner
+from partners.models import Grant, Partner
 from sellers.services import AuthorizationCheckFailed
 
 

@@ -7,11 +7,8 @@ written for the seller: what went wrong and what to do about it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +16,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -30,11 +26,11 @@ from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors as mws_errors
 from mwsportal.mws.client import has_more
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS
-from mwsportal.mws.operations import OPERATIONS, get_operation
+from mwsportal.mws.operations import get_operation
 from mwsportal.mws.results import ListMarketplaceParticipationsResult
 from notifications import services as notifications
-from sellers import webhooks
-from sellers.models import ApiKey, Grant, Partner, Seller, SellerMarketplace
+from partners import webhooks
+from sellers.models import Seller, SellerMarketplace
 
 logger = logging.getLogger(__name__)
 
@@ -531,105 +527,3 @@ def reactivate_seller(seller: Seller) -> None:
     seller.status_reason = ""
     seller.save(update_fields=["status", "status_reason", "updated_at"])
     logger.info("seller %s (%s) reactivated", seller.pk, seller.seller_id)
-
-
-# ---- partners, keys and grants ----------------------------------------------------------------
-
-API_KEY_PREFIX_BYTES = 6
-API_KEY_SECRET_BYTES = 32
-# A key's last use is written at most this often, so a busy key does not write on every request.
-LAST_USED_RESOLUTION_SECONDS = 60
-
-
-def _hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-@sensitive_variables("key")
-def create_api_key(
-    partner: Partner, *, name: str, expires_at: datetime | None = None
-) -> tuple[ApiKey, str]:
-    """Make a key for ``partner``; returns the row and the key itself, which is never stored
-    and must be shown to the partner now."""
-    prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
-    key = f"mwsp_{prefix}_{secrets.token_urlsafe(API_KEY_SECRET_BYTES)}"
-    api_key = ApiKey.objects.create(
-        partner=partner, name=name, prefix=prefix, hashed_key=_hash_key(key), expires_at=expires_at
-    )
-    logger.info("partner %s: API key %s created", partner.pk, prefix)
-    return api_key, key
-
-
-def revoke_api_key(api_key: ApiKey) -> None:
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
-        logger.info("partner %s: API key %s revoked", api_key.partner_id, api_key.prefix)
-
-
-class ApiKeyRefused(Exception):
-    """The key is missing, unknown, expired or revoked; the message says which (never the key)."""
-
-
-@sensitive_variables("key")
-def authenticate_api_key(key: str) -> ApiKey:
-    """The live key matching ``key``, with its partner; records its use."""
-    parts = key.split("_")
-    if len(parts) < 3 or parts[0] != "mwsp":
-        raise ApiKeyRefused("The API key is not valid.")
-    api_key = ApiKey.objects.select_related("partner").filter(prefix=parts[1]).first()
-    if api_key is None or not hmac.compare_digest(api_key.hashed_key, _hash_key(key)):
-        raise ApiKeyRefused("The API key is not valid.")
-    now = timezone.now()
-    if api_key.revoked_at is not None:
-        raise ApiKeyRefused("The API key was revoked.")
-    if api_key.expires_at is not None and api_key.expires_at <= now:
-        raise ApiKeyRefused("The API key has expired.")
-    if not api_key.partner.is_active:
-        raise ApiKeyRefused("The partner of this API key is deactivated.")
-    stale = now - timedelta(seconds=LAST_USED_RESOLUTION_SECONDS)
-    if api_key.last_used_at is None or api_key.last_used_at < stale:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        api_key.last_used_at = now
-    return api_key
-
-
-def grant_partner(seller: Seller, partner: Partner, *, scopes: Iterable[str]) -> Grant:
-    """Give ``partner`` access to ``seller`` with ``scopes`` (replacing earlier scopes)."""
-    known = set(Grant.Scope.values)
-    chosen = sorted(set(scopes))
-    unknown = [scope for scope in chosen if scope not in known]
-    if unknown:
-        raise ValueError(f"Unknown scope(s): {', '.join(unknown)}")
-    grant, _ = Grant.objects.update_or_create(
-        seller=seller, partner=partner, defaults={"scopes": chosen}
-    )
-    logger.info("seller %s granted partner %s: %s", seller.pk, partner.pk, ",".join(chosen))
-    return grant
-
-
-def revoke_grant(grant: Grant) -> None:
-    logger.info("seller %s revoked partner %s", grant.seller_id, grant.partner_id)
-    grant.delete()
-
-
-# A logged MWS call is activity of what its API section concerns, so a partner reads it only
-# with a scope that lets it see that: report calls with either report scope, feed calls with
-# the feed scope. The Sellers section's calls (marketplaces, service status) concern the seller
-# account itself, which every grant shows.
-LOG_SECTION_SCOPES: dict[str, frozenset[str]] = {
-    "Reports": frozenset({Grant.Scope.READ_REPORTS, Grant.Scope.REQUEST_REPORTS}),
-    "Feeds": frozenset({Grant.Scope.SUBMIT_FEEDS}),
-    "Sellers": frozenset(Grant.Scope.values),
-}
-
-
-def partner_request_log(
-    seller: Seller, scopes: Iterable[str], *, operation: str | None = None
-) -> QuerySet[RequestLogEntry]:
-    """The seller's request log as a partner with ``scopes`` may read it: only the calls of
-    operations a granted scope covers (an operation outside the catalog is never shown)."""
-    granted = set(scopes)
-    visible = [op.name for op in OPERATIONS.values() if granted & LOG_SECTION_SCOPES[op.section]]
-    rows = RequestLogEntry.objects.filter(seller=seller, operation__in=visible)
-    return rows.filter(operation=operation) if operation else rows

@@ -1,4 +1,4 @@
-"""Celery tasks of the sellers app: verifications and webhook deliveries, by id."""
+"""Celery tasks of the sellers app: verifications, by id."""
 
 from __future__ import annotations
 
@@ -6,26 +6,10 @@ import logging
 
 from celery import shared_task
 
-from mwsportal.api.base import purge_idempotency_keys
-from sellers import services, webhooks
+from sellers import services
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(name="webhooks.dispatch", ignore_result=True)
-def dispatch_webhooks() -> int:
-    """Hand every due delivery to a worker; a doubled run finds them leased already."""
-    due = webhooks.dispatch_due()
-    for delivery_id in due:
-        deliver_webhook.delay(delivery_id)
-    return len(due)
-
-
-@shared_task(name="webhooks.deliver", ignore_result=True)
-def deliver_webhook(delivery_id: int) -> None:
-    """One attempt; a failure schedules the next one, which the dispatcher picks up."""
-    webhooks.deliver(delivery_id)
 
 
 @shared_task(name="sellers.verify", bind=True, ignore_result=True, max_retries=5)
@@ -43,10 +27,3 @@ def verify_seller(self, seller_id: int) -> None:
             # No token yet, or MWS did not answer: try again later instead of sleeping here.
             raise self.retry(countdown=failure.retry_in) from None
         logger.warning("seller %s: verification failed: %s", seller_id, failure.message)
-
-
-@shared_task(name="partners.purge", ignore_result=True)
-def purge_partner_records() -> int:
-    """Forget the Idempotency-Keys no retry can use any more and the finished webhook
-    deliveries past the log's retention; returns the rows deleted. A second run finds none."""
-    return purge_idempotency_keys() + webhooks.purge_deliveries()

@@ -16,9 +16,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mwsportal.mws.endpoints import REGIONS
+from partners import services as partners
+from partners.models import Grant
 from sellers import services
 from sellers.forms import ConnectSellerForm, GrantPartnerForm, RenameSellerForm, ReplaceTokenForm
-from sellers.models import Grant, Seller
+from sellers.models import Seller
 from sellers.seller_central import authorization_guide
 
 
@@ -176,7 +178,7 @@ def grant_partner(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _settings_page(request, seller, grant_form=form)
     partner = form.cleaned_data["partner"]
-    services.grant_partner(seller, partner, scopes=form.cleaned_data["scopes"])
+    partners.grant_partner(seller, partner, scopes=form.cleaned_data["scopes"])
     messages.success(request, f"{partner.name} can now use this seller account through the API.")
     return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")
 
@@ -188,6 +190,6 @@ def revoke_grant(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     grant = get_object_or_404(
         Grant.objects.filter(seller=seller).select_related("partner"), pk=grant_pk
     )
-    services.revoke_grant(grant)
+    partners.revoke_grant(grant)
     messages.success(request, f"{grant.partner.name} no longer has access to this seller account.")
     return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")

@@ -38,7 +38,7 @@ FAKE_DNS: dict[str, list[str]] = {
 @pytest.fixture(autouse=True)
 def fake_dns(monkeypatch) -> dict[str, list[str]]:
     """The webhook resolver answers from a table a test may change, never from the network."""
-    from sellers import webhooks
+    from partners import webhooks
 
     table = {name: list(addresses) for name, addresses in FAKE_DNS.items()}
 

@@ -1,6 +1,12 @@
-"""The base of every partner endpoint: authentication, seller lookup through
-``Seller.objects.for_partner`` (another partner's seller is a 404), scope checks, cursor pages
-and idempotent POSTs."""
+"""The base of every partner endpoint: seller lookup through the partner's
+``granted_sellers()`` (another partner's seller is a 404), scope checks, cursor pages and
+idempotent POSTs.
+
+The framework imports no app: the authentication class is DRF's default
+(``REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]``), the authenticated partner
+(``request.user``) answers which sellers it may reach, and the model that records
+Idempotency-Keys is named by ``API_IDEMPOTENCY_MODEL``, as Django names its user model.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.apps import apps
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -21,10 +29,8 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.auth import ApiKeyAuthentication
 from mwsportal.api.errors import ScopeMissing, error_body
 from mwsportal.api.throttling import ApiKeyRateThrottle
-from sellers.models import IdempotentRequest, Seller
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -53,10 +59,21 @@ def free_again(now: datetime) -> Q:
     )
 
 
-def purge_idempotency_keys(*, now: datetime | None = None) -> int:
-    """Forget the keys no retry can use any more; returns how many."""
-    deleted, _ = IdempotentRequest.objects.filter(free_again(now or timezone.now())).delete()
-    return deleted
+def idempotency_model() -> type[models.Model]:
+    """The model ``API_IDEMPOTENCY_MODEL`` names: fields ``partner`` (the principal),
+    ``key``, ``path``, ``fingerprint``, ``scopes``, ``status``, ``body`` and ``created_at``,
+    unique on (partner, key)."""
+    return apps.get_model(settings.API_IDEMPOTENCY_MODEL, require_ready=True)
+
+
+class Principal(Protocol):
+    """What the API asks of ``request.user``, the authenticated partner."""
+
+    pk: int
+
+    def granted_sellers(self) -> QuerySet[Any]:
+        """The sellers it may reach, each annotated with ``granted_scopes``."""
+        ...
 
 
 def _canonical(value: Any) -> Any:
@@ -146,25 +163,20 @@ def keyset_page(rows: QuerySet, before: int | None, size: int) -> tuple[list[Any
 class PartnerViewSet(viewsets.ViewSet):
     # Whether the actions check a grant scope (403 when it is missing), for the schema.
     needs_scope = True
-    authentication_classes = [ApiKeyAuthentication]
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [ApiKeyRateThrottle]
 
     # ---- tenancy and scopes
 
-    def granted_sellers(self) -> QuerySet[Seller]:
-        """The partner's sellers, each with its grant's scopes as ``granted_scopes``: the
-        query that finds the seller also answers which scopes it granted."""
-        return (
-            Seller.objects.for_partner(self.request.user)
-            .defer("auth_token")
-            .annotate(granted_scopes=F("grants__scopes"))
-        )
+    def granted_sellers(self) -> QuerySet[Any]:
+        """The partner's sellers, each with its grant's scopes as ``granted_scopes``."""
+        principal: Principal = self.request.user
+        return principal.granted_sellers()
 
-    def get_seller(self) -> Seller:
+    def get_seller(self) -> Any:
         return get_object_or_404(self.granted_sellers(), pk=self.kwargs["seller_pk"])
 
-    def require(self, seller: Seller, scope: str) -> None:
+    def require(self, seller: Any, scope: str) -> None:
         if scope not in seller.granted_scopes:
             raise ScopeMissing(scope)
         self._scopes_used.add(scope)
@@ -201,7 +213,7 @@ class PartnerViewSet(viewsets.ViewSet):
 
     # ---- Idempotency-Key on POST
 
-    _idempotency: IdempotentRequest | None = None
+    _idempotency: models.Model | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -216,11 +228,12 @@ class PartnerViewSet(viewsets.ViewSet):
         # the partner cannot see (and a 403 when the grant lost a scope the answer needed).
         seller = self.get_seller() if "seller_pk" in self.kwargs else None
         fingerprint = request_fingerprint(request)
-        keys = IdempotentRequest.objects.filter(partner=request.user, key=key)
+        records = idempotency_model().objects
+        keys = records.filter(partner=request.user, key=key)
         keys.filter(free_again(timezone.now())).delete()
         try:
             with transaction.atomic():
-                self._idempotency = IdempotentRequest.objects.create(
+                self._idempotency = records.create(
                     partner=request.user, key=key, path=request.path, fingerprint=fingerprint
                 )
         except IntegrityError:
@@ -228,10 +241,10 @@ class PartnerViewSet(viewsets.ViewSet):
 
     @staticmethod
     def _replay(
-        earlier: IdempotentRequest | None,
+        earlier: Any,
         request: Request,
         fingerprint: str,
-        seller: Seller | None,
+        seller: Any,
     ) -> Response:
         if earlier is not None and (
             earlier.path != request.path

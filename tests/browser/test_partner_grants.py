@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from sellers import services
-from sellers.models import Grant, Partner
+from partners import services
+from partners.models import Grant, Partner
 from tests.factories import SellerFactory, SellerMarketplaceFactory
 
 

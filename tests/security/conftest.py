@@ -21,9 +21,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from feeds.models import FeedSubmission
 from notifications import services as notifications
 from notifications.models import Kind, Notice
+from partners.models import Grant, Partner
 from reports import ingest
 from reports.models import Report, ReportRequest, ReportSchedule, Settlement
-from sellers.models import Grant, Partner, Seller
+from sellers.models import Seller
 from tests.factories import (
     FeedMessageResultFactory,
     FeedSubmissionFactory,

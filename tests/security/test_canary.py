@@ -40,9 +40,11 @@ from mwsportal.celery import app as celery_app
 from mwsportal.fields import decrypt
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
 from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from partners import services as partner_services
+from partners.models import Grant, Partner
 from reports.models import Report, ReportRequest
 from sellers import services
-from sellers.models import Grant, Partner, Seller
+from sellers.models import Seller
 from sellers.tasks import verify_seller
 from tests import sandbox_support
 from tests.factories import FEED_BODY
@@ -334,8 +336,8 @@ def submit_a_feed(client: Client, broker: Broker, seller: Seller) -> FeedSubmiss
 
 def use_the_api(canaries: Canaries, seller: Seller, report: Report, feed: FeedSubmission) -> None:
     partner = Partner.objects.create(name="Canary Partner")
-    services.grant_partner(seller, partner, scopes=list(Grant.Scope.values))
-    _, key = services.create_api_key(partner, name="canary")
+    partner_services.grant_partner(seller, partner, scopes=list(Grant.Scope.values))
+    _, key = partner_services.create_api_key(partner, name="canary")
     canaries.add(key)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")

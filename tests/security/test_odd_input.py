@@ -16,8 +16,9 @@ from rest_framework.test import APIClient
 
 from feeds.checks import FeedRefused, check_feed
 from feeds.models import FeedSubmission
-from sellers import services
-from sellers.models import Grant, Partner, Seller
+from partners import services
+from partners.models import Grant, Partner
+from sellers.models import Seller
 from tests.factories import FEED_BODY, SellerFactory, SellerMarketplaceFactory
 
 INVENTORY = "_POST_INVENTORY_AVAILABILITY_DATA_"

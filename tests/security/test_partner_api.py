@@ -9,9 +9,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from mwsportal.gateway.models import RequestLogEntry
+from partners import services
+from partners.models import Grant, Partner
 from reports.models import ReportRequest
-from sellers import services
-from sellers.models import Grant, Partner, Seller
+from sellers.models import Seller
 from tests.factories import FEED_BODY, SellerFactory, SellerMarketplaceFactory
 
 LISTINGS = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"

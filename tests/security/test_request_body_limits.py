@@ -15,8 +15,8 @@ from django.db import close_old_connections
 from django.test import Client
 from django.urls import reverse
 
-from sellers import services
-from sellers.models import Partner
+from partners import services
+from partners.models import Partner
 from tests.factories import SellerFactory, SellerMarketplaceFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.utils import timezone
 from mwsportal import health
 from mwsportal.logredaction import redact
 from mwsportal.mws.redaction import MASK
-from sellers.models import ApiKey, Partner
+from partners.models import ApiKey, Partner
 
 API_KEY = "mwsp_0123456789ab_Zx9-Qw_ErTyUiOpAsDfGhJkLzXcVbNm1234567890"
 AUTH_TOKEN = "amzn.mws.4ea38b7b-f563-7709-4bae-87aeaEXAMPLE"
@@ -120,13 +120,13 @@ def _messages(response) -> str:
 def test_saving_an_api_key_that_already_expired_warns(admin_client):
     partner = Partner.objects.create(name="Admin Partner")
     past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
-    added = _save_key(admin_client, reverse("admin:sellers_apikey_add"), partner, past)
+    added = _save_key(admin_client, reverse("admin:partners_apikey_add"), partner, past)
     assert added.status_code == 200
     assert "expired on" in _messages(added)
 
     api_key = ApiKey.objects.get()
     future = (timezone.now() + timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")
-    change = reverse("admin:sellers_apikey_change", args=[api_key.pk])
+    change = reverse("admin:partners_apikey_change", args=[api_key.pk])
     changed = admin_client.post(
         change,
         {"name": "ci", "expires_at_0": future.split(" ")[0], "expires_at_1": future.split(" ")[1]},
@@ -141,5 +141,5 @@ def test_saving_an_api_key_that_already_expired_warns(admin_client):
 @pytest.mark.django_db
 def test_saving_a_key_without_expiry_does_not_warn(admin_client):
     partner = Partner.objects.create(name="Admin Partner")
-    added = _save_key(admin_client, reverse("admin:sellers_apikey_add"), partner, "")
+    added = _save_key(admin_client, reverse("admin:partners_apikey_add"), partner, "")
     assert "expired on" not in _messages(added)

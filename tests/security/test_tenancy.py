@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sellers.models import Grant
+from partners.models import Grant
 from tests.security.conftest import (
     OBJECT_ROUTES,
     PUBLIC_ROUTES,

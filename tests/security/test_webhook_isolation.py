@@ -30,7 +30,7 @@ import sys, django
 django.setup()
 from django.core.management import call_command
 from django.utils import timezone
-from sellers.models import Partner, WebhookDelivery, WebhookEndpoint
+from partners.models import Partner, WebhookDelivery, WebhookEndpoint
 call_command("migrate", verbosity=0)
 partner = Partner.objects.create(name="Silent Partner")
 ids = []

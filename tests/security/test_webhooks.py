@@ -29,8 +29,10 @@ from rest_framework.test import APIClient
 
 from mwsportal.celery import app as celery_app
 from mwsportal.management.commands import run_portal
-from sellers import services, webhooks
-from sellers.models import Partner, WebhookDelivery, WebhookEndpoint
+from partners import services as partner_services
+from partners import webhooks
+from partners.models import Partner, WebhookDelivery, WebhookEndpoint
+from sellers import services
 from tests.factories import SellerFactory
 
 EVENT = "seller.needs_reauthorization"
@@ -43,7 +45,7 @@ def partner(db) -> Partner:
 
 @pytest.fixture
 def api(partner) -> APIClient:
-    _, key = services.create_api_key(partner, name="ci")
+    _, key = partner_services.create_api_key(partner, name="ci")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     return client
@@ -52,7 +54,7 @@ def api(partner) -> APIClient:
 @pytest.fixture
 def seller(owner, partner):
     seller = SellerFactory(owner=owner)
-    services.grant_partner(seller, partner, scopes=["read_reports"])
+    partner_services.grant_partner(seller, partner, scopes=["read_reports"])
     return seller
 
 
@@ -407,7 +409,7 @@ def test_staff_enabling_a_disabled_endpoint_starts_it_afresh(partner, admin_clie
     WebhookEndpoint.objects.update(failing_since=timezone.now() - timedelta(days=3))
     webhooks.disable_endpoint(endpoint, reason="Every delivery failed for two days (last: x).")
     response = admin_client.post(
-        f"/admin/sellers/webhookendpoint/{endpoint.pk}/change/", {"is_active": "on"}
+        f"/admin/partners/webhookendpoint/{endpoint.pk}/change/", {"is_active": "on"}
     )
     assert response.status_code == 302, response.content
     endpoint.refresh_from_db()

@@ -35,11 +35,11 @@ from feeds.resubmit import failed_rows
 from mwsportal.mws.client import Credentials, MWSClient
 from mwsportal.mws.errors import InvalidResponseError
 from mwsportal.sandbox.feedproc import process_feed
+from partners import services as partner_services
+from partners.models import Grant, Partner
 from reports import preview as preview_module
 from reports.preview import preview_report
 from reports.reading import UnsafeXML, read_report
-from sellers import services as seller_services
-from sellers.models import Grant, Partner
 from tests.factories import (
     FeedMessageResultFactory,
     FeedSubmissionFactory,
@@ -289,8 +289,8 @@ def _api_upload(owner, *, multipart: bool) -> Callable[[bytes], str]:
     seller = SellerFactory(owner=owner)
     SellerMarketplaceFactory(seller=seller)
     partner = Partner.objects.create(name=f"Uploads {multipart}")
-    seller_services.grant_partner(seller, partner, scopes=[Grant.Scope.SUBMIT_FEEDS])
-    _, key = seller_services.create_api_key(partner, name="tests")
+    partner_services.grant_partner(seller, partner, scopes=[Grant.Scope.SUBMIT_FEEDS])
+    _, key = partner_services.create_api_key(partner, name="tests")
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     url = reverse("api:feeds", kwargs={"seller_pk": seller.pk})

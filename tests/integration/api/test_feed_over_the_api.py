@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from feeds.models import FeedSubmission
-from sellers import services, webhooks
-from sellers.models import Partner, WebhookDelivery
+from partners import services, webhooks
+from partners.models import Partner, WebhookDelivery
 from tests.integration.feeds.conftest import sandbox, sandbox_delays, us_seller  # noqa: F401
 from tests.integration.feeds.support import US, US_SELLER, finished, inventory_xml, mfn_skus
 from tests.unit.api.test_webhooks import receiver  # noqa: F401

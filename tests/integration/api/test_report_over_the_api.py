@@ -10,9 +10,9 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from partners import services, webhooks
+from partners.models import Partner, WebhookDelivery
 from reports.models import ReportRequest
-from sellers import services, webhooks
-from sellers.models import Partner, WebhookDelivery
 from tests.integration.reports.conftest import sandbox, sandbox_options, us_seller  # noqa: F401
 from tests.integration.reports.support import pump_until, settled
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from sellers import services
-from sellers.models import Grant, Partner
+from partners import services
+from partners.models import Grant, Partner
 from tests.factories import SellerFactory, SellerMarketplaceFactory
 
 ALL_SCOPES = list(Grant.Scope.values)

@@ -17,8 +17,8 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from mwsportal.api import throttling
-from sellers import services
-from sellers.models import ApiKey
+from partners import services
+from partners.models import ApiKey
 from tests.unit.api.conftest import PartnerClient
 
 URL = "/api/v1/sellers/"

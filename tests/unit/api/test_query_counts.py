@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mwsportal.gateway.models import RequestLogEntry
+from partners import services, webhooks
 from reports import ingest
 from reports.models import ReportSchedule
-from sellers import services, webhooks
 from tests.factories import (
     FeedMessageResultFactory,
     FeedSubmissionFactory,

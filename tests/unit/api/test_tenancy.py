@@ -11,16 +11,17 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 
 from feeds.models import FeedSubmission
 from mwsportal.api.urls import urlpatterns
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
+from partners import services, webhooks
+from partners.models import Partner, WebhookEndpoint
 from reports import ingest
 from reports.models import Report, ReportRequest, ReportSchedule
-from sellers import services, webhooks
-from sellers.models import Partner, Seller, WebhookEndpoint
+from sellers.models import Seller
 from tests.factories import (
     FEED_BODY,
     FeedMessageResultFactory,
@@ -40,18 +41,30 @@ SETTLEMENT_BODY = (
 FEED_TYPE = "_POST_INVENTORY_AVAILABILITY_DATA_"
 
 
+def api_patterns(patterns: list | None = None, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    """(full route under /api/, pattern) of every API URL, through the apps' included routes."""
+    found = []
+    for entry in urlpatterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            found.extend(api_patterns(entry.url_patterns, route))
+        else:
+            found.append((route, entry))
+    return found
+
+
 def api_routes() -> list[tuple[str, str]]:
     """(URL name, HTTP method) of every partner route; the schema and docs pages are not
     partner routes (they have no viewset actions)."""
     return [
         (pattern.name, method)
-        for pattern in urlpatterns
+        for _, pattern in api_patterns()
         for method in getattr(pattern.callback, "actions", {})
     ]
 
 
 ROUTES = api_routes()
-ROUTE_STRINGS = {pattern.name: str(pattern.pattern) for pattern in urlpatterns}
+ROUTE_STRINGS = {pattern.name: route for route, pattern in api_patterns()}
 # The object a route's <pk> designates, by the collection it follows in the path.
 OBJECT_OF_COLLECTION = {
     "report-requests": "request",

@@ -15,9 +15,9 @@ from mwsportal.mws.results import (
     ReportRequestInfo,
     ReportRequestListResult,
 )
+from partners import webhooks
+from partners.models import WebhookDelivery
 from reports import services as report_services
-from sellers import webhooks
-from sellers.models import WebhookDelivery
 from tests.factories import FeedSubmissionFactory, ReportRequestFactory
 
 

@@ -14,8 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from sellers import services, webhooks
-from sellers.models import WebhookDelivery, WebhookEndpoint
+from partners import services as partner_services
+from partners import webhooks
+from partners.models import WebhookDelivery, WebhookEndpoint
+from sellers import services
 
 
 class Receiver:
@@ -151,7 +153,7 @@ def test_only_granted_partners_with_the_scope_hear_an_event(api, other_api, sell
     assert _register(other_api, "https://b.example.com/", ["feed.done"]).status_code == 201
     assert webhooks.emit(seller, "feed.done", {"feed": 1}) == 1
     assert WebhookDelivery.objects.get().endpoint.partner == partner
-    services.grant_partner(seller, partner, scopes=["read_reports"])
+    partner_services.grant_partner(seller, partner, scopes=["read_reports"])
     assert webhooks.emit(seller, "feed.done", {"feed": 1}) == 0
 
 

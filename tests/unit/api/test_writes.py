@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from feeds.models import FeedSubmission
 from mwsportal.gateway.models import MWSCall
+from partners.models import IdempotentRequest
+from partners.tasks import purge_partner_records
 from reports.models import ReportRequest, ReportSchedule
-from sellers.models import IdempotentRequest
-from sellers.tasks import purge_partner_records
 from tests.factories import FEED_BODY, ReportRequestFactory, SellerMarketplaceFactory
 
 LISTINGS = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"

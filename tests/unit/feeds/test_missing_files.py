@@ -9,8 +9,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from feeds.models import FeedSubmission
-from sellers import services as seller_services
-from sellers.models import Grant, Partner
+from partners import services as partner_services
+from partners.models import Grant, Partner
 from tests.factories import FeedSubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +56,8 @@ def test_a_draft_whose_file_is_lost_still_shows_its_page(owner_client, seller):
 def test_the_api_download_of_a_lost_processing_report_is_a_json_404(complete_feed):
     default_storage.delete(complete_feed.report_file)
     partner = Partner.objects.create(name="Acme")
-    _, key = seller_services.create_api_key(partner, name="tests")
-    seller_services.grant_partner(complete_feed.seller, partner, scopes=[Grant.Scope.SUBMIT_FEEDS])
+    _, key = partner_services.create_api_key(partner, name="tests")
+    partner_services.grant_partner(complete_feed.seller, partner, scopes=[Grant.Scope.SUBMIT_FEEDS])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
 

@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from sellers import services as seller_services
-from sellers.models import Grant, Partner
+from partners import services as partner_services
+from partners.models import Grant, Partner
 from tests.factories import ReportFactory, SellerFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +36,8 @@ def test_a_lost_report_file_is_a_404_page_that_offers_a_new_download(
 
 def test_the_api_download_of_a_lost_report_is_a_json_404(lost_report):
     partner = Partner.objects.create(name="Acme")
-    _, key = seller_services.create_api_key(partner, name="tests")
-    seller_services.grant_partner(lost_report.seller, partner, scopes=[Grant.Scope.READ_REPORTS])
+    _, key = partner_services.create_api_key(partner, name="tests")
+    partner_services.grant_partner(lost_report.seller, partner, scopes=[Grant.Scope.READ_REPORTS])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
 

@@ -40,7 +40,8 @@ from django.db.models import Min
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from sellers.models import Grant, Partner, Seller, WebhookDelivery, WebhookEndpoint
+from partners.models import Grant, Partner, WebhookDelivery, WebhookEndpoint
+from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
 

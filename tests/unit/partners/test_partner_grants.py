@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sellers import services, webhooks
-from sellers.models import Grant, Partner, Seller, WebhookDelivery
+from partners import services as partner_services
+from partners import webhooks
+from partners.models import Grant, Partner, WebhookDelivery
+from sellers import services
 from tests.factories import SellerFactory
 
 
@@ -30,10 +32,10 @@ def test_owner_grants_and_revokes_a_partner(owner_client, seller, partner):
     assert response.status_code == 302
     grant = Grant.objects.get(seller=seller, partner=partner)
     assert grant.scopes == ["read_reports", "submit_feeds"]
-    assert list(Seller.objects.for_partner(partner)) == [seller]
+    assert list(partner.granted_sellers()) == [seller]
     owner_client.post(f"/sellers/{seller.pk}/partners/{grant.pk}/revoke/")
     assert not Grant.objects.exists()
-    assert list(Seller.objects.for_partner(partner)) == []
+    assert list(partner.granted_sellers()) == []
 
 
 def test_a_grant_without_scopes_is_refused_on_the_page(owner_client, seller, partner):
@@ -43,7 +45,7 @@ def test_a_grant_without_scopes_is_refused_on_the_page(owner_client, seller, par
 
 
 def test_stranger_cannot_grant_or_revoke(stranger_client, seller, partner):
-    grant = services.grant_partner(seller, partner, scopes=["read_reports"])
+    grant = partner_services.grant_partner(seller, partner, scopes=["read_reports"])
     response = stranger_client.post(
         f"/sellers/{seller.pk}/partners/", {"partner": partner.pk, "scopes": ["submit_feeds"]}
     )
@@ -56,7 +58,7 @@ def test_stranger_cannot_grant_or_revoke(stranger_client, seller, partner):
 
 def test_an_unknown_scope_is_refused_by_the_service(seller, partner):
     with pytest.raises(ValueError, match="nope"):
-        services.grant_partner(seller, partner, scopes=["nope"])
+        partner_services.grant_partner(seller, partner, scopes=["nope"])
 
 
 def test_admin_shows_a_new_key_once_and_stores_only_its_hash(staff, client, partner):
@@ -64,7 +66,7 @@ def test_admin_shows_a_new_key_once_and_stores_only_its_hash(staff, client, part
     staff.save()
     client.force_login(staff)
     response = client.post(
-        "/admin/sellers/apikey/add/",
+        "/admin/partners/apikey/add/",
         {"partner": partner.pk, "name": "ci", "expires_at_0": "", "expires_at_1": ""},
         follow=True,
     )
@@ -73,8 +75,8 @@ def test_admin_shows_a_new_key_once_and_stores_only_its_hash(staff, client, part
     key = next(word for m in shown for word in m.split() if word.startswith("mwsp_"))
     api_key = partner.api_keys.get()
     assert key.startswith(f"mwsp_{api_key.prefix}_")
-    assert services.authenticate_api_key(key) == api_key
-    listing = client.get("/admin/sellers/apikey/").content.decode()
+    assert partner_services.authenticate_api_key(key) == api_key
+    listing = client.get("/admin/partners/apikey/").content.decode()
     assert key not in listing
 
 
@@ -83,7 +85,7 @@ def test_admin_shows_a_new_key_once_and_stores_only_its_hash(staff, client, part
 
 def test_staff_create_a_partner(admin_client):
     response = admin_client.post(
-        "/admin/sellers/partner/add/",
+        "/admin/partners/partner/add/",
         {
             "name": "Globex Connect",
             "contact_email": "api@globex.example",
@@ -106,16 +108,16 @@ def test_staff_create_a_partner(admin_client):
 
 def test_staff_grant_change_and_revoke_in_the_admin(admin_client, seller, partner):
     response = admin_client.post(
-        "/admin/sellers/grant/add/",
+        "/admin/partners/grant/add/",
         {"partner": partner.pk, "seller": seller.pk, "scopes": ["read_reports"]},
     )
     assert response.status_code == 302, response.content
     grant = Grant.objects.get()
     assert grant.scopes == ["read_reports"]
-    assert list(Seller.objects.for_partner(partner)) == [seller]
+    assert list(partner.granted_sellers()) == [seller]
 
     response = admin_client.post(
-        f"/admin/sellers/grant/{grant.pk}/change/",
+        f"/admin/partners/grant/{grant.pk}/change/",
         {"scopes": ["submit_feeds", "request_reports"]},
     )
     assert response.status_code == 302, response.content
@@ -123,15 +125,15 @@ def test_staff_grant_change_and_revoke_in_the_admin(admin_client, seller, partne
     assert grant.scopes == ["request_reports", "submit_feeds"]
     assert (grant.partner, grant.seller) == (partner, seller)
 
-    response = admin_client.post(f"/admin/sellers/grant/{grant.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(f"/admin/partners/grant/{grant.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Grant.objects.exists()
-    assert list(Seller.objects.for_partner(partner)) == []
+    assert list(partner.granted_sellers()) == []
 
 
 def test_a_grant_without_scopes_is_refused_in_the_admin(admin_client, seller, partner):
     response = admin_client.post(
-        "/admin/sellers/grant/add/", {"partner": partner.pk, "seller": seller.pk}
+        "/admin/partners/grant/add/", {"partner": partner.pk, "seller": seller.pk}
     )
     assert response.status_code == 200
     assert "scopes" in response.context["adminform"].form.errors
@@ -139,46 +141,46 @@ def test_a_grant_without_scopes_is_refused_in_the_admin(admin_client, seller, pa
 
 
 def test_staff_revoke_keys_and_read_their_last_use(admin_client, partner):
-    api_key, key = services.create_api_key(partner, name="ci")
-    services.authenticate_api_key(key)
-    listing = admin_client.get("/admin/sellers/apikey/").content.decode()
+    api_key, key = partner_services.create_api_key(partner, name="ci")
+    partner_services.authenticate_api_key(key)
+    listing = admin_client.get("/admin/partners/apikey/").content.decode()
     assert api_key.prefix in listing
     assert key not in listing
     response = admin_client.post(
-        "/admin/sellers/apikey/",
+        "/admin/partners/apikey/",
         {"action": "revoke", "_selected_action": [api_key.pk]},
     )
     assert response.status_code == 302
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
     assert api_key.last_used_at is not None
-    with pytest.raises(services.ApiKeyRefused, match="revoked"):
-        services.authenticate_api_key(key)
+    with pytest.raises(partner_services.ApiKeyRefused, match="revoked"):
+        partner_services.authenticate_api_key(key)
 
 
 def test_the_webhook_admin_never_shows_the_secret_and_logs_deliveries(
     admin_client, seller, partner
 ):
-    services.grant_partner(seller, partner, scopes=["read_reports"])
+    partner_services.grant_partner(seller, partner, scopes=["read_reports"])
     endpoint, secret = webhooks.register_endpoint(
         partner, url="https://hooks.example.com/in", events=["seller.needs_reauthorization"]
     )
     services.mark_needs_reauthorization(seller, reason="AccessDenied")
     delivery = WebhookDelivery.objects.get()
 
-    page = admin_client.get(f"/admin/sellers/webhookendpoint/{endpoint.pk}/change/")
+    page = admin_client.get(f"/admin/partners/webhookendpoint/{endpoint.pk}/change/")
     assert page.status_code == 200
     assert secret not in page.content.decode()
-    log = admin_client.get("/admin/sellers/webhookdelivery/")
+    log = admin_client.get("/admin/partners/webhookdelivery/")
     assert log.status_code == 200
     assert "seller.needs_reauthorization" in log.content.decode()
-    detail = admin_client.get(f"/admin/sellers/webhookdelivery/{delivery.pk}/change/")
+    detail = admin_client.get(f"/admin/partners/webhookdelivery/{delivery.pk}/change/")
     assert detail.status_code == 200
     assert "AccessDenied" in detail.content.decode()
     # The log is read-only: a delivery is neither added nor edited by hand.
-    assert admin_client.get("/admin/sellers/webhookdelivery/add/").status_code == 403
+    assert admin_client.get("/admin/partners/webhookdelivery/add/").status_code == 403
     admin_client.post(
-        f"/admin/sellers/webhookdelivery/{delivery.pk}/change/", {"state": "delivered"}
+        f"/admin/partners/webhookdelivery/{delivery.pk}/change/", {"state": "delivered"}
     )
     delivery.refresh_from_db()
     assert delivery.state == "pending"

@@ -9,8 +9,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from sellers import services
-from sellers.models import ApiKey, Partner
+from partners import services
+from partners.models import ApiKey, Partner
 
 KEYWORD = "Api-Key"
 
