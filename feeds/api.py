@@ -29,6 +29,7 @@ from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet
 from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.operations import FEED_TYPES
+from mwsportal.storage import StoredFileMissing
 from partners.models import Grant
 
 SCOPE = Grant.Scope.SUBMIT_FEEDS
@@ -316,7 +317,7 @@ class FeedViewSet(PartnerViewSet):
             raise Conflict("The processing report is not downloaded yet.")
         try:
             handle = services.open_processing_report(feed)
-        except services.StoredFileMissing as missing:
+        except StoredFileMissing as missing:
             raise exceptions.NotFound(str(missing)) from None
         extension = feed.report_file.rsplit(".", 1)[-1]
         return FileResponse(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, StatusInfo
+from mwsportal.tenancy import SellerScopedQuerySet
 
 FEED_TYPE_CHOICES = [(value, info.name) for value, info in FEED_TYPES.items()]
 PROCESSING_STATUS_CHOICES = [(value, info.name) for value, info in FEED_PROCESSING_STATUSES.items()]
@@ -16,13 +15,7 @@ PROCESSING_STATUS_CHOICES = [(value, info.name) for value, info in FEED_PROCESSI
 CANCELLABLE_STATUSES = frozenset({"_SUBMITTED_"})
 
 
-class FeedSubmissionQuerySet(models.QuerySet["FeedSubmission"]):
-    def for_user(self, user: AbstractBaseUser | AnonymousUser) -> FeedSubmissionQuerySet:
-        """The feeds of sellers ``user`` owns: the only way a view reaches a feed."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(seller__owner=user)
-
+class FeedSubmissionQuerySet(SellerScopedQuerySet):
     def tracked(self) -> FeedSubmissionQuerySet:
         """Feeds MWS has and is still processing: what a poll asks about."""
         return self.filter(state=FeedSubmission.State.SUBMITTED)

@@ -50,7 +50,7 @@ def failed_rows(feed: FeedSubmission) -> Iterator[bytes]:
 
     Raises ``NoFailedRows`` when no record failed on its own (nothing failed, or the whole
     document was refused, when the original is the file to fix),
-    ``services.StoredFileMissing`` when the original is gone, and ``FeedRefused`` when the
+    ``StoredFileMissing`` when the original is gone, and ``FeedRefused`` when the
     stored original is no longer a feed the checks accept (a DOCTYPE, another root)."""
     if feed.state != FeedSubmission.State.COMPLETE:
         raise NoFailedRows("The feed has no processing report yet, so no record has failed.")

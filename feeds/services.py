@@ -6,9 +6,9 @@ Life of a feed (design §3, the mirror image of a report):
 2. ``submit_feed`` queues it; ``_send_next`` asks the gateway for SubmitFeed. Feeds of one
    seller and type go out one at a time, so at most one of them can have an unknown outcome.
 3. The answer either gives the FeedSubmissionId, or it was lost (``unknown_outcome``): then
-   ``reconcile_feed`` lists the seller's submissions of that type since the send and adopts the
-   one the portal does not know yet. Only when none can exist (a listing made well after the
-   send shows none) is the feed sent again.
+   ``feeds.reconciliation`` lists the seller's submissions of that type since the send and
+   adopts the one the portal does not know yet. Only when none can exist (a listing made well
+   after the send shows none) is the feed sent again.
 4. ``poll_seller`` asks about every open submission of a seller in one GetFeedSubmissionList
    call per 100 ids; ``_DONE_`` fetches the processing report, which is stored as downloaded and
    read into a summary and per-message results.
@@ -27,14 +27,13 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from feeds import builder
+from feeds import builder, reconciliation
 from feeds.checks import FeedRefused, check_feed, region_charset, transcode_utf8_flat_file
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
@@ -54,6 +53,7 @@ from mwsportal.mws.checksums import content_md5
 from mwsportal.mws.errors import FeedChangedError, NotReadyError
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
 from mwsportal.mws.results import FeedSubmissionInfo
+from mwsportal.storage import open_stored, store_file
 from notifications import services as notifications
 from partners import webhooks
 from sellers.models import Seller
@@ -61,11 +61,6 @@ from sellers.models import Seller
 logger = logging.getLogger(__name__)
 
 State = FeedSubmission.State
-# MWS's clock and ours may differ: the reconciliation window opens this long before the send.
-CLOCK_MARGIN = timedelta(minutes=5)
-# A reconciliation reads at most this many pages of MAX_IDS submissions; a listing longer than
-# that (a seller flooding one feed type) cannot prove the feed missing.
-MAX_RECONCILE_PAGES = 20
 # A failed download of a processing report is tried again on later polls, this many times.
 MAX_FETCH_ATTEMPTS = 5
 
@@ -74,15 +69,9 @@ class FeedActionRefused(Exception):
     """The action does not apply to the feed in its current state; the message says why."""
 
 
-class StoredFileMissing(Exception):
-    """The feed names a stored file that storage no longer has (deleted by hand, a lost
-    volume); the message says which and what it means."""
-
-
 def open_original(feed: FeedSubmission) -> IO[bytes]:
     """The feed file as the seller gave it (or the portal built it), to stream from storage."""
-    return _open_stored(
-        feed,
+    return open_stored(
         feed.file,
         "The original file of this feed is missing from the portal's storage, so it cannot "
         "be downloaded. What Amazon received is not affected: its processing report still "
@@ -92,20 +81,11 @@ def open_original(feed: FeedSubmission) -> IO[bytes]:
 
 def open_processing_report(feed: FeedSubmission) -> IO[bytes]:
     """Amazon's processing report as downloaded, to stream from storage."""
-    return _open_stored(
-        feed,
+    return open_stored(
         feed.report_file,
         "The processing report of this feed is missing from the portal's storage, so it "
         "cannot be downloaded. The results read from it are still shown with the feed.",
     )
-
-
-def _open_stored(feed: FeedSubmission, name: str, missing: str) -> IO[bytes]:
-    try:
-        return default_storage.open(name, "rb")
-    except FileNotFoundError:
-        logger.error("feed %s: its stored file %s is missing", feed.pk, name)
-        raise StoredFileMissing(missing) from None
 
 
 # ---- storing ---------------------------------------------------------------------------------
@@ -234,7 +214,7 @@ def _store(
     # The whole storage path must fit its column, not only the name the file system.
     room = FeedSubmission._meta.get_field("file").max_length - len(folder)
     safe_name = shorten_filename(safe_name, max_bytes=room)
-    name = default_storage.save(f"{folder}{safe_name}", File(source, name=safe_name))
+    name = store_file(source, f"{folder}{safe_name}")
     size = default_storage.size(name)
     return FeedSubmission.objects.create(
         seller=seller,
@@ -411,7 +391,7 @@ def _check_whether_received(feed: FeedSubmission, sent_at: datetime | None) -> N
         "received it. The portal checks Amazon's list of feeds instead of sending it again."
     )
     feed.save()
-    reconcile_feed(feed)
+    reconciliation.reconcile_feed(feed)
 
 
 def _recover_unrecorded_submit(feed: FeedSubmission) -> None:
@@ -432,58 +412,10 @@ def _recover_unrecorded_submit(feed: FeedSubmission) -> None:
             _check_whether_received(feed, ended.sent_at)
 
 
-def reconcile_feed(
-    feed: FeedSubmission, *, not_before: datetime | None = None, paging_restarts: int = 0
-) -> MWSCall | None:
-    """Ask MWS which submissions of this type it has since the lost send: one listing, read
-    page by page (``on_reconciled`` follows its NextToken). ``paging_restarts``: as for
-    ``poll_seller``."""
-    if feed.state != State.UNKNOWN or feed.sent_at is None:
-        return None
-    try:
-        return request_call(
-            feed.seller,
-            "GetFeedSubmissionList",
-            {
-                "FeedTypeList": [feed.feed_type],
-                "SubmittedFromDate": feed.sent_at - CLOCK_MARGIN,
-                "MaxCount": MAX_IDS,
-            },
-            handler="feeds.reconciled",
-            context={"feed": feed.pk, **paging_context(paging_restarts)},
-            not_before=not_before,
-            # One listing per attempt: a tick asking again while it waits gets the same call, and
-            # the handler of a finished attempt (whose call still counts as pending while the
-            # handler runs) can ask for the next one.
-            dedupe_key=f"feeds.reconcile.{feed.pk}.{feed.reconcile_attempts}",
-        )
-    except SellerNotCallable:
-        return None
-
-
-def _reconcile_next_page(
-    feed: FeedSubmission, next_token: str, page: int, listed_at: str, paging_restarts: int
-) -> None:
-    try:
-        request_call(
-            feed.seller,
-            "GetFeedSubmissionListByNextToken",
-            {"NextToken": next_token},
-            handler="feeds.reconciled",
-            context={
-                "feed": feed.pk,
-                "page": page,
-                "listed_at": listed_at,
-                **paging_context(paging_restarts),
-            },
-            dedupe_key=f"feeds.reconcile.{feed.pk}.{feed.reconcile_attempts}.page",
-        )
-    except SellerNotCallable:
-        return
-
-
 @result_handler("feeds.reconciled")
 def on_reconciled(outcome: CallOutcome) -> None:
+    """One page of the listing that decides a feed whose SubmitFeed answer was lost; what the
+    page means is ``reconciliation.judge_listing``'s to say, carrying it out is here."""
     feed = _locked(outcome.context["feed"])
     if feed is None or feed.state != State.UNKNOWN:
         return
@@ -494,16 +426,10 @@ def on_reconciled(outcome: CallOutcome) -> None:
         restart = outcome.paging_restart()
         if restart is not None:
             feed.save()
-            reconcile_feed(feed, paging_restarts=restart)
+            reconciliation.reconcile_feed(feed, paging_restarts=restart)
             return
         feed.state_message = _error_text(outcome, "Amazon's list of feeds could not be read")
         feed.save()
-        return
-    listing = outcome.result
-    candidates = _unknown_candidates(feed, listing.feed_submission_info)
-    if candidates:
-        _adopt(feed, _nearest(candidates, feed.sent_at))
-        send_next(feed.seller_id, feed.feed_type)
         return
     page = outcome.context.get("page", 1)
     # The listing is as of its first page; later pages continue that snapshot.
@@ -512,70 +438,32 @@ def on_reconciled(outcome: CallOutcome) -> None:
         if "listed_at" in outcome.context
         else outcome.call.sent_at or timezone.now()
     )
-    if listing.has_next and listing.next_token:
-        if page >= MAX_RECONCILE_PAGES:
-            _give_up_reconciling(feed)
-            return
+    verdict = reconciliation.judge_listing(feed, outcome.result, page=page, listed_at=listed_at)
+    Finding = reconciliation.Finding
+    if verdict.finding is Finding.FOUND:
+        _adopt(feed, verdict.found)
+        send_next(feed.seller_id, feed.feed_type)
+    elif verdict.finding is Finding.READ_ON:
         feed.save()
-        _reconcile_next_page(
+        reconciliation.read_next_page(
             feed,
-            listing.next_token,
-            page + 1,
-            listed_at.isoformat(),
-            int(outcome.context.get("paging_restarts", 0)),
+            outcome.result.next_token,
+            page=page + 1,
+            listed_at=listed_at,
+            paging_restarts=int(outcome.context.get("paging_restarts", 0)),
         )
-        return
-    settled_at = feed.sent_at + timedelta(seconds=settings.FEED_RECONCILE_SETTLE_SECONDS)
-    if listed_at < settled_at:
-        # Not conclusive yet: a listing made this soon after the send may still miss it.
+    elif verdict.finding is Finding.TOO_LONG:
+        feed.state = State.FAILED
+        feed.state_message = reconciliation.TOO_LONG_MESSAGE
         feed.save()
-        reconcile_feed(feed, not_before=settled_at)
-        return
-    # Amazon lists every feed it received at once; none since the send means it never arrived.
-    feed.state_message = "Amazon never received the feed; it was sent again."
-    _request_submit(feed)
-
-
-def _give_up_reconciling(feed: FeedSubmission) -> None:
-    """Too many submissions of this type since the send to read them all: whether Amazon got
-    the feed stays unknown, and sending it again could apply it twice."""
-    feed.state = State.FAILED
-    feed.state_message = (
-        f"The answer to this feed's upload was lost, and Amazon lists more than "
-        f"{MAX_RECONCILE_PAGES * MAX_IDS} feeds of this type since then, too many to find out "
-        "whether it arrived. It was not sent again, so it cannot be applied twice: check the "
-        "feed upload history in Seller Central, and upload it again only if it is not there."
-    )
-    feed.save()
-    _notify_done(feed)
-    send_next(feed.seller_id, feed.feed_type)
-
-
-def _unknown_candidates(
-    feed: FeedSubmission, infos: Iterable[FeedSubmissionInfo]
-) -> list[FeedSubmissionInfo]:
-    infos = [i for i in infos if i.feed_type == feed.feed_type]
-    known = set(
-        FeedSubmission.objects.filter(
-            seller_id=feed.seller_id, feed_submission_id__in=[i.feed_submission_id for i in infos]
-        ).values_list("feed_submission_id", flat=True)
-    )
-    earliest = feed.sent_at - CLOCK_MARGIN
-    return [
-        i
-        for i in infos
-        if i.feed_submission_id not in known
-        and (i.submitted_date is None or i.submitted_date >= earliest)
-    ]
-
-
-def _nearest(candidates: list[FeedSubmissionInfo], sent_at: datetime) -> FeedSubmissionInfo:
-    """Feeds of a type go out one at a time, so normally one candidate exists; if the seller
-    also submitted one elsewhere, the one closest to our send is ours."""
-    return min(
-        candidates,
-        key=lambda i: abs((i.submitted_date or sent_at) - sent_at).total_seconds(),
-    )
+        _notify_done(feed)
+        send_next(feed.seller_id, feed.feed_type)
+    elif verdict.finding is Finding.TOO_SOON:
+        feed.save()
+        reconciliation.reconcile_feed(feed, not_before=verdict.ask_again_at)
+    else:
+        feed.state_message = "Amazon never received the feed; it was sent again."
+        _request_submit(feed)
 
 
 def _adopt(feed: FeedSubmission, info: FeedSubmissionInfo) -> None:
@@ -604,21 +492,18 @@ def poll_seller(
         .order_by("pk")
         .values_list("feed_submission_id", flat=True)
     )
-    calls = []
-    for number, start in enumerate(range(0, len(ids), MAX_IDS)):
-        chunk = ids[start : start + MAX_IDS]
-        calls.append(
-            request_call(
-                seller,
-                "GetFeedSubmissionList",
-                {"FeedSubmissionIdList": list(chunk), "MaxCount": MAX_IDS},
-                handler="feeds.polled",
-                context={"seller": seller.pk, **paging_context(paging_restarts)},
-                dedupe_key=f"feeds.poll.{number}",
-                spread_over=spread_over,
-            )
+    return [
+        request_call(
+            seller,
+            "GetFeedSubmissionList",
+            {"FeedSubmissionIdList": batch, "MaxCount": MAX_IDS},
+            handler="feeds.polled",
+            context={"seller": seller.pk, **paging_context(paging_restarts)},
+            dedupe_key=dedupe_key,
+            spread_over=spread_over,
         )
-    return calls
+        for dedupe_key, batch in polling.poll_batches("feeds", ids)
+    ]
 
 
 @result_handler("feeds.polled")
@@ -792,18 +677,18 @@ def _notify_done(feed: FeedSubmission) -> None:
 def _keep_report(feed: FeedSubmission, outcome: CallOutcome) -> None:
     download = outcome.download
     extension = "xml" if feed.is_xml else "txt"
+    charset = download.charset or (None if feed.is_xml else region_charset(feed.seller.region))
     with download.path.open("rb") as handle:
-        name = default_storage.save(
-            posixpath.join(posixpath.dirname(feed.file), f"processing-report.{extension}"),
-            File(handle, name=f"processing-report.{extension}"),
-        )
-        charset = download.charset or (None if feed.is_xml else region_charset(feed.seller.region))
         try:
             report = parse_processing_report(handle, charset)
         except (UnreadableReport, UnicodeError, LookupError) as exc:
             # The raw report stays downloadable; only the table is missing.
             report = None
             feed.state_message = f"The processing report could not be read: {exc}"
+    name = store_file(
+        download.path,
+        posixpath.join(posixpath.dirname(feed.file), f"processing-report.{extension}"),
+    )
     feed.report_file = name
     feed.report_md5 = download.md5
     feed.report_content_type = _content_type(download.content_type, download.charset)
@@ -944,7 +829,7 @@ def sync_seller(seller: Seller, *, spread_over: timedelta | None = None) -> None
     for feed in (
         feeds.filter(state=State.UNKNOWN).exclude(pk__in=reconciling).select_related("seller")
     ):
-        reconcile_feed(feed)
+        reconciliation.reconcile_feed(feed)
     for feed in feeds.filter(state=State.FETCHING).select_related("seller"):
         fetch_result(feed)
     poll_seller(seller, spread_over=spread_over)

@@ -25,6 +25,7 @@ from feeds.samples import NoSample, feed_sample
 from feeds.uploads import LimitedFeedUploadHandler
 from mwsportal.keyset import pager_links
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES
+from mwsportal.storage import StoredFileMissing
 from sellers.models import Seller
 
 RECENT_LIMIT = 50
@@ -255,7 +256,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 context["draft_text"] = handle.read(DRAFT_PREVIEW_BYTES).decode(
                     "utf-8", errors="replace"
                 )
-        except services.StoredFileMissing as missing:
+        except StoredFileMissing as missing:
             # The page still offers to discard the draft.
             context["draft_missing"] = str(missing)
         context["draft_truncated"] = feed.size > DRAFT_PREVIEW_BYTES
@@ -329,7 +330,7 @@ def original(request: HttpRequest, pk: int) -> FileResponse:
         content_type = f"text/tab-separated-values; charset={region_charset(feed.seller.region)}"
     try:
         handle = services.open_original(feed)
-    except services.StoredFileMissing as missing:
+    except StoredFileMissing as missing:
         return _missing_file(request, feed, str(missing))
     # Streamed from storage in blocks; never read whole.
     response = FileResponse(
@@ -350,7 +351,7 @@ def report(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404("The processing report is not downloaded yet.")
     try:
         handle = services.open_processing_report(feed)
-    except services.StoredFileMissing as missing:
+    except StoredFileMissing as missing:
         return _missing_file(request, feed, str(missing))
     extension = feed.report_file.rsplit(".", 1)[-1]
     return FileResponse(
@@ -436,7 +437,7 @@ def failed_rows(request: HttpRequest, pk: int) -> HttpResponse:
     except resubmit.NoFailedRows as none:
         messages.error(request, str(none))
         return redirect("feeds:detail", pk=feed.pk)
-    except services.StoredFileMissing as missing:
+    except StoredFileMissing as missing:
         return _missing_file(request, feed, str(missing))
     except FeedRefused as refusal:
         messages.error(request, f"The stored original cannot be read: {refusal}")

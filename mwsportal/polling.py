@@ -9,10 +9,12 @@ with a not-before time, so the throttle buckets still decide when each one is se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
+
+from mwsportal.mws.operations import MAX_IDS
 
 # The first step of the back-off, and the first check of work with no history to go by.
 FIRST_STEP_SECONDS = 5.0
@@ -66,3 +68,14 @@ def due_checks(
         if check is not None:
             due.append((check, work_id))
     return sorted(due)
+
+
+def poll_batches(kind: str, ids: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The periodic poll of every open item of a seller: (dedupe key, up to 100 ids) for each
+    call, as the list operations' id lists take at most 100, so the calls do not grow with the
+    backlog. The key, ``<kind>.poll:<n>``, lets a tick that finds the previous poll still
+    queued leave it be."""
+    return [
+        (f"{kind}.poll:{number}", list(ids[start : start + MAX_IDS]))
+        for number, start in enumerate(range(0, len(ids), MAX_IDS))
+    ]

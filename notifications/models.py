@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import models
+
+from mwsportal.tenancy import OwnedQuerySet
 
 
 class Kind(models.TextChoices):
@@ -16,12 +16,10 @@ class Kind(models.TextChoices):
     SELLER_NEEDS_REAUTH = "seller_needs_reauth", "A seller account must be authorized again"
 
 
-class NoticeQuerySet(models.QuerySet["Notice"]):
-    def for_user(self, user: AbstractBaseUser | AnonymousUser) -> NoticeQuerySet:
-        """The notices addressed to ``user``: the only way a view reaches a notice."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(user=user)
+class NoticeQuerySet(OwnedQuerySet):
+    """``for_user``: the notices addressed to ``user``, the only way a view reaches one."""
+
+    owner_path = "user"
 
     def unread(self) -> NoticeQuerySet:
         return self.filter(read_at__isnull=True)

@@ -21,6 +21,7 @@ from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import REQUESTABLE_REPORT_TYPES
+from mwsportal.storage import StoredFileMissing
 from partners.models import Grant
 from reports import insights, services
 from reports.forms import RequestReportForm, ScheduleForm
@@ -338,7 +339,7 @@ class ReportViewSet(PartnerViewSet):
             stored = services.open_report(self._object(seller, pk))
         except services.ReportActionRefused as refusal:
             raise Conflict(str(refusal)) from None
-        except services.StoredFileMissing as missing:
+        except StoredFileMissing as missing:
             raise exceptions.NotFound(str(missing)) from None
         # Streamed from storage in blocks, never read whole.
         response = FileResponse(

@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
 
 from mwsportal.mws.endpoints import REGIONS
 from mwsportal.mws.operations import REPORT_TYPES, SCHEDULES
+from mwsportal.tenancy import SellerScopedQuerySet
 from sellers.models import Seller
 
 # Start and end dates closer than this mark a snapshot, shown "as of" its time.
@@ -25,12 +24,6 @@ REPORT_TYPE_CHOICES = [(value, info.name) for value, info in REPORT_TYPES.items(
 SCHEDULE_CHOICES = [(value, info.name) for value, info in SCHEDULES.items()]
 # What a schedule can be set to; ``_NEVER_`` (no interval) deletes one instead.
 SETTABLE_SCHEDULES = [value for value, info in SCHEDULES.items() if info.interval_seconds]
-
-
-class _SellerScopedQuerySet(models.QuerySet):
-    def for_user(self, user: AbstractBaseUser | AnonymousUser) -> models.QuerySet:
-        """Rows of the sellers ``user`` owns: the only way a view reaches them."""
-        return self.filter(seller__in=Seller.objects.for_user(user))
 
 
 class ReportRequest(models.Model):
@@ -69,7 +62,7 @@ class ReportRequest(models.Model):
     # Set when the request stayed open longer than REPORTS_STUCK_AFTER_MINUTES.
     stuck_since = models.DateTimeField(null=True, blank=True)
 
-    objects = _SellerScopedQuerySet.as_manager()
+    objects = SellerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -157,7 +150,7 @@ class Report(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     stored_at = models.DateTimeField(null=True, blank=True)
 
-    objects = _SellerScopedQuerySet.as_manager()
+    objects = SellerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -221,7 +214,7 @@ class ReportSchedule(models.Model):
     error_message = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = _SellerScopedQuerySet.as_manager()
+    objects = SellerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["report_type"]
@@ -399,7 +392,7 @@ class Settlement(models.Model):
     # reading.SettlementSummary.to_json(): totals by transaction type, amount type and SKU.
     summary = models.JSONField(default=dict)
 
-    objects = _SellerScopedQuerySet.as_manager()
+    objects = SellerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-end", "-id"]

@@ -13,19 +13,15 @@ records the call's outcome; they never call MWS, they ask the gateway for the ne
 from __future__ import annotations
 
 import logging
-import os
 import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.core.files import File
-from django.core.files.move import file_move_safe
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
@@ -50,6 +46,7 @@ from mwsportal.mws.operations import (
     ReportOption,
 )
 from mwsportal.mws.results import ReportInfo, ReportRequestInfo
+from mwsportal.storage import open_stored, store_file
 from notifications import services as notifications
 from partners import webhooks
 from reports.models import (
@@ -80,11 +77,6 @@ SELLER_PRIORITY = 10
 
 class ReportActionRefused(Exception):
     """The action cannot be done in the object's current state; the message says why."""
-
-
-class StoredFileMissing(Exception):
-    """The row names a stored file that storage no longer has (deleted by hand, a lost
-    volume); the message tells the seller what to do."""
 
 
 REPORT_FILE_MISSING = (
@@ -446,11 +438,7 @@ def open_report(report: Report) -> StoredFile:
     ``StoredFileMissing`` when storage lost it."""
     if not report.is_stored:
         raise ReportActionRefused("This report is not downloaded yet.")
-    try:
-        handle = default_storage.open(report.file, "rb")
-    except FileNotFoundError:
-        logger.error("report %s: its stored file %s is missing", report.pk, report.file)
-        raise StoredFileMissing(REPORT_FILE_MISSING) from None
+    handle = open_stored(report.file, REPORT_FILE_MISSING)
     content_type = report.content_type or _DEFAULT_CONTENT_TYPES[report.format]
     if report.charset:
         content_type = f"{content_type}; charset={report.charset}"
@@ -489,16 +477,15 @@ def poll_open_requests(
         .order_by("id")
         .values_list("mws_request_id", flat=True)
     )
-    batches = [ids[i : i + MAX_IDS] for i in range(0, len(ids), MAX_IDS)]
-    for number, batch in enumerate(batches):
+    batches = polling.poll_batches("reports", ids)
+    for dedupe_key, batch in batches:
         gateway.request_call(
             seller,
             "GetReportRequestList",
             {"ReportRequestIdList": batch, "MaxCount": MAX_IDS},
             handler="reports.requests_polled",
             context=paging_context(paging_restarts),
-            # A tick finding the previous poll still queued leaves it be.
-            dedupe_key=f"reports.poll:{number}",
+            dedupe_key=dedupe_key,
             spread_over=spread_over,
         )
     return len(batches)
@@ -836,7 +823,7 @@ def on_report_downloaded(outcome: CallOutcome) -> None:
         report.save(update_fields=["state", "error_message"])
         _notify(report.seller, webhooks.Event.REPORT_FAILED, report.request, report)
         return
-    name = _store_verified(download.path, _storage_name(report, download.content_type))
+    name = store_file(download.path, _storage_name(report, download.content_type))
     old_file = report.file
     report.file = name
     report.size = download.size
@@ -858,26 +845,6 @@ def on_report_downloaded(outcome: CallOutcome) -> None:
 def _storage_name(report: Report, content_type: str | None) -> str:
     extension = "xml" if (content_type or "").endswith("xml") else _EXTENSIONS[report.format]
     return f"reports/{report.seller_id}/{report.report_id}-{uuid.uuid4().hex[:8]}.{extension}"
-
-
-def _store_verified(source: Path, name: str) -> str:
-    """Put a verified download into storage under ``name`` without a partial file ever
-    carrying that name; returns the name storage chose.
-
-    On a local file system the file is first moved under a temporary name next to its
-    destination, then renamed (atomic on POSIX). Object stores (S3) publish an object only
-    once its upload completed, so the final name is written directly.
-    """
-    try:
-        final_path = Path(default_storage.path(name))
-    except NotImplementedError:
-        with source.open("rb") as handle:
-            return default_storage.save(name, File(handle))
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final_path.with_name(f".{final_path.name}.part")
-    file_move_safe(str(source), str(temporary), allow_overwrite=True)
-    os.replace(temporary, final_path)
-    return name
 
 
 # ---- reading reports into rows ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mwsportal.keyset import pager_links
+from mwsportal.storage import StoredFileMissing
 from reports import exports, insights, services
 from reports.forms import (
     ReportFilterForm,
@@ -157,7 +158,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         stored = services.open_report(report)
     except services.ReportActionRefused as refusal:
         raise Http404(str(refusal)) from None
-    except services.StoredFileMissing as missing:
+    except StoredFileMissing as missing:
         return _missing_file(request, report, str(missing))
     # Streamed from storage in blocks; never read whole.
     response = FileResponse(

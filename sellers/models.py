@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from mwsportal.fields import EncryptedTextField
 from mwsportal.mws.endpoints import REGIONS
+from mwsportal.tenancy import OwnedQuerySet
 
 REGION_CHOICES = [(code, region.name) for code, region in REGIONS.items()]
 
 
-class SellerQuerySet(models.QuerySet["Seller"]):
-    def for_user(self, user: AbstractBaseUser | AnonymousUser) -> SellerQuerySet:
-        """The sellers ``user`` owns: the only way a view reaches a seller."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(owner=user)
+class SellerQuerySet(OwnedQuerySet):
+    """``for_user``: the sellers ``user`` owns, the only way a view reaches a seller."""
+
+    owner_path = "owner"
 
     def callable(self) -> SellerQuerySet:
         """Sellers the portal may call MWS for."""

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from feeds import services
+from feeds import reconciliation, services
 from feeds.checks import FeedRefused
 from feeds.models import FeedSubmission
 from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS, CallOutcome
@@ -401,7 +401,7 @@ def test_a_listing_that_never_ends_is_bounded_and_never_resends(seller, settings
     feed = lost_feed(seller, settings)
     call = calls("GetFeedSubmissionList")[0]
     endless = FeedSubmissionListResult((), True, "again")
-    for _ in range(services.MAX_RECONCILE_PAGES + 5):
+    for _ in range(reconciliation.MAX_RECONCILE_PAGES + 5):
         services.on_reconciled(outcome_of(call, "succeeded", result=endless))
         feed.refresh_from_db()
         if feed.state != State.UNKNOWN:
@@ -411,7 +411,7 @@ def test_a_listing_that_never_ends_is_bounded_and_never_resends(seller, settings
         call = calls("GetFeedSubmissionListByNextToken")[-1]
     assert feed.state == State.FAILED
     assert "It was not sent again" in feed.state_message
-    assert len(calls("GetFeedSubmissionListByNextToken")) == services.MAX_RECONCILE_PAGES - 1
+    assert len(calls("GetFeedSubmissionListByNextToken")) == reconciliation.MAX_RECONCILE_PAGES - 1
     assert len(calls("SubmitFeed")) == 1
     services.sync_seller(seller)
     assert len(calls("GetFeedSubmissionList")) == 1, "no new listing for a settled feed"

@@ -67,3 +67,12 @@ def test_due_checks_ask_each_type_once_and_come_soonest_first():
     assert [work_id for _, work_id in due] == ["c", "b", "a"]
     assert due[0][0] == now + timedelta(seconds=20)
     assert sorted(asked) == ["fast", "slow"]
+
+
+def test_polls_take_100_ids_each_under_one_key_spelling():
+    ids = [str(n) for n in range(250)]
+    batches = polling.poll_batches("feeds", ids)
+    assert [key for key, _ in batches] == ["feeds.poll:0", "feeds.poll:1", "feeds.poll:2"]
+    assert [len(batch) for _, batch in batches] == [100, 100, 50]
+    assert [i for _, batch in batches for i in batch] == ids
+    assert polling.poll_batches("reports", []) == []

@@ -1,13 +1,15 @@
-"""Local storage publishes a file under its name only once the file is whole."""
+"""Local storage publishes a file under its name only once the file is whole; reports and
+feeds store and open their files one way."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
 from django.core.files.base import ContentFile, File
 
-from mwsportal.storage import AtomicFileSystemStorage
+from mwsportal.storage import AtomicFileSystemStorage, StoredFileMissing, open_stored, store_file
 
 
 class Interrupted(ContentFile):
@@ -47,3 +49,34 @@ def test_an_uploaded_file_on_disk_is_copied_not_moved(tmp_path):
     with source.open("rb") as handle:
         name = storage.save("feeds/2/upload.txt", File(handle, name="upload.txt"))
     assert (tmp_path / "media" / name).read_bytes() == source.read_bytes()
+
+
+def test_a_verified_download_is_moved_into_storage_never_over_another_file(media, tmp_path):
+    first_download = tmp_path / "download-1.part"
+    first_download.write_bytes(b"report one")
+    second_download = tmp_path / "download-2.part"
+    second_download.write_bytes(b"report two")
+    first = store_file(first_download, "reports/1/report.txt")
+    second = store_file(second_download, "reports/1/report.txt")
+    assert first == "reports/1/report.txt"
+    assert second != first
+    assert (media / first).read_bytes() == b"report one"
+    assert (media / second).read_bytes() == b"report two"
+    # Moved, not copied; and no temporary file is left next to them.
+    assert not first_download.exists()
+    assert not second_download.exists()
+    assert sorted(p.name for p in (media / "reports/1").iterdir()) == sorted(
+        [first.rsplit("/", 1)[1], second.rsplit("/", 1)[1]]
+    )
+
+
+def test_a_stream_is_stored_through_the_storage(media):
+    name = store_file(io.BytesIO(b"<feed/>"), "feeds/3/abc/feed.xml")
+    assert name == "feeds/3/abc/feed.xml"
+    with open_stored(name, "gone") as handle:
+        assert handle.read() == b"<feed/>"
+
+
+def test_a_lost_file_is_stored_file_missing_with_the_message_given(media):
+    with pytest.raises(StoredFileMissing, match="Download it again"):
+        open_stored("reports/9/lost.txt", "Download it again from Amazon.")
