@@ -12,17 +12,25 @@ requests and reports for ``--seconds`` from each number of threads given to
 that client, end to end over HTTP; the CPU time of the gunicorn workers and the database
 backends is counted per request.
 
+With ``--profile N`` it also serves N requests of the same mix in its own process, through the
+whole Django stack (middleware, authentication, rate limit, view, serializer, rendering) under
+cProfile, and reports the CPU time per request of that process and the profile's top entries.
+
 Prints one JSON object. Usage: python bench/api.py [--rows 100000] [--seconds 15]
 [--database-url postgres://...] [--cache-url redis://...] [--concurrency 1 2 4 8]
+[--profile 2000] [--reuse]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import cProfile
+import io
 import json
 import os
 import platform
+import pstats
 import random
 import secrets
 import socket
@@ -127,9 +135,10 @@ def fresh_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def server_cpu_seconds(gunicorn_pid: int, database: str) -> dict[int, float]:
-    """CPU seconds used so far by each gunicorn worker and each PostgreSQL backend serving
-    ``database``: the server side of a request, whatever else runs on the machine."""
+def server_cpu_seconds(gunicorn_pid: int, database: str) -> dict[int, tuple[float, str]]:
+    """CPU seconds used so far by each gunicorn worker ("web") and each PostgreSQL backend
+    serving ``database`` ("db"): the server side of a request, whatever else runs on the
+    machine."""
     tick = os.sysconf("SC_CLK_TCK")
     used = {}
     for entry in Path("/proc").iterdir():
@@ -142,10 +151,10 @@ def server_cpu_seconds(gunicorn_pid: int, database: str) -> dict[int, float]:
             continue  # gone meanwhile
         fields = stat.rsplit(")", 1)[1].split()
         parent, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
-        if parent == gunicorn_pid or (
-            command.startswith("postgres:") and f" {database} " in command
-        ):
-            used[int(entry.name)] = (utime + stime) / tick
+        if parent == gunicorn_pid:
+            used[int(entry.name)] = ((utime + stime) / tick, "web")
+        elif command.startswith("postgres:") and f" {database} " in command:
+            used[int(entry.name)] = ((utime + stime) / tick, "db")
     return used
 
 
@@ -209,6 +218,24 @@ def seed(rows: int) -> tuple[str, int, dict[str, list[int]]]:
     return key, seller.pk, ids
 
 
+def existing_seed() -> tuple[str, int, dict[str, list[int]]]:
+    """The rows a previous run wrote (``--reuse``), with a new key for its partner."""
+    from partners import services
+    from partners.models import Partner
+    from reports.models import Report, ReportRequest
+    from sellers.models import Seller
+
+    seller = Seller.objects.get(seller_id="A1BENCHAPI0001")
+    _, key = services.create_api_key(Partner.objects.get(name="Bench partner"), name="bench")
+    ids = {
+        "report-requests": list(
+            ReportRequest.objects.filter(seller=seller).values_list("pk", flat=True)
+        ),
+        "reports": list(Report.objects.filter(seller=seller).values_list("pk", flat=True)),
+    }
+    return key, seller.pk, ids
+
+
 def query_counts(key: str, seller: int) -> dict[str, dict[str, int]]:
     from django.db import connection
     from django.test import Client
@@ -227,6 +254,69 @@ def query_counts(key: str, seller: int) -> dict[str, dict[str, int]]:
     return counts
 
 
+def request_mix(seller: int, ids: dict[str, list[int]], count: int) -> list[str]:
+    """``count`` URLs of the load's mix: lists (page 1 or deep) and details of both kinds."""
+    rng = random.Random(7)
+    urls = []
+    for _ in range(count):
+        collection = rng.choice(("report-requests", "reports"))
+        url = f"/api/v1/sellers/{seller}/{collection}/"
+        if rng.random() < 0.5:
+            url += "?page_size=25"
+            if rng.random() < 0.5:
+                url += f"&cursor={cursor(rng.choice(ids[collection]))}"
+        else:
+            url += f"{rng.choice(ids[collection])}/"
+        urls.append(url)
+    return urls
+
+
+def profile(key: str, seller: int, ids: dict[str, list[int]], count: int) -> dict[str, Any]:
+    """Serve ``count`` requests in this process under cProfile; CPU ms per request of this
+    process (the database backend's share is not in it) and the top entries by own and by
+    cumulative CPU time, in ms per request."""
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}", HTTP_HOST="127.0.0.1")
+    urls = request_mix(seller, ids, count)
+    for url in urls[:50]:
+        client.get(url)  # warm: imports, connections, the key's last use
+    cpu_started = time.process_time()
+    for url in urls:
+        assert client.get(url).status_code == 200
+    plain_cpu = time.process_time() - cpu_started
+    # CPU time, not wall time: what the request costs this process, not how long it waited
+    # for the database or for other work on the machine.
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for url in urls:
+        client.get(url)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+
+    def top(sort: str, limit: int) -> list[dict[str, Any]]:
+        rows = []
+        for (filename, line, name), (_, calls, own, cumulative, _) in stats.stats.items():
+            where = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
+            rows.append(
+                {
+                    "function": f"{where}:{line}({name})",
+                    "calls_per_request": round(calls / count, 2),
+                    "own_ms_per_request": round(1000 * own / count, 3),
+                    "cumulative_ms_per_request": round(1000 * cumulative / count, 3),
+                }
+            )
+        rows.sort(key=lambda row: row[sort], reverse=True)
+        return rows[:limit]
+
+    return {
+        "requests": count,
+        "process_cpu_ms_per_request": round(1000 * plain_cpu / count, 3),
+        "top_by_cumulative": top("cumulative_ms_per_request", 40),
+        "top_by_own_time": top("own_ms_per_request", 25),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -242,6 +332,14 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument(
         "--cache-url", default="", help="redis://... for the rate-limit counters, as in production"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, help="requests to serve in-process under cProfile"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database of a previous run with the same --rows instead of seeding anew",
     )
     parser.add_argument("--load", nargs=4, metavar=("BASE", "KEY", "SELLER", "IDS_FILE"))
     args = parser.parse_args()
@@ -271,15 +369,23 @@ def main() -> None:
         "API_RATE_LIMIT": "1000000/second",
     }
     os.environ.update(env)
-    fresh_database(args.database_url)
+    if not args.reuse:
+        fresh_database(args.database_url)
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mwsportal.settings")
     django.setup()
     started = time.monotonic()
-    key, seller, ids = seed(args.rows)
+    if args.reuse:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        key, seller, ids = existing_seed()
+    else:
+        key, seller, ids = seed(args.rows)
     seeded_seconds = time.monotonic() - started
     counts = query_counts(key, seller)
+    profiled = profile(key, seller, ids, args.profile) if args.profile else None
 
     port = free_port()
     server = subprocess.Popen(
@@ -319,7 +425,10 @@ def main() -> None:
         runs: dict[str, Any] = {}
         database = urlsplit(args.database_url).path.lstrip("/")
         for threads in args.concurrency:
-            cpu_before = server_cpu_seconds(server.pid, database)
+            cpu_before = {
+                pid: seconds
+                for pid, (seconds, _) in server_cpu_seconds(server.pid, database).items()
+            }
             measured = subprocess.run(
                 [
                     sys.executable,
@@ -336,13 +445,14 @@ def main() -> None:
             )
             cpu_after = server_cpu_seconds(server.pid, database)
             run = json.loads(measured.stdout)
-            cpu = sum(after - cpu_before.get(pid, 0.0) for pid, after in cpu_after.items())
+            answered = max(1, run["all"]["requests"] + run["errors"])
+            used = {pid: after - cpu_before.get(pid, 0.0) for pid, (after, _) in cpu_after.items()}
+            database_cpu = sum(used[pid] for pid, (_, role) in cpu_after.items() if role == "db")
             runs[f"client_threads_{threads}"] = {
                 **run,
                 # Less sensitive to other work on the machine than the latencies are.
-                "server_cpu_ms_per_request": round(
-                    1000 * cpu / max(1, run["all"]["requests"] + run["errors"]), 2
-                ),
+                "server_cpu_ms_per_request": round(1000 * sum(used.values()) / answered, 2),
+                "database_cpu_ms_per_request": round(1000 * database_cpu / answered, 2),
                 # The machine may be shared: how busy it was over the last minute.
                 "load_average_1min": round(os.getloadavg()[0], 2),
             }
@@ -360,6 +470,7 @@ def main() -> None:
                 "seconds": args.seconds,
                 "queries_per_list_request": counts,
                 **runs,
+                **({"profile": profiled} if profiled else {}),
                 "python": platform.python_version(),
                 "cpus": os.cpu_count(),
             },

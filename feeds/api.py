@@ -25,7 +25,13 @@ from feeds.uploads import (
     clean_filename,
     limit_message,
 )
-from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, keyset_page
+from mwsportal.api.base import (
+    PAGE_PARAMETERS,
+    FilterSerializer,
+    PartnerViewSet,
+    keyset_page,
+    represent,
+)
 from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.operations import FEED_TYPES
@@ -169,10 +175,9 @@ class FeedViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         self.require(seller, SCOPE)
-        filters = FeedFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = FeedFilterSerializer.validated(request.query_params)
         before, size = self.page_args()
-        rows = services.list_feeds(seller, **filters.validated_data)
+        rows = services.list_feeds(seller, **filters)
         items, next_before = keyset_page(rows, before, size)
         return self.paginated(items, next_before, FeedSerializer)
 
@@ -259,7 +264,7 @@ class FeedViewSet(PartnerViewSet):
             )
         except FeedRefused as refusal:
             raise serializers.ValidationError({"file": [f"Not sent: {refusal}."]}) from None
-        return Response(FeedSerializer(feed).data, status=status.HTTP_201_CREATED)
+        return Response(represent(FeedSerializer, feed), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=FeedSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
@@ -270,7 +275,7 @@ class FeedViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         self.require(seller, SCOPE)
-        return Response(FeedSerializer(self._object(seller, pk)).data)
+        return Response(represent(FeedSerializer, self._object(seller, pk)))
 
     @extend_schema(
         parameters=PAGE_PARAMETERS,
@@ -293,7 +298,7 @@ class FeedViewSet(PartnerViewSet):
         before, size = self.page_args()
         items, next_before = keyset_page(feed.results.all(), before, size)
         response = self.paginated(items, next_before, MessageResultSerializer)
-        response.data = {"feed": FeedSerializer(feed).data, **response.data}
+        response.data = {"feed": represent(FeedSerializer, feed), **response.data}
         return response
 
     @extend_schema(
@@ -342,4 +347,4 @@ class FeedViewSet(PartnerViewSet):
         except services.FeedActionRefused as refusal:
             raise Conflict(str(refusal)) from None
         feed.refresh_from_db()
-        return Response(FeedSerializer(feed).data, status=status.HTTP_202_ACCEPTED)
+        return Response(represent(FeedSerializer, feed), status=status.HTTP_202_ACCEPTED)

@@ -199,9 +199,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A file cache is shared by every process on one machine; several machines need CACHE_URL.
 CACHE_URL = env.str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    }
+    CACHES = {"default": {"BACKEND": "mwsportal.cache.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL:
     raise ImproperlyConfigured(f"CACHE_URL must start with redis://, not {CACHE_URL!r}.")
 else:

@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page
+from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page, represent
 from mwsportal.api.schema import page_of
 from partners import webhooks
 from partners.models import WebhookEndpoint
@@ -76,7 +76,9 @@ class WebhookViewSet(PartnerViewSet):
         except webhooks.EndpointRefused as refusal:
             raise serializers.ValidationError({"url": [str(refusal)]}) from None
         endpoint.secret = secret
-        return Response(WebhookCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        return Response(
+            represent(WebhookCreatedSerializer, endpoint), status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(responses=WebhookEndpointSerializer)
     def retrieve(self, request: Request, pk: int) -> Response:
@@ -84,7 +86,7 @@ class WebhookViewSet(PartnerViewSet):
 
         Never its secret.
         """
-        return Response(WebhookEndpointSerializer(self._object(pk)).data)
+        return Response(represent(WebhookEndpointSerializer, self._object(pk)))
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: int) -> Response:

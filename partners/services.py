@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -59,13 +60,42 @@ class ApiKeyRefused(Exception):
     """The key is missing, unknown, expired or revoked; the message says which (never the key)."""
 
 
+# A verified key is kept this long in the shared cache, under its prefix, so a busy key costs
+# no database query per request. Any change to the key or its partner (a revocation, an
+# expiry set, a deactivation) replaces the entry with a marker that sends every request to
+# the database until the entry has expired (see ``forget_verified_keys``), so a refusal holds
+# at once on every web process. What is kept is the row: the key's SHA-256, never the key.
+VERIFIED_KEY_SECONDS = 30
+_CHANGED = "changed"
+
+
+def _verified_cache_key(prefix: str) -> str:
+    return f"api-key:{prefix}"
+
+
+def forget_verified_keys(prefixes: Iterable[str]) -> None:
+    """The keys with these prefixes changed: no request may trust a cached copy of them."""
+    cache.set_many(
+        {_verified_cache_key(prefix): _CHANGED for prefix in prefixes},
+        timeout=VERIFIED_KEY_SECONDS,
+    )
+
+
 @sensitive_variables("key")
 def authenticate_api_key(key: str) -> ApiKey:
-    """The live key matching ``key``, with its partner; records its use."""
+    """The live key matching ``key``, with its partner; records its use.
+
+    The row is found by the key's prefix (from the cache when it was verified lately) and the
+    whole key checked against its SHA-256 in constant time."""
     parts = key.split("_")
     if len(parts) < 3 or parts[0] != "mwsp":
         raise ApiKeyRefused("The API key is not valid.")
-    api_key = ApiKey.objects.select_related("partner").filter(prefix=parts[1]).first()
+    cache_key = _verified_cache_key(parts[1])
+    cached = cache.get(cache_key)
+    if isinstance(cached, ApiKey):
+        api_key: ApiKey | None = cached
+    else:
+        api_key = ApiKey.objects.select_related("partner").filter(prefix=parts[1]).first()
     if api_key is None or not hmac.compare_digest(api_key.hashed_key, _hash_key(key)):
         raise ApiKeyRefused("The API key is not valid.")
     now = timezone.now()
@@ -79,6 +109,13 @@ def authenticate_api_key(key: str) -> ApiKey:
     if api_key.last_used_at is None or api_key.last_used_at < stale:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+        if cached is api_key:
+            # The next request reads the row again and keeps it with its new last use.
+            cache.delete(cache_key)
+            return api_key
+    if cached is None:
+        # ``add``: a marker written by a change meanwhile is never replaced by this copy.
+        cache.add(cache_key, api_key, timeout=VERIFIED_KEY_SECONDS)
     return api_key
 
 

@@ -16,7 +16,13 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, keyset_page
+from mwsportal.api.base import (
+    PAGE_PARAMETERS,
+    FilterSerializer,
+    PartnerViewSet,
+    keyset_page,
+    represent,
+)
 from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.errors import InvalidParameterError
@@ -203,12 +209,6 @@ class ScheduleChangeSerializer(ScheduleWriteSerializer):
 # ---- endpoints --------------------------------------------------------------------------------
 
 
-def _filters(serializer_class: type, request: Request) -> dict[str, Any]:
-    filters = serializer_class(data=request.query_params)
-    filters.is_valid(raise_exception=True)
-    return filters.validated_data
-
-
 class ReportRequestViewSet(PartnerViewSet):
     def _object(self, seller: Any, pk: int) -> ReportRequest:
         return get_object_or_404(
@@ -227,7 +227,7 @@ class ReportRequestViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         self.require(seller, READ)
-        filters = _filters(ReportRequestFilterSerializer, request)
+        filters = ReportRequestFilterSerializer.validated(request.query_params)
         before, size = self.page_args()
         page = services.list_report_requests(seller, before=before, size=size, **filters)
         return self.paginated(page.items, page.next_before, ReportRequestSerializer)
@@ -252,7 +252,7 @@ class ReportRequestViewSet(PartnerViewSet):
                 {error.parameter or "non_field_errors": [error.message]}
             ) from None
         return Response(
-            ReportRequestSerializer(report_request).data, status=status.HTTP_201_CREATED
+            represent(ReportRequestSerializer, report_request), status=status.HTTP_201_CREATED
         )
 
     @extend_schema(responses=ReportRequestSerializer)
@@ -264,7 +264,7 @@ class ReportRequestViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         self.require(seller, READ)
-        return Response(ReportRequestSerializer(self._object(seller, pk)).data)
+        return Response(represent(ReportRequestSerializer, self._object(seller, pk)))
 
     @extend_schema(request=None, responses={202: ReportRequestSerializer})
     def cancel(self, request: Request, seller_pk: int, pk: int) -> Response:
@@ -284,7 +284,7 @@ class ReportRequestViewSet(PartnerViewSet):
             raise Conflict(NOT_CALLABLE) from None
         report_request.refresh_from_db()
         return Response(
-            ReportRequestSerializer(report_request).data, status=status.HTTP_202_ACCEPTED
+            represent(ReportRequestSerializer, report_request), status=status.HTTP_202_ACCEPTED
         )
 
 
@@ -304,7 +304,7 @@ class ReportViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         self.require(seller, READ)
-        filters = _filters(ReportFilterSerializer, request)
+        filters = ReportFilterSerializer.validated(request.query_params)
         before, size = self.page_args()
         page = services.list_reports(seller, before=before, size=size, **filters)
         return self.paginated(page.items, page.next_before, ReportSerializer)
@@ -318,7 +318,7 @@ class ReportViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         self.require(seller, READ)
-        return Response(ReportSerializer(self._object(seller, pk)).data)
+        return Response(represent(ReportSerializer, self._object(seller, pk)))
 
     @extend_schema(
         responses={
@@ -389,7 +389,7 @@ class ScheduleViewSet(PartnerViewSet):
         data = ScheduleWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         row = self._save(seller, data.validated_data["report_type"], data.validated_data)
-        return Response(ScheduleSerializer(row).data, status=status.HTTP_202_ACCEPTED)
+        return Response(represent(ScheduleSerializer, row), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=ScheduleSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
@@ -399,7 +399,7 @@ class ScheduleViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         self.require(seller, READ)
-        return Response(ScheduleSerializer(self._object(seller, pk)).data)
+        return Response(represent(ScheduleSerializer, self._object(seller, pk)))
 
     @extend_schema(request=ScheduleChangeSerializer, responses={202: ScheduleSerializer})
     def update(self, request: Request, seller_pk: int, pk: int) -> Response:
@@ -414,7 +414,7 @@ class ScheduleViewSet(PartnerViewSet):
         data = ScheduleChangeSerializer(data=request.data, context={"report_type": row.report_type})
         data.is_valid(raise_exception=True)
         row = self._save(seller, row.report_type, data.validated_data)
-        return Response(ScheduleSerializer(row).data, status=status.HTTP_202_ACCEPTED)
+        return Response(represent(ScheduleSerializer, row), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={202: ScheduleSerializer})
     def destroy(self, request: Request, seller_pk: int, pk: int) -> Response:
@@ -429,7 +429,7 @@ class ScheduleViewSet(PartnerViewSet):
             row = services.delete_schedule(self._object(seller, pk))
         except services.SellerNotCallable:
             raise Conflict(NOT_CALLABLE) from None
-        return Response(ScheduleSerializer(row).data, status=status.HTTP_202_ACCEPTED)
+        return Response(represent(ScheduleSerializer, row), status=status.HTTP_202_ACCEPTED)
 
 
 # ---- report data: rows and settlements ---------------------------------------------------------
@@ -630,4 +630,4 @@ class SettlementViewSet(PartnerViewSet):
         seller = self.get_seller()
         self.require(seller, READ)
         settlement = get_object_or_404(self._settlements(seller), pk=pk)
-        return Response(SettlementDetailSerializer(settlement).data)
+        return Response(represent(SettlementDetailSerializer, settlement))

@@ -9,7 +9,13 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, keyset_page
+from mwsportal.api.base import (
+    PAGE_PARAMETERS,
+    FilterSerializer,
+    PartnerViewSet,
+    keyset_page,
+    represent,
+)
 from mwsportal.api.schema import page_of
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.models import RequestLogEntry
@@ -121,7 +127,7 @@ class SellerViewSet(PartnerViewSet):
         Its marketplaces, granted scopes and the current level of each MWS throttling
         bucket in use. Any grant may read it.
         """
-        return Response(SellerDetailSerializer(self.get_seller()).data)
+        return Response(represent(SellerDetailSerializer, self.get_seller()))
 
 
 class RequestLogFilterSerializer(FilterSerializer):
@@ -150,9 +156,7 @@ class RequestLogViewSet(PartnerViewSet):
         with any grant).
         """
         seller = self.get_seller()
-        filters = RequestLogFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        chosen = filters.validated_data
+        chosen = RequestLogFilterSerializer.validated(request.query_params)
         before, size = self.page_args()
         rows = services.partner_request_log(
             seller, seller.granted_scopes, operation=chosen.get("operation")

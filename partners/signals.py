@@ -1,0 +1,25 @@
+"""A change to an API key or its partner, made anywhere (a service, the admin, a shell), is
+seen at once by every request: the verified copy of the key in the cache is given up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from partners import services
+from partners.models import ApiKey, Partner
+
+
+@receiver([post_save, post_delete], sender=ApiKey)
+def _key_changed(sender: type[ApiKey], instance: ApiKey, **kwargs: Any) -> None:
+    if not kwargs.get("created"):  # a new key has no copy anywhere yet
+        services.forget_verified_keys([instance.prefix])
+
+
+@receiver([post_save, post_delete], sender=Partner)
+def _partner_changed(sender: type[Partner], instance: Partner, **kwargs: Any) -> None:
+    services.forget_verified_keys(
+        ApiKey.objects.filter(partner_id=instance.pk).values_list("prefix", flat=True)
+    )
