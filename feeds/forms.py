@@ -9,7 +9,9 @@ from django.core.files.uploadedfile import UploadedFile
 
 from feeds.checks import region_charset, single_byte_charset
 from feeds.models import FeedSubmission
+from feeds.services import FEED_DEFAULT_SORT, FEED_SORTS
 from feeds.uploads import size_text
+from mwsportal.listforms import SortedListForm
 from mwsportal.mws.operations import FEED_CATEGORIES, FEED_TYPES
 from sellers.models import Seller
 
@@ -157,8 +159,11 @@ class BuildFeedForm(_SellerForm):
         return data
 
 
-class FeedFilterForm(forms.Form):
+class FeedFilterForm(SortedListForm):
     """Filters of a seller's feed list, from the query string."""
+
+    sort_columns = FEED_SORTS
+    default_sort = FEED_DEFAULT_SORT
 
     q = forms.CharField(
         required=False,
@@ -172,13 +177,6 @@ class FeedFilterForm(forms.Form):
         choices=[("", "All statuses"), *FeedSubmission.State.choices],
     )
     feed_type = forms.ChoiceField(required=False, label="Type")
-    order = forms.ChoiceField(
-        required=False,
-        choices=[("", "Newest first"), ("oldest", "Oldest first")],
-        label="Order",
-    )
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -191,7 +189,5 @@ class FeedFilterForm(forms.Form):
             "search": data.get("q") or "",
             "state": data.get("state") or None,
             "feed_type": data.get("feed_type") or None,
-            "oldest_first": data.get("order") == "oldest",
-            "before": data.get("before"),
-            "after": data.get("after"),
+            **self.list_arguments(),
         }

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from mwsportal.gateway.routing import MixedHosts, check_one_host
+from mwsportal.listforms import SortedListForm
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import (
     REPORT_CATEGORIES,
@@ -22,6 +23,10 @@ from mwsportal.mws.operations import (
 from mwsportal.mws.params import encode_params
 from reports.models import Report, ReportRequest
 from reports.services import (
+    REPORT_DEFAULT_SORT,
+    REPORT_SORTS,
+    REQUEST_DEFAULT_SORT,
+    REQUEST_SORTS,
     SCHEDULE_SORTS,
     clean_report_options,
     list_marketplaces,
@@ -180,12 +185,15 @@ class RequestReportForm(forms.Form):
         }
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(SortedListForm):
     """Filters of a seller's reports page, from the query string.
 
     The page lists requests, or with ``reports=True`` the reports themselves: there the status
     is the report's download state and the dates are when the portal found the report.
     """
+
+    sort_columns = REQUEST_SORTS
+    default_sort = REQUEST_DEFAULT_SORT
 
     type = forms.ChoiceField(
         required=False,
@@ -202,18 +210,13 @@ class ReportFilterForm(forms.Form):
     )
     since = forms.DateField(required=False, widget=_DateInput, label="Requested from")
     until = forms.DateField(required=False, widget=_DateInput, label="Requested until")
-    order = forms.ChoiceField(
-        required=False,
-        choices=[("", "Newest first"), ("oldest", "Oldest first")],
-        label="Order",
-    )
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, reports: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reports = reports
         if reports:
+            self.sort_columns = REPORT_SORTS
+            self.default_sort = REPORT_DEFAULT_SORT
             self.fields["status"].choices = [("", "All states"), *Report.State.choices]
             self.fields["since"].label = "Found from"
             self.fields["until"].label = "Found until"
@@ -234,9 +237,7 @@ class ReportFilterForm(forms.Form):
             "since": _start_of(data.get("since")),
             "until": _end_of(data.get("until")),
             "search": data.get("q") or "",
-            "oldest_first": data.get("order") == "oldest",
-            "before": data.get("before"),
-            "after": data.get("after"),
+            **self.list_arguments(),
         }
 
 

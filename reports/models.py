@@ -167,6 +167,10 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["seller", "-id"], name="reports_report_seller"),
             models.Index(fields=["seller", "report_type", "-id"], name="reports_report_type"),
+            # The report list's sort columns (mwsportal.keyset: the pk follows the column).
+            models.Index(fields=["seller", "available_at", "id"], name="reports_report_available"),
+            models.Index(fields=["seller", "size", "id"], name="reports_report_size"),
+            models.Index(fields=["seller", "state", "id"], name="reports_report_state"),
         ]
 
     def __str__(self) -> str:

@@ -37,7 +37,7 @@ from mwsportal.gateway import services as gateway
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
-from mwsportal.keyset import Page, keyset_page
+from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
 from mwsportal.mws.errors import ChecksumMismatchError, InvalidParameterError
 from mwsportal.mws.operations import (
@@ -343,6 +343,26 @@ def matching_report_types(search: str) -> list[str]:
     ]
 
 
+# The columns each list sorts by; the pk follows each in the same direction, and each has a
+# (seller, column, id) index so a page is an index range scan (see mwsportal.keyset).
+REQUEST_SORTS = {
+    "created": SortColumn("created", PK, "Requested"),
+    "type": SortColumn("type", "report_type", "Report"),
+    "status": SortColumn("status", "status", "Status"),
+}
+REQUEST_DEFAULT_SORT = "-created"
+REPORT_SORTS = {
+    # When the portal found the report: the partner API's order.
+    "found": SortColumn("found", PK, "Found"),
+    "available": SortColumn("available", "available_at", "Available", nullable=True),
+    "type": SortColumn("type", "report_type", "Report"),
+    "size": SortColumn("size", "size", "Size", nullable=True),
+    "state": SortColumn("state", "state", "State"),
+}
+REPORT_DEFAULT_SORT = "-available"
+REPORT_API_SORT = "-found"
+
+
 def list_report_requests(
     seller: Seller,
     *,
@@ -351,11 +371,14 @@ def list_report_requests(
     since: datetime | None = None,
     until: datetime | None = None,
     search: str = "",
-    before: int | None = None,
-    after: int | None = None,
-    oldest_first: bool = False,
+    sort: str = REQUEST_DEFAULT_SORT,
+    before: str | None = None,
+    after: str | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
+    """One page of the seller's report requests, newest first unless ``sort`` names another
+    ``REQUEST_SORTS`` column. Raises ``SortError`` for a bad sort or cursor."""
+    order = parse_sort(sort, REQUEST_SORTS, REQUEST_DEFAULT_SORT)
     rows = ReportRequest.objects.filter(seller=seller).select_related("report")
     if report_type:
         rows = rows.filter(report_type=report_type)
@@ -367,7 +390,7 @@ def list_report_requests(
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
-    return keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
+    return keyset_page(rows, order, size, before=before, after=after)
 
 
 def list_reports(
@@ -378,13 +401,15 @@ def list_reports(
     since: datetime | None = None,
     until: datetime | None = None,
     search: str = "",
-    before: int | None = None,
-    after: int | None = None,
-    oldest_first: bool = False,
+    sort: str = REPORT_DEFAULT_SORT,
+    before: str | None = None,
+    after: str | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
-    """Every report of the seller, requested or not (schedules, settlements); ``since`` and
-    ``until`` bound when the portal found it."""
+    """Every report of the seller, requested or not (schedules, settlements), latest available
+    first unless ``sort`` names another ``REPORT_SORTS`` column; ``since`` and ``until`` bound
+    when the portal found it. Raises ``SortError`` for a bad sort or cursor."""
+    order = parse_sort(sort, REPORT_SORTS, REPORT_DEFAULT_SORT)
     # Each row links to its data and settlement: fetched with it, not one query per row.
     rows = Report.objects.filter(seller=seller).select_related("data", "settlement")
     if report_type:
@@ -397,7 +422,7 @@ def list_reports(
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
-    return keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
+    return keyset_page(rows, order, size, before=before, after=after)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mwsportal.keyset import pager_links
+from mwsportal.keyset import SortError, pager_links, sort_headers
 from reports import exports, insights, services
 from reports.forms import (
     ReportFilterForm,
@@ -67,10 +67,13 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
     showing_reports = request.GET.get("view") == "reports"
     filters = ReportFilterForm(request.GET, reports=showing_reports)
     query = filters.query()
-    if showing_reports:
-        page = services.list_reports(seller, **query)
-    else:
-        page = services.list_report_requests(seller, **query)
+    listing = services.list_reports if showing_reports else services.list_report_requests
+    try:
+        page = listing(seller, **query)
+    except SortError as error:
+        filters.refuse_cursor(error)
+        page = listing(seller, **{**query, "before": None, "after": None})
+    columns = services.REPORT_SORTS if showing_reports else services.REQUEST_SORTS
     return render(
         request,
         "reports/seller.html",
@@ -79,7 +82,8 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
             "filters": filters,
             "page": page,
             "showing_reports": showing_reports,
-            **pager_links(request, page, oldest_first=query["oldest_first"]),
+            "sort_headers": sort_headers(request, page.sort, columns),
+            **pager_links(request, page),
             "report_settings": services.settings_for(seller),
         },
     )

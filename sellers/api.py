@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, keyset_page
+from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet
 from mwsportal.api.schema import page_of
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.models import RequestLogEntry
@@ -110,10 +110,8 @@ class SellerViewSet(PartnerViewSet):
         The seller accounts that granted this partner access, with their marketplaces and
         the scopes each granted, a cursor page at a time.
         """
-        before, size = self.page_args()
         rows = self.granted_sellers().prefetch_related("marketplaces")
-        items, next_before = keyset_page(rows, before, size)
-        return self.paginated(items, next_before, SellerSerializer)
+        return self.page_of(rows, SellerSerializer)
 
     @extend_schema(responses=SellerDetailSerializer)
     def retrieve(self, request: Request, seller_pk: int) -> Response:
@@ -154,7 +152,6 @@ class RequestLogViewSet(PartnerViewSet):
         filters = RequestLogFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         chosen = filters.validated_data
-        before, size = self.page_args()
         rows = services.partner_request_log(
             seller, seller.granted_scopes, operation=chosen.get("operation")
         )
@@ -164,8 +161,7 @@ class RequestLogViewSet(PartnerViewSet):
             rows = rows.filter(sent_at__gte=chosen["since"])
         if "until" in chosen:
             rows = rows.filter(sent_at__lte=chosen["until"])
-        items, next_before = keyset_page(rows, before, size)
-        return self.paginated(items, next_before, RequestLogSerializer)
+        return self.page_of(rows, RequestLogSerializer)
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -211,10 +207,8 @@ class WebhookViewSet(PartnerViewSet):
 
         A cursor page at a time; never their secrets.
         """
-        before, size = self.page_args()
         rows = WebhookEndpoint.objects.filter(partner=request.user)
-        items, next_before = keyset_page(rows, before, size)
-        return self.paginated(items, next_before, WebhookEndpointSerializer)
+        return self.page_of(rows, WebhookEndpointSerializer)
 
     @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookCreatedSerializer})
     def create(self, request: Request) -> Response:

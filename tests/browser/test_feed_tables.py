@@ -34,9 +34,9 @@ def test_search_filter_sort_and_page_the_feed_list(live_server, page, owner, med
     page.click("button:has-text('Filter')")
     page.wait_for_url(f"**feed_type={PRICES}**")
     page.click("th >> text=Created")
-    page.wait_for_url("**order=oldest**")
+    page.wait_for_url("**sort=created**")
     assert rows.first.locator("a").get_attribute("href").endswith(f"/{prices[0].pk}/")
-    page.click(".pager >> text=Newer →")
+    page.click(".pager >> text=Next →")
     page.wait_for_url("**after=**")
     assert rows.count() == 1
     assert rows.first.locator("a").get_attribute("href").endswith(f"/{prices[-1].pk}/")
