@@ -30,7 +30,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -283,6 +283,23 @@ def list_feeds(
     if until:
         rows = rows.filter(created_at__lte=until)
     return rows
+
+
+RECENT_FEED_TYPES = 3
+
+
+def list_recent_feed_types(
+    seller: Seller, offered: Iterable[str], limit: int = RECENT_FEED_TYPES
+) -> list[str]:
+    """The ``offered`` feed types the seller sent most recently, newest first and each once,
+    so the picker can offer them before the whole catalog."""
+    latest = (
+        FeedSubmission.objects.filter(seller=seller, feed_type__in=list(offered))
+        .values("feed_type")
+        .annotate(last=Max("created_at"))
+        .order_by("-last", "feed_type")
+    )
+    return [row["feed_type"] for row in latest[:limit]]
 
 
 # The columns the feed list sorts by, each with a (seller, column, id) index (a page is an

@@ -21,6 +21,7 @@ from mwsportal.mws.operations import (
     get_operation,
 )
 from mwsportal.mws.params import encode_params
+from mwsportal.picker import RECENTLY_USED, PickerEntry, PickerSelect
 from reports.models import Report, ReportRequest
 from reports.services import (
     REPORT_DEFAULT_SORT,
@@ -75,26 +76,19 @@ def options_help(report_type: str) -> str:
     return f"Options: {listed}"
 
 
-RECENTLY_USED = "Recently used"
+class ReportTypeSelect(PickerSelect):
+    """The report picker: each option's title is the type's description and the options it
+    takes."""
 
-
-class ReportTypeSelect(forms.Select):
-    """The report picker: each option carries the type's description and the options it
-    takes as its title, and what the search box (static/js/picker.js) matches and the line
-    under the picker shows."""
-
-    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(name, value, *args, **kwargs)
-        info = REPORT_TYPES.get(str(value))
-        if info is not None:
-            option["attrs"]["title"] = " ".join(
-                part for part in (info.description, options_help(info.value)) if part
-            )
-            option["attrs"]["data-description"] = info.description
-            option["attrs"]["data-search"] = f"{info.name} {info.category} {info.description}"
-            if info.options:
-                option["attrs"]["data-options"] = options_help(info.value)
-        return option
+    def entry(self, value: str) -> PickerEntry | None:
+        info = REPORT_TYPES.get(value)
+        if info is None:
+            return None
+        return PickerEntry(
+            description=info.description,
+            search=f"{info.name} {info.category} {info.description}",
+            title=" ".join(part for part in (info.description, options_help(value)) if part),
+        )
 
 
 class RequestReportForm(forms.Form):
