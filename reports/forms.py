@@ -274,6 +274,14 @@ class ScheduleListForm(forms.Form):
         label="Search",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. orders"}),
     )
+    every = forms.ChoiceField(
+        required=False,
+        label="Every",
+        choices=lambda: [
+            ("", "Any frequency"),
+            *((v, i.name) for v, i in SCHEDULES.items() if i.interval_seconds),
+        ],
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[
@@ -281,10 +289,18 @@ class ScheduleListForm(forms.Form):
         ],
         widget=forms.HiddenInput,
     )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def query(self) -> dict[str, str]:
-        # A bad sort is named on the page and the list falls back to its default order,
-        # keeping the search.
+        # A bad value is named on the page and the list drops it, keeping the others.
         self.is_valid()
         data = self.cleaned_data
-        return {"search": data.get("q") or "", "sort": data.get("sort") or "next"}
+        return {
+            "search": data.get("q") or "",
+            "sort": data.get("sort") or "next",
+            "every": data.get("every") or None,
+        }
+
+    def page_number(self) -> int:
+        self.is_valid()
+        return self.cleaned_data.get("page") or 1

@@ -970,11 +970,16 @@ SCHEDULE_SORTS: dict[str, Any] = {
 }
 
 
-def list_schedules(seller: Seller, *, search: str = "", sort: str = "next") -> list[ReportSchedule]:
-    """The seller's schedules whose report name, category or description holds ``search``,
-    sorted by a ``SCHEDULE_SORTS`` column (soonest next run first by default). A seller has
-    at most one schedule per report type, so the list is short and sorted here."""
+def list_schedules(
+    seller: Seller, *, search: str = "", sort: str = "next", every: str | None = None
+) -> list[ReportSchedule]:
+    """The seller's schedules whose report name, category or description holds ``search``
+    (and that run ``every`` so often, a ``SCHEDULES`` value), sorted by a ``SCHEDULE_SORTS``
+    column (soonest next run first by default). A seller has at most one schedule per report
+    type, so the list is short and sorted here."""
     rows = ReportSchedule.objects.filter(seller=seller)
+    if every:
+        rows = rows.filter(schedule=every)
     if search.strip():
         rows = rows.filter(report_type__in=matching_report_types(search))
     column = sort.removeprefix("-")
