@@ -807,7 +807,7 @@ def _track_report(
         },
     )
     if created:
-        _queue_download(report)
+        _queue_download(report, priority=_download_priority(report))
     elif request is not None and report.request_id is None:
         report.request = request
         report.save(update_fields=["request"])
@@ -817,7 +817,13 @@ def _track_report(
 # ---- downloading ----------------------------------------------------------------------------
 
 
-def _queue_download(report: Report) -> None:
+def _download_priority(report: Report) -> int:
+    """A report the seller asked for is awaited: its download goes before those of reports a
+    sync found (a new account's backlog can hold the GetReport bucket for many minutes)."""
+    return SELLER_PRIORITY if report.request_id is not None and not report.scheduled else 0
+
+
+def _queue_download(report: Report, *, priority: int = 0) -> None:
     report.downloads += 1
     Report.objects.filter(pk=report.pk).update(downloads=report.downloads)
     gateway.request_call(
@@ -829,6 +835,7 @@ def _queue_download(report: Report) -> None:
         # Per attempt: a re-download is asked for while the failed attempt's call is still
         # pending (its handler is running), and must not be folded into it.
         dedupe_key=f"reports.download:{report.report_id}:{report.downloads}",
+        priority=priority,
     )
 
 
@@ -840,7 +847,8 @@ def redownload_report(report: Report) -> None:
     report.downloads = 0
     report.error_message = ""
     report.save(update_fields=["state", "downloads", "error_message"])
-    _queue_download(report)
+    # The seller (or staff) is waiting for it.
+    _queue_download(report, priority=SELLER_PRIORITY)
 
 
 @result_handler("reports.report_downloaded")
@@ -854,7 +862,7 @@ def on_report_downloaded(outcome: CallOutcome) -> None:
             report.downloads < Report.MAX_DOWNLOADS
         ):
             # The body did not match its Content-MD5: it was discarded, fetch it again.
-            _queue_download(report)
+            _queue_download(report, priority=_download_priority(report))
             return
         report.state = Report.State.FAILED
         report.error_message = outcome.call.error_message
