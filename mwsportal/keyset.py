@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import HttpRequest
 
 PK = "pk"
@@ -146,8 +147,14 @@ def _beyond(rows: QuerySet, sort: Sort, cursor: Cursor, upwards: bool) -> QueryS
         return rows.filter(pk_past)
     if cursor.value is None:
         return rows.filter(pk_past, **{f"{field}__isnull": True})
-    value_past = Q(**{f"{field}__gt" if upwards else f"{field}__lt": cursor.value})
-    return rows.filter(value_past | (Q(**{field: cursor.value}) & pk_past))
+    # A row-value comparison, (value, pk) > (cursor value, cursor pk): the database seeks the
+    # (seller, column, id) index to the cursor and reads on from there. The same condition
+    # spelt with OR (value > v OR value = v AND pk > p) is read as a filter over every row
+    # before the cursor: a deep page of a sort by state took 40-50 ms of PostgreSQL CPU at
+    # 100k rows a seller instead of under 1 ms. (Django's own tuple lookups, which it spells
+    # with OR on a database without row values.)
+    past = TupleGreaterThan if upwards else TupleLessThan
+    return rows.filter(past(Tuple(F(field), F("pk")), (cursor.value, cursor.pk)))
 
 
 def _ordered(rows: QuerySet, sort: Sort, upwards: bool) -> QuerySet:
