@@ -25,13 +25,7 @@ from feeds.uploads import (
     clean_filename,
     limit_message,
 )
-from mwsportal.api.base import (
-    PAGE_PARAMETERS,
-    FilterSerializer,
-    PartnerViewSet,
-    keyset_page,
-    represent,
-)
+from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, represent
 from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.operations import FEED_TYPES
@@ -176,10 +170,7 @@ class FeedViewSet(PartnerViewSet):
         seller = self.get_seller()
         self.require(seller, SCOPE)
         filters = FeedFilterSerializer.validated(request.query_params)
-        before, size = self.page_args()
-        rows = services.list_feeds(seller, **filters)
-        items, next_before = keyset_page(rows, before, size)
-        return self.paginated(items, next_before, FeedSerializer)
+        return self.page_of(services.list_feeds(seller, **filters), FeedSerializer)
 
     @extend_schema(
         request={
@@ -295,9 +286,7 @@ class FeedViewSet(PartnerViewSet):
         feed = self._object(seller, pk)
         if feed.state != FeedSubmission.State.COMPLETE:
             raise Conflict("The processing report is not read yet.")
-        before, size = self.page_args()
-        items, next_before = keyset_page(feed.results.all(), before, size)
-        response = self.paginated(items, next_before, MessageResultSerializer)
+        response = self.page_of(feed.results.all(), MessageResultSerializer)
         response.data = {"feed": represent(FeedSerializer, feed), **response.data}
         return response
 

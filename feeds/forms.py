@@ -9,8 +9,11 @@ from django.core.files.uploadedfile import UploadedFile
 
 from feeds.checks import region_charset, single_byte_charset
 from feeds.models import FeedSubmission
+from feeds.services import FEED_DEFAULT_SORT, FEED_SORTS, list_recent_feed_types
 from feeds.uploads import size_text
+from mwsportal.listforms import SortedListForm
 from mwsportal.mws.operations import FEED_CATEGORIES, FEED_TYPES
+from mwsportal.picker import RECENTLY_USED, PickerEntry, PickerSelect
 from sellers.models import Seller
 
 FORMAT_LABELS = {"xml": "XML", "flat_file": "flat file"}
@@ -28,6 +31,25 @@ def feed_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
             label = f"{info.name} ({FORMAT_LABELS[info.format]})"
             groups.setdefault(info.category, []).append((value, label))
     return [(category, groups[category]) for category in FEED_CATEGORIES if category in groups]
+
+
+def offered_feed_types() -> list[str]:
+    """The feed types the upload form offers (see ``feed_type_choices``)."""
+    return [value for value, info in FEED_TYPES.items() if info.format in FORMAT_LABELS]
+
+
+class FeedTypeSelect(PickerSelect):
+    """The feed type picker: the report picker's search and description line, on feeds."""
+
+    def entry(self, value: str) -> PickerEntry | None:
+        info = FEED_TYPES.get(value)
+        if info is None:
+            return None
+        kind = FORMAT_LABELS.get(info.format, "")
+        return PickerEntry(
+            description=info.description,
+            search=f"{info.name} {kind} {info.category} {info.description}",
+        )
 
 
 def purge_types() -> list[str]:
@@ -59,7 +81,11 @@ class UploadFeedForm(_SellerForm):
         "convert_charset",
         "file",
     ]
-    feed_type = forms.ChoiceField(label="Feed type")
+    feed_type = forms.ChoiceField(
+        label="Feed type",
+        widget=FeedTypeSelect,
+        help_text="Grouped by kind, the ones you sent lately first.",
+    )
     purge_and_replace = forms.BooleanField(
         required=False,
         label="Purge and replace",
@@ -84,7 +110,15 @@ class UploadFeedForm(_SellerForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["feed_type"].choices = [("", "Choose a feed type"), *feed_type_choices()]
+        recent = list_recent_feed_types(self.seller, offered_feed_types())
+        recently_used = (
+            [(RECENTLY_USED, [(v, FEED_TYPES[v].name) for v in recent])] if recent else []
+        )
+        self.fields["feed_type"].choices = [
+            ("", "Choose a feed type"),
+            *recently_used,
+            *feed_type_choices(),
+        ]
         charset = region_charset(self.seller.region)
         if single_byte_charset(charset):
             self.fields["convert_charset"].label = f"Convert a UTF-8 flat file to {charset}"
@@ -157,8 +191,11 @@ class BuildFeedForm(_SellerForm):
         return data
 
 
-class FeedFilterForm(forms.Form):
+class FeedFilterForm(SortedListForm):
     """Filters of a seller's feed list, from the query string."""
+
+    sort_columns = FEED_SORTS
+    default_sort = FEED_DEFAULT_SORT
 
     q = forms.CharField(
         required=False,
@@ -172,13 +209,6 @@ class FeedFilterForm(forms.Form):
         choices=[("", "All statuses"), *FeedSubmission.State.choices],
     )
     feed_type = forms.ChoiceField(required=False, label="Type")
-    order = forms.ChoiceField(
-        required=False,
-        choices=[("", "Newest first"), ("oldest", "Oldest first")],
-        label="Order",
-    )
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -191,7 +221,5 @@ class FeedFilterForm(forms.Form):
             "search": data.get("q") or "",
             "state": data.get("state") or None,
             "feed_type": data.get("feed_type") or None,
-            "oldest_first": data.get("order") == "oldest",
-            "before": data.get("before"),
-            "after": data.get("after"),
+            **self.list_arguments(),
         }

@@ -119,6 +119,14 @@ class FeedSubmission(models.Model):
         indexes = [
             models.Index(fields=["seller", "-created_at"], name="feeds_seller_recent"),
             models.Index(fields=["seller", "feed_type", "state"], name="feeds_seller_type_state"),
+            # The feed list's sort columns (mwsportal.keyset: the pk follows the column).
+            models.Index(fields=["seller", "id"], name="feeds_seller_id"),
+            models.Index(fields=["seller", "feed_type", "id"], name="feeds_seller_type_id"),
+            models.Index(fields=["seller", "filename", "id"], name="feeds_seller_filename"),
+            models.Index(fields=["seller", "state", "id"], name="feeds_seller_state_id"),
+            models.Index(
+                fields=["seller", "messages_with_error", "id"], name="feeds_seller_errors"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -29,7 +29,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -48,7 +48,7 @@ from mwsportal.gateway.services import (
     request_call,
     request_follow_up,
 )
-from mwsportal.keyset import Page, keyset_page
+from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
 from mwsportal.mws.checksums import content_md5
 from mwsportal.mws.errors import FeedChangedError, NotReadyError
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
@@ -265,18 +265,48 @@ def list_feeds(
     return rows
 
 
+RECENT_FEED_TYPES = 3
+
+
+def list_recent_feed_types(
+    seller: Seller, offered: Iterable[str], limit: int = RECENT_FEED_TYPES
+) -> list[str]:
+    """The ``offered`` feed types the seller sent most recently, newest first and each once,
+    so the picker can offer them before the whole catalog."""
+    latest = (
+        FeedSubmission.objects.filter(seller=seller, feed_type__in=list(offered))
+        .values("feed_type")
+        .annotate(last=Max("created_at"))
+        .order_by("-last", "feed_type")
+    )
+    return [row["feed_type"] for row in latest[:limit]]
+
+
+# The columns the feed list sorts by, each with a (seller, column, id) index (a page is an
+# index range scan, see mwsportal.keyset); the pk follows each in the same direction.
+FEED_SORTS = {
+    "created": SortColumn("created", PK, "Created"),
+    "type": SortColumn("type", "feed_type", "Feed"),
+    "file": SortColumn("file", "filename", "File"),
+    "state": SortColumn("state", "state", "Status"),
+    "errors": SortColumn("errors", "messages_with_error", "Errors", nullable=True),
+}
+FEED_DEFAULT_SORT = "-created"
+
+
 def page_feeds(
     seller: Seller,
     *,
-    before: int | None = None,
-    after: int | None = None,
-    oldest_first: bool = False,
+    sort: str = FEED_DEFAULT_SORT,
+    before: str | None = None,
+    after: str | None = None,
     size: int = FEED_PAGE_SIZE,
     **filters: Any,
 ) -> Page:
-    """One page of ``list_feeds(seller, **filters)``, newest first unless ``oldest_first``."""
-    rows = list_feeds(seller, **filters)
-    return keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
+    """One page of ``list_feeds(seller, **filters)``, newest first unless ``sort`` names
+    another ``FEED_SORTS`` column. Raises ``SortError`` for a bad sort or cursor."""
+    order = parse_sort(sort, FEED_SORTS, FEED_DEFAULT_SORT)
+    return keyset_page(list_feeds(seller, **filters), order, size, before=before, after=after)
 
 
 # ---- sending exactly once ----------------------------------------------------------------------

@@ -23,7 +23,7 @@ from feeds.forms import BuildFeedForm, FeedFilterForm, UploadFeedForm, feed_type
 from feeds.models import FeedSubmission
 from feeds.samples import NoSample, feed_sample
 from feeds.uploads import LimitedFeedUploadHandler
-from mwsportal.keyset import pager_links
+from mwsportal.keyset import SortError, pager_links, sort_headers
 from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES
 from mwsportal.storage import StoredFileMissing
 from sellers.models import Seller
@@ -60,14 +60,19 @@ def index(request: HttpRequest) -> HttpResponse:
 def _table_context(request: HttpRequest, seller: Seller) -> dict:
     filters = FeedFilterForm(request.GET)
     query = filters.query()
-    page = services.page_feeds(seller, **query)
+    try:
+        page = services.page_feeds(seller, **query)
+    except SortError as error:
+        filters.refuse_cursor(error)
+        page = services.page_feeds(seller, **{**query, "before": None, "after": None})
     return {
         "seller": seller,
         "filters": filters,
         "feeds": page.items,
         "page": page,
         "any_open": any(f.is_open for f in page.items),
-        **pager_links(request, page, oldest_first=query["oldest_first"]),
+        "sort_headers": sort_headers(request, page.sort, services.FEED_SORTS),
+        **pager_links(request, page),
     }
 
 

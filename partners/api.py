@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, keyset_page, represent
+from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, represent
 from mwsportal.api.schema import page_of
 from partners import webhooks
 from partners.models import WebhookEndpoint
@@ -57,10 +57,8 @@ class WebhookViewSet(PartnerViewSet):
 
         A cursor page at a time; never their secrets.
         """
-        before, size = self.page_args()
         rows = WebhookEndpoint.objects.filter(partner=request.user)
-        items, next_before = keyset_page(rows, before, size)
-        return self.paginated(items, next_before, WebhookEndpointSerializer)
+        return self.page_of(rows, WebhookEndpointSerializer)
 
     @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookCreatedSerializer})
     def create(self, request: Request) -> Response:

@@ -16,13 +16,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsportal.api.base import (
-    PAGE_PARAMETERS,
-    FilterSerializer,
-    PartnerViewSet,
-    keyset_page,
-    represent,
-)
+from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, represent
 from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
 from mwsportal.mws.errors import InvalidParameterError
@@ -230,7 +224,7 @@ class ReportRequestViewSet(PartnerViewSet):
         filters = ReportRequestFilterSerializer.validated(request.query_params)
         before, size = self.page_args()
         page = services.list_report_requests(seller, before=before, size=size, **filters)
-        return self.paginated(page.items, page.next_before, ReportRequestSerializer)
+        return self.paginated(page.items, page.before, ReportRequestSerializer)
 
     @extend_schema(request=ReportRequestCreateSerializer, responses={201: ReportRequestSerializer})
     def create(self, request: Request, seller_pk: int) -> Response:
@@ -306,8 +300,10 @@ class ReportViewSet(PartnerViewSet):
         self.require(seller, READ)
         filters = ReportFilterSerializer.validated(request.query_params)
         before, size = self.page_args()
-        page = services.list_reports(seller, before=before, size=size, **filters)
-        return self.paginated(page.items, page.next_before, ReportSerializer)
+        page = services.list_reports(
+            seller, sort=services.REPORT_API_SORT, before=before, size=size, **filters
+        )
+        return self.paginated(page.items, page.before, ReportSerializer)
 
     @extend_schema(responses=ReportSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:
@@ -365,9 +361,7 @@ class ScheduleViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         self.require(seller, READ)
-        before, size = self.page_args()
-        items, next_before = keyset_page(ReportSchedule.objects.filter(seller=seller), before, size)
-        return self.paginated(items, next_before, ScheduleSerializer)
+        return self.page_of(ReportSchedule.objects.filter(seller=seller), ScheduleSerializer)
 
     def _save(self, seller: Any, report_type: str, data: dict[str, Any]) -> ReportSchedule:
         try:
@@ -617,9 +611,7 @@ class SettlementViewSet(PartnerViewSet):
         (``reconciles``, ``difference``), and its sales, fees, refunds and other amounts."""
         seller = self.get_seller()
         self.require(seller, READ)
-        before, size = self.page_args()
-        items, next_before = keyset_page(self._listed(seller), before, size)
-        return self.paginated(items, next_before, SettlementSerializer)
+        return self.page_of(self._listed(seller), SettlementSerializer)
 
     @extend_schema(responses=SettlementDetailSerializer)
     def retrieve(self, request: Request, seller_pk: int, pk: int) -> Response:

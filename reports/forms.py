@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from mwsportal.gateway.routing import MixedHosts, check_one_host
+from mwsportal.listforms import SortedListForm
 from mwsportal.mws.errors import InvalidParameterError
 from mwsportal.mws.operations import (
     REPORT_CATEGORIES,
@@ -20,8 +21,13 @@ from mwsportal.mws.operations import (
     get_operation,
 )
 from mwsportal.mws.params import encode_params
+from mwsportal.picker import RECENTLY_USED, PickerEntry, PickerSelect
 from reports.models import Report, ReportRequest
 from reports.services import (
+    REPORT_DEFAULT_SORT,
+    REPORT_SORTS,
+    REQUEST_DEFAULT_SORT,
+    REQUEST_SORTS,
     SCHEDULE_SORTS,
     clean_report_options,
     list_marketplaces,
@@ -70,26 +76,19 @@ def options_help(report_type: str) -> str:
     return f"Options: {listed}"
 
 
-RECENTLY_USED = "Recently used"
+class ReportTypeSelect(PickerSelect):
+    """The report picker: each option's title is the type's description and the options it
+    takes."""
 
-
-class ReportTypeSelect(forms.Select):
-    """The report picker: each option carries the type's description and the options it
-    takes as its title, and what the search box (static/js/picker.js) matches and the line
-    under the picker shows."""
-
-    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(name, value, *args, **kwargs)
-        info = REPORT_TYPES.get(str(value))
-        if info is not None:
-            option["attrs"]["title"] = " ".join(
-                part for part in (info.description, options_help(info.value)) if part
-            )
-            option["attrs"]["data-description"] = info.description
-            option["attrs"]["data-search"] = f"{info.name} {info.category} {info.description}"
-            if info.options:
-                option["attrs"]["data-options"] = options_help(info.value)
-        return option
+    def entry(self, value: str) -> PickerEntry | None:
+        info = REPORT_TYPES.get(value)
+        if info is None:
+            return None
+        return PickerEntry(
+            description=info.description,
+            search=f"{info.name} {info.category} {info.description}",
+            title=" ".join(part for part in (info.description, options_help(value)) if part),
+        )
 
 
 class RequestReportForm(forms.Form):
@@ -180,12 +179,15 @@ class RequestReportForm(forms.Form):
         }
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(SortedListForm):
     """Filters of a seller's reports page, from the query string.
 
     The page lists requests, or with ``reports=True`` the reports themselves: there the status
     is the report's download state and the dates are when the portal found the report.
     """
+
+    sort_columns = REQUEST_SORTS
+    default_sort = REQUEST_DEFAULT_SORT
 
     type = forms.ChoiceField(
         required=False,
@@ -202,18 +204,13 @@ class ReportFilterForm(forms.Form):
     )
     since = forms.DateField(required=False, widget=_DateInput, label="Requested from")
     until = forms.DateField(required=False, widget=_DateInput, label="Requested until")
-    order = forms.ChoiceField(
-        required=False,
-        choices=[("", "Newest first"), ("oldest", "Oldest first")],
-        label="Order",
-    )
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, reports: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reports = reports
         if reports:
+            self.sort_columns = REPORT_SORTS
+            self.default_sort = REPORT_DEFAULT_SORT
             self.fields["status"].choices = [("", "All states"), *Report.State.choices]
             self.fields["since"].label = "Found from"
             self.fields["until"].label = "Found until"
@@ -234,9 +231,7 @@ class ReportFilterForm(forms.Form):
             "since": _start_of(data.get("since")),
             "until": _end_of(data.get("until")),
             "search": data.get("q") or "",
-            "oldest_first": data.get("order") == "oldest",
-            "before": data.get("before"),
-            "after": data.get("after"),
+            **self.list_arguments(),
         }
 
 
@@ -279,6 +274,14 @@ class ScheduleListForm(forms.Form):
         label="Search",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. orders"}),
     )
+    every = forms.ChoiceField(
+        required=False,
+        label="Every",
+        choices=lambda: [
+            ("", "Any frequency"),
+            *((v, i.name) for v, i in SCHEDULES.items() if i.interval_seconds),
+        ],
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[
@@ -286,10 +289,18 @@ class ScheduleListForm(forms.Form):
         ],
         widget=forms.HiddenInput,
     )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def query(self) -> dict[str, str]:
-        # A bad sort is named on the page and the list falls back to its default order,
-        # keeping the search.
+        # A bad value is named on the page and the list drops it, keeping the others.
         self.is_valid()
         data = self.cleaned_data
-        return {"search": data.get("q") or "", "sort": data.get("sort") or "next"}
+        return {
+            "search": data.get("q") or "",
+            "sort": data.get("sort") or "next",
+            "every": data.get("every") or None,
+        }
+
+    def page_number(self) -> int:
+        self.is_valid()
+        return self.cleaned_data.get("page") or 1

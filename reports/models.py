@@ -67,10 +67,12 @@ class ReportRequest(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            # Keyset pagination of a seller's list, unfiltered and by each filter.
+            # Keyset pagination of a seller's list, unfiltered and by each filter or sort
+            # column. The id ascends after the column: read backwards the index gives newest
+            # first within a type, and a sort by type walks it either way without a re-sort.
             models.Index(fields=["seller", "-id"], name="reports_request_seller"),
-            models.Index(fields=["seller", "status", "-id"], name="reports_request_status"),
-            models.Index(fields=["seller", "report_type", "-id"], name="reports_request_type"),
+            models.Index(fields=["seller", "status", "id"], name="reports_request_status"),
+            models.Index(fields=["seller", "report_type", "id"], name="reports_request_type"),
             models.Index(fields=["seller", "mws_request_id"], name="reports_request_mws_id"),
         ]
 
@@ -159,7 +161,11 @@ class Report(models.Model):
         ]
         indexes = [
             models.Index(fields=["seller", "-id"], name="reports_report_seller"),
-            models.Index(fields=["seller", "report_type", "-id"], name="reports_report_type"),
+            models.Index(fields=["seller", "report_type", "id"], name="reports_report_type"),
+            # The report list's sort columns (mwsportal.keyset: the pk follows the column).
+            models.Index(fields=["seller", "available_at", "id"], name="reports_report_available"),
+            models.Index(fields=["seller", "size", "id"], name="reports_report_size"),
+            models.Index(fields=["seller", "state", "id"], name="reports_report_state"),
         ]
 
     def __str__(self) -> str:

@@ -33,7 +33,7 @@ from mwsportal.gateway import services as gateway
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
-from mwsportal.keyset import Page, keyset_page
+from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
 from mwsportal.mws.errors import ChecksumMismatchError, InvalidParameterError
 from mwsportal.mws.operations import (
@@ -335,6 +335,26 @@ def matching_report_types(search: str) -> list[str]:
     ]
 
 
+# The columns each list sorts by; the pk follows each in the same direction, and each has a
+# (seller, column, id) index so a page is an index range scan (see mwsportal.keyset).
+REQUEST_SORTS = {
+    "created": SortColumn("created", PK, "Requested"),
+    "type": SortColumn("type", "report_type", "Report"),
+    "status": SortColumn("status", "status", "Status"),
+}
+REQUEST_DEFAULT_SORT = "-created"
+REPORT_SORTS = {
+    # When the portal found the report: the partner API's order.
+    "found": SortColumn("found", PK, "Found"),
+    "available": SortColumn("available", "available_at", "Available", nullable=True),
+    "type": SortColumn("type", "report_type", "Report"),
+    "size": SortColumn("size", "size", "Size", nullable=True),
+    "state": SortColumn("state", "state", "State"),
+}
+REPORT_DEFAULT_SORT = "-available"
+REPORT_API_SORT = "-found"
+
+
 def list_report_requests(
     seller: Seller,
     *,
@@ -343,11 +363,14 @@ def list_report_requests(
     since: datetime | None = None,
     until: datetime | None = None,
     search: str = "",
-    before: int | None = None,
-    after: int | None = None,
-    oldest_first: bool = False,
+    sort: str = REQUEST_DEFAULT_SORT,
+    before: str | None = None,
+    after: str | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
+    """One page of the seller's report requests, newest first unless ``sort`` names another
+    ``REQUEST_SORTS`` column. Raises ``SortError`` for a bad sort or cursor."""
+    order = parse_sort(sort, REQUEST_SORTS, REQUEST_DEFAULT_SORT)
     rows = ReportRequest.objects.filter(seller=seller).select_related("report")
     if report_type:
         rows = rows.filter(report_type=report_type)
@@ -359,7 +382,7 @@ def list_report_requests(
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
-    return keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
+    return keyset_page(rows, order, size, before=before, after=after)
 
 
 def list_reports(
@@ -370,13 +393,15 @@ def list_reports(
     since: datetime | None = None,
     until: datetime | None = None,
     search: str = "",
-    before: int | None = None,
-    after: int | None = None,
-    oldest_first: bool = False,
+    sort: str = REPORT_DEFAULT_SORT,
+    before: str | None = None,
+    after: str | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
-    """Every report of the seller, requested or not (schedules, settlements); ``since`` and
-    ``until`` bound when the portal found it."""
+    """Every report of the seller, requested or not (schedules, settlements), latest available
+    first unless ``sort`` names another ``REPORT_SORTS`` column; ``since`` and ``until`` bound
+    when the portal found it. Raises ``SortError`` for a bad sort or cursor."""
+    order = parse_sort(sort, REPORT_SORTS, REPORT_DEFAULT_SORT)
     # Each row links to its data and settlement: fetched with it, not one query per row.
     rows = Report.objects.filter(seller=seller).select_related("data", "settlement")
     if report_type:
@@ -389,7 +414,7 @@ def list_reports(
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lte=until)
-    return keyset_page(rows, before, size, after=after, oldest_first=oldest_first)
+    return keyset_page(rows, order, size, before=before, after=after)
 
 
 @dataclass(frozen=True)
@@ -769,7 +794,7 @@ def _track_report(
         },
     )
     if created:
-        _queue_download(report)
+        _queue_download(report, priority=_download_priority(report))
     elif request is not None and report.request_id is None:
         report.request = request
         report.save(update_fields=["request"])
@@ -779,7 +804,13 @@ def _track_report(
 # ---- downloading ----------------------------------------------------------------------------
 
 
-def _queue_download(report: Report) -> None:
+def _download_priority(report: Report) -> int:
+    """A report the seller asked for is awaited: its download goes before those of reports a
+    sync found (a new account's backlog can hold the GetReport bucket for many minutes)."""
+    return SELLER_PRIORITY if report.request_id is not None and not report.scheduled else 0
+
+
+def _queue_download(report: Report, *, priority: int = 0) -> None:
     report.downloads += 1
     Report.objects.filter(pk=report.pk).update(downloads=report.downloads)
     gateway.request_call(
@@ -791,6 +822,7 @@ def _queue_download(report: Report) -> None:
         # Per attempt: a re-download is asked for while the failed attempt's call is still
         # pending (its handler is running), and must not be folded into it.
         dedupe_key=f"reports.download:{report.report_id}:{report.downloads}",
+        priority=priority,
     )
 
 
@@ -802,7 +834,8 @@ def redownload_report(report: Report) -> None:
     report.downloads = 0
     report.error_message = ""
     report.save(update_fields=["state", "downloads", "error_message"])
-    _queue_download(report)
+    # The seller (or staff) is waiting for it.
+    _queue_download(report, priority=SELLER_PRIORITY)
 
 
 @result_handler("reports.report_downloaded")
@@ -816,7 +849,7 @@ def on_report_downloaded(outcome: CallOutcome) -> None:
             report.downloads < Report.MAX_DOWNLOADS
         ):
             # The body did not match its Content-MD5: it was discarded, fetch it again.
-            _queue_download(report)
+            _queue_download(report, priority=_download_priority(report))
             return
         report.state = Report.State.FAILED
         report.error_message = outcome.call.error_message
@@ -912,11 +945,16 @@ SCHEDULE_SORTS: dict[str, Any] = {
 }
 
 
-def list_schedules(seller: Seller, *, search: str = "", sort: str = "next") -> list[ReportSchedule]:
-    """The seller's schedules whose report name, category or description holds ``search``,
-    sorted by a ``SCHEDULE_SORTS`` column (soonest next run first by default). A seller has
-    at most one schedule per report type, so the list is short and sorted here."""
+def list_schedules(
+    seller: Seller, *, search: str = "", sort: str = "next", every: str | None = None
+) -> list[ReportSchedule]:
+    """The seller's schedules whose report name, category or description holds ``search``
+    (and that run ``every`` so often, a ``SCHEDULES`` value), sorted by a ``SCHEDULE_SORTS``
+    column (soonest next run first by default). A seller has at most one schedule per report
+    type, so the list is short and sorted here."""
     rows = ReportSchedule.objects.filter(seller=seller)
+    if every:
+        rows = rows.filter(schedule=every)
     if search.strip():
         rows = rows.filter(report_type__in=matching_report_types(search))
     column = sort.removeprefix("-")

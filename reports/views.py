@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mwsportal.keyset import pager_links
+from mwsportal.keyset import SortError, pager_links, sort_headers
 from mwsportal.storage import StoredFileMissing
 from reports import exports, insights, services
 from reports.forms import (
@@ -36,6 +37,7 @@ NOT_CALLABLE = (
 )
 
 REPORT_SETTLED_EVENT = "report-settled"
+SCHEDULES_PER_PAGE = 25
 
 
 def _seller(request: HttpRequest, seller_pk: int) -> Seller:
@@ -68,10 +70,13 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
     showing_reports = request.GET.get("view") == "reports"
     filters = ReportFilterForm(request.GET, reports=showing_reports)
     query = filters.query()
-    if showing_reports:
-        page = services.list_reports(seller, **query)
-    else:
-        page = services.list_report_requests(seller, **query)
+    listing = services.list_reports if showing_reports else services.list_report_requests
+    try:
+        page = listing(seller, **query)
+    except SortError as error:
+        filters.refuse_cursor(error)
+        page = listing(seller, **{**query, "before": None, "after": None})
+    columns = services.REPORT_SORTS if showing_reports else services.REQUEST_SORTS
     return render(
         request,
         "reports/seller.html",
@@ -80,7 +85,8 @@ def seller_reports(request: HttpRequest, seller_pk: int) -> HttpResponse:
             "filters": filters,
             "page": page,
             "showing_reports": showing_reports,
-            **pager_links(request, page, oldest_first=query["oldest_first"]),
+            "sort_headers": sort_headers(request, page.sort, columns),
+            **pager_links(request, page),
             "report_settings": services.settings_for(seller),
         },
     )
@@ -293,15 +299,35 @@ def _schedule_list(request: HttpRequest, seller: Seller) -> dict[str, Any]:
     sort_links = {}
     for column in services.SCHEDULE_SORTS:
         params = request.GET.copy()
+        # A new order starts on its first page.
+        params.pop("page", None)
         params["sort"] = f"-{column}" if query["sort"] == column else column
         direction = None
         if query["sort"].removeprefix("-") == column:
             direction = "descending" if query["sort"].startswith("-") else "ascending"
         sort_links[column] = {"query": params.urlencode(), "direction": direction}
+    # Pages by number: the whole list is at most one schedule per report type, in memory.
+    page = Paginator(services.list_schedules(seller, **query), SCHEDULES_PER_PAGE).get_page(
+        listing.page_number()
+    )
+
+    def page_query(number: int | None) -> str | None:
+        if number is None:
+            return None
+        params = request.GET.copy()
+        params.pop("page", None)
+        if number > 1:
+            params["page"] = str(number)
+        return params.urlencode()
+
     return {
         "listing": listing,
-        "schedules": services.list_schedules(seller, **query),
+        "schedules": page.object_list,
+        "schedule_page": page,
         "sort_links": sort_links,
+        "first_query": page_query(1),
+        "previous_query": page_query(page.previous_page_number()) if page.has_previous() else None,
+        "next_query": page_query(page.next_page_number()) if page.has_next() else None,
     }
 
 

@@ -13,7 +13,6 @@ from mwsportal.api.base import (
     PAGE_PARAMETERS,
     FilterSerializer,
     PartnerViewSet,
-    keyset_page,
     represent,
 )
 from mwsportal.api.schema import page_of
@@ -115,10 +114,8 @@ class SellerViewSet(PartnerViewSet):
         The seller accounts that granted this partner access, with their marketplaces and
         the scopes each granted, a cursor page at a time.
         """
-        before, size = self.page_args()
         rows = self.granted_sellers().prefetch_related("marketplaces")
-        items, next_before = keyset_page(rows, before, size)
-        return self.paginated(items, next_before, SellerSerializer)
+        return self.page_of(rows, SellerSerializer)
 
     @extend_schema(responses=SellerDetailSerializer)
     def retrieve(self, request: Request, seller_pk: int) -> Response:
@@ -157,7 +154,6 @@ class RequestLogViewSet(PartnerViewSet):
         """
         seller = self.get_seller()
         chosen = RequestLogFilterSerializer.validated(request.query_params)
-        before, size = self.page_args()
         rows = services.partner_request_log(
             seller, seller.granted_scopes, operation=chosen.get("operation")
         )
@@ -167,5 +163,4 @@ class RequestLogViewSet(PartnerViewSet):
             rows = rows.filter(sent_at__gte=chosen["since"])
         if "until" in chosen:
             rows = rows.filter(sent_at__lte=chosen["until"])
-        items, next_before = keyset_page(rows, before, size)
-        return self.paginated(items, next_before, RequestLogSerializer)
+        return self.page_of(rows, RequestLogSerializer)

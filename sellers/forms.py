@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+from typing import Any
+
 from django import forms
 
+from mwsportal.listforms import SortedListForm
+from mwsportal.mws.operations import OPERATIONS
 from partners.models import Grant, Partner
-from sellers.services import AuthorizationCheckFailed
+from sellers.services import (
+    HISTORY_DEFAULT_SORT,
+    HISTORY_OUTCOMES,
+    HISTORY_SORTS,
+    AuthorizationCheckFailed,
+)
 
 
 def token_input() -> forms.PasswordInput:
@@ -62,3 +72,54 @@ class GrantPartnerForm(forms.Form):
         help_text="What the partner may do for this seller account. Granting a partner again "
         "replaces its scopes.",
     )
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RequestHistoryFilterForm(SortedListForm):
+    """Search, filters, sort and page of a seller's MWS request history, from the query
+    string."""
+
+    sort_columns = HISTORY_SORTS
+    default_sort = HISTORY_DEFAULT_SORT
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        help_text="An operation, an MWS request id or an error code.",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. RequestReport"}),
+    )
+    outcome = forms.ChoiceField(
+        required=False,
+        label="Outcome",
+        choices=[("", "All outcomes"), *HISTORY_OUTCOMES.items()],
+    )
+    operation = forms.ChoiceField(
+        required=False,
+        label="Request",
+        choices=lambda: [("", "All requests"), *((name, name) for name in sorted(OPERATIONS))],
+    )
+    since = forms.DateField(required=False, widget=_DateInput, label="Sent from")
+    until = forms.DateField(required=False, widget=_DateInput, label="Sent until")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "“Until” must not be before “from”.")
+        return data
+
+    def query(self) -> dict[str, Any]:
+        """The valid filters, as keyword arguments of ``services.list_request_history``."""
+        data = self.cleaned_data if self.is_valid() else {}
+        since, until = data.get("since"), data.get("until")
+        return {
+            "search": data.get("q") or "",
+            "outcome": data.get("outcome") or None,
+            "operation": data.get("operation") or None,
+            "since": datetime.combine(since, time.min, tzinfo=UTC) if since else None,
+            "until": datetime.combine(until, time.max, tzinfo=UTC) if until else None,
+            **self.list_arguments(),
+        }

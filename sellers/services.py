@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -23,6 +24,7 @@ from mwsportal.developer import developer_account
 from mwsportal.gateway.direct import INTERACTIVE_MAX_WAIT_SECONDS, BucketBusy, call_now
 from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS
 from mwsportal.gateway.models import RequestLogEntry
+from mwsportal.keyset import Page, SortColumn, keyset_page, parse_sort
 from mwsportal.mws import errors as mws_errors
 from mwsportal.mws.client import has_more
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS
@@ -527,3 +529,61 @@ def reactivate_seller(seller: Seller) -> None:
     seller.status_reason = ""
     seller.save(update_fields=["status", "status_reason", "updated_at"])
     logger.info("seller %s (%s) reactivated", seller.pk, seller.seller_id)
+
+
+# ---- the seller's request history -----------------------------------------------------------
+
+# What a seller filters the history by: an answer, a refusal to wait for, or any other failure.
+HISTORY_OUTCOMES = {
+    "ok": "Answered",
+    "throttled": "Asked to slow down",
+    "failed": "Failed",
+}
+# Amazon's answers that say "too many requests" rather than "this request is wrong".
+THROTTLING_CODES = ("RequestThrottled", "QuotaExceeded")
+HISTORY_SORTS = {"sent": SortColumn("sent", "sent_at", "Sent")}
+HISTORY_DEFAULT_SORT = "-sent"
+HISTORY_PAGE_SIZE = 25
+
+
+def list_request_history(
+    seller: Seller,
+    *,
+    search: str = "",
+    outcome: str | None = None,
+    operation: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: str = HISTORY_DEFAULT_SORT,
+    before: str | None = None,
+    after: str | None = None,
+    size: int = HISTORY_PAGE_SIZE,
+) -> Page:
+    """One page of the seller's MWS requests (the 30-day log), latest first. ``search`` matches
+    the operation, the MWS request id or the error code; ``outcome`` is a ``HISTORY_OUTCOMES``
+    key. Pages walk the (seller, sent_at) index. Raises ``SortError`` for a bad sort or
+    cursor, ``ValueError`` for an unknown outcome."""
+    order = parse_sort(sort, HISTORY_SORTS, HISTORY_DEFAULT_SORT)
+    rows = RequestLogEntry.objects.filter(seller=seller)
+    failed = ~Q(error_code="") | ~Q(error_family="")
+    if outcome == "ok":
+        rows = rows.exclude(failed)
+    elif outcome == "throttled":
+        rows = rows.filter(error_code__in=THROTTLING_CODES)
+    elif outcome == "failed":
+        rows = rows.filter(failed).exclude(error_code__in=THROTTLING_CODES)
+    elif outcome:
+        raise ValueError(f"{outcome!r} is not an outcome of the request history")
+    if operation:
+        rows = rows.filter(operation=operation)
+    for word in search.split():
+        rows = rows.filter(
+            Q(operation__icontains=word)
+            | Q(request_id__icontains=word)
+            | Q(error_code__icontains=word)
+        )
+    if since:
+        rows = rows.filter(sent_at__gte=since)
+    if until:
+        rows = rows.filter(sent_at__lte=until)
+    return keyset_page(rows, order, size, before=before, after=after)

@@ -33,6 +33,7 @@ from rest_framework.response import Response
 
 from mwsportal.api.errors import ScopeMissing, error_body
 from mwsportal.api.throttling import ApiKeyRateThrottle
+from mwsportal.keyset import NEWEST_FIRST, keyset_page
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -159,11 +160,6 @@ class FilterSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class KeysetPage(Protocol):
-    items: list[Any]
-    next_before: int | None
-
-
 class _Replay(Exception):
     """Raised to answer a retried POST with the first answer."""
 
@@ -171,7 +167,8 @@ class _Replay(Exception):
         self.response = response
 
 
-def encode_cursor(before: int) -> str:
+def encode_cursor(before: str) -> str:
+    """The ``next`` link's cursor: opaque to partners, a ``mwsportal.keyset`` cursor inside."""
     return base64.urlsafe_b64encode(f"before:{before}".encode()).decode().rstrip("=")
 
 
@@ -185,16 +182,6 @@ def decode_cursor(cursor: str) -> int:
     if kind != "before" or before < 1:
         raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]})
     return before
-
-
-def keyset_page(rows: QuerySet, before: int | None, size: int) -> tuple[list[Any], int | None]:
-    """Newest first by primary key; the same index range scan on every page."""
-    if before:
-        rows = rows.filter(pk__lt=before)
-    items = list(rows.order_by("-pk")[: size + 1])
-    more = len(items) > size
-    items = items[:size]
-    return items, (items[-1].pk if more and items else None)
 
 
 class PartnerViewSet(viewsets.ViewSet):
@@ -220,11 +207,18 @@ class PartnerViewSet(viewsets.ViewSet):
 
     # ---- cursor pages
 
-    def page_args(self) -> tuple[int | None, int]:
-        """(before, size) from ``?cursor=`` and ``?page_size=``."""
+    def page_args(self) -> tuple[str | None, int]:
+        """(before, size) from ``?cursor=`` and ``?page_size=``: the keyset cursor of the rows
+        past the last page, newest first by primary key."""
         cursor = self.request.query_params.get("cursor")
-        before = decode_cursor(cursor) if cursor else None
+        before = str(decode_cursor(cursor)) if cursor else None
         return before, self.page_size()
+
+    def page_of(self, rows: QuerySet, serializer: type) -> Response:
+        """One cursor page of ``rows``, newest first, as the list answer."""
+        before, size = self.page_args()
+        page = keyset_page(rows, NEWEST_FIRST, size, before=before)
+        return self.paginated(page.items, page.before, serializer)
 
     def page_size(self) -> int:
         """``?page_size=``, checked."""
@@ -239,7 +233,7 @@ class PartnerViewSet(viewsets.ViewSet):
             )
         return size
 
-    def paginated(self, items: list[Any], next_before: int | None, serializer: type) -> Response:
+    def paginated(self, items: list[Any], next_before: str | None, serializer: type) -> Response:
         next_url = None
         if next_before:
             query = self.request.query_params.copy()

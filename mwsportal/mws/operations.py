@@ -126,6 +126,8 @@ class FeedTypeInfo:
     message_type: str | None = None
     # PurgeAndReplace only applies to product flat-file feeds (Feeds_SubmitFeed; PAM).
     purge_and_replace: bool = False
+    # What the seller sends with it, in a line: the feed picker shows it under the list.
+    description: str = ""
 
     @property
     def content_type(self) -> str:
@@ -872,23 +874,58 @@ FEED_TYPES: Mapping[str, FeedTypeInfo] = MappingProxyType(
     {
         f.value: f
         for f in (
-            F("_POST_PRODUCT_DATA_", "Product feed", "xml", _PRODUCTS, "Product"),
+            F(
+                "_POST_PRODUCT_DATA_",
+                "Product feed",
+                "xml",
+                _PRODUCTS,
+                "Product",
+                description=(
+                    "Creates or updates products: titles, brands, bullet points and other "
+                    "catalogue details."
+                ),
+            ),
             F(
                 "_POST_INVENTORY_AVAILABILITY_DATA_",
                 "Inventory feed",
                 "xml",
                 _PRODUCTS,
                 "Inventory",
+                description=(
+                    "Sets the quantity you have on hand for each SKU, and how soon you ship it."
+                ),
             ),
-            F("_POST_PRODUCT_PRICING_DATA_", "Pricing feed", "xml", _PRODUCTS, "Price"),
-            F("_POST_PRODUCT_OVERRIDES_DATA_", "Overrides feed", "xml", _PRODUCTS, "Override"),
-            F("_POST_PRODUCT_IMAGE_DATA_", "Product images feed", "xml", _PRODUCTS, "ProductImage"),
+            F(
+                "_POST_PRODUCT_PRICING_DATA_",
+                "Pricing feed",
+                "xml",
+                _PRODUCTS,
+                "Price",
+                description="Sets the price of each SKU, with sale prices and their dates.",
+            ),
+            F(
+                "_POST_PRODUCT_OVERRIDES_DATA_",
+                "Overrides feed",
+                "xml",
+                _PRODUCTS,
+                "Override",
+                description="Overrides shipping options and charges for particular SKUs.",
+            ),
+            F(
+                "_POST_PRODUCT_IMAGE_DATA_",
+                "Product images feed",
+                "xml",
+                _PRODUCTS,
+                "ProductImage",
+                description="Adds or replaces the images of each product, by URL.",
+            ),
             F(
                 "_POST_PRODUCT_RELATIONSHIP_DATA_",
                 "Relationships feed",
                 "xml",
                 _PRODUCTS,
                 "Relationship",
+                description="Links products together: variations (sizes, colours) and accessories.",
             ),
             F(
                 "_POST_FLAT_FILE_INVLOADER_DATA_",
@@ -896,6 +933,10 @@ FEED_TYPES: Mapping[str, FeedTypeInfo] = MappingProxyType(
                 "flat_file",
                 _PRODUCTS,
                 purge_and_replace=True,
+                description=(
+                    "A spreadsheet of offers on existing products: price, quantity and condition "
+                    "per SKU."
+                ),
             ),
             F(
                 "_POST_FLAT_FILE_LISTINGS_DATA_",
@@ -903,29 +944,61 @@ FEED_TYPES: Mapping[str, FeedTypeInfo] = MappingProxyType(
                 "flat_file",
                 _PRODUCTS,
                 purge_and_replace=True,
+                description=(
+                    "A spreadsheet that creates products and offers in one go, from a category "
+                    "template."
+                ),
             ),
-            F("_POST_FLAT_FILE_BOOKLOADER_DATA_", "Flat file book loader", "flat_file", _PRODUCTS),
+            F(
+                "_POST_FLAT_FILE_BOOKLOADER_DATA_",
+                "Flat file book loader",
+                "flat_file",
+                _PRODUCTS,
+                description="A spreadsheet of book offers by ISBN: price, condition and quantity.",
+            ),
             F(
                 "_POST_FLAT_FILE_CONVERGENCE_LISTINGS_DATA_",
                 "Flat file converged listings",
                 "flat_file",
                 _PRODUCTS,
+                description=(
+                    "A spreadsheet that matches your offers to products already in Amazon's "
+                    "catalogue."
+                ),
             ),
             F(
                 "_POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA_",
                 "Flat file price and quantity update",
                 "flat_file",
                 _PRODUCTS,
+                description=(
+                    "A spreadsheet that changes only the price and quantity of existing SKUs."
+                ),
             ),
-            F("_POST_UIEE_BOOKLOADER_DATA_", "UIEE book loader", "flat_file", _PRODUCTS),
+            F(
+                "_POST_UIEE_BOOKLOADER_DATA_",
+                "UIEE book loader",
+                "flat_file",
+                _PRODUCTS,
+                description="Book offers in the UIEE format used by book-trade software.",
+            ),
             # Automotive fitment in the ACES schema, not an AmazonEnvelope.
-            F("_POST_STD_ACES_DATA_", "ACES 3.0 automotive fitment", "xml", _PRODUCTS),
+            F(
+                "_POST_STD_ACES_DATA_",
+                "ACES 3.0 automotive fitment",
+                "xml",
+                _PRODUCTS,
+                description=(
+                    "Which vehicles your auto parts fit, in the ACES 3.0 industry standard."
+                ),
+            ),
             F(
                 "_POST_ORDER_ACKNOWLEDGEMENT_DATA_",
                 "Order acknowledgement",
                 "xml",
                 _ORDERS,
                 "OrderAcknowledgement",
+                description="Confirms or cancels orders you received, with your own order ids.",
             ),
             F(
                 "_POST_PAYMENT_ADJUSTMENT_DATA_",
@@ -933,6 +1006,7 @@ FEED_TYPES: Mapping[str, FeedTypeInfo] = MappingProxyType(
                 "xml",
                 _ORDERS,
                 "OrderAdjustment",
+                description="Refunds or adjusts the amount charged for orders or order items.",
             ),
             F(
                 "_POST_ORDER_FULFILLMENT_DATA_",
@@ -940,76 +1014,135 @@ FEED_TYPES: Mapping[str, FeedTypeInfo] = MappingProxyType(
                 "xml",
                 _ORDERS,
                 "OrderFulfillment",
+                description=(
+                    "Tells Amazon which orders you shipped, with carrier and tracking number."
+                ),
             ),
-            F("_POST_INVOICE_CONFIRMATION_DATA_", "Invoice confirmation", "xml", _ORDERS),
-            F("_POST_EXPECTED_SHIP_DATE_SOD_", "Expected ship date update", "xml", _ORDERS),
+            F(
+                "_POST_INVOICE_CONFIRMATION_DATA_",
+                "Invoice confirmation",
+                "xml",
+                _ORDERS,
+                description="Confirms that you sent the invoice of an order to the buyer.",
+            ),
+            F(
+                "_POST_EXPECTED_SHIP_DATE_SOD_",
+                "Expected ship date update",
+                "xml",
+                _ORDERS,
+                description="Changes the date you expect to ship orders that are made to order.",
+            ),
             F(
                 "_POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA_",
                 "Flat file order acknowledgement",
                 "flat_file",
                 _ORDERS,
+                description="A spreadsheet that confirms or cancels orders you received.",
             ),
             F(
                 "_POST_FLAT_FILE_PAYMENT_ADJUSTMENT_DATA_",
                 "Flat file order adjustment",
                 "flat_file",
                 _ORDERS,
+                description="A spreadsheet of refunds and adjustments to orders.",
             ),
             F(
                 "_POST_FLAT_FILE_FULFILLMENT_DATA_",
                 "Flat file order fulfillment",
                 "flat_file",
                 _ORDERS,
+                description="A spreadsheet of shipped orders, with carrier and tracking number.",
             ),
             F(
                 "_POST_EXPECTED_SHIP_DATE_SOD_FLAT_FILE_",
                 "Flat file expected ship date update",
                 "flat_file",
                 _ORDERS,
+                description=(
+                    "A spreadsheet that changes the expected ship date of made-to-order orders."
+                ),
             ),
-            F("_POST_FULFILLMENT_ORDER_REQUEST_DATA_", "FBA fulfillment order", "xml", _FBA),
+            F(
+                "_POST_FULFILLMENT_ORDER_REQUEST_DATA_",
+                "FBA fulfillment order",
+                "xml",
+                _FBA,
+                description=(
+                    "Asks Amazon to ship orders from your FBA stock (multi-channel fulfillment)."
+                ),
+            ),
             F(
                 "_POST_FULFILLMENT_ORDER_CANCELLATION_REQUEST_DATA_",
                 "FBA fulfillment order cancellation",
                 "xml",
                 _FBA,
+                description="Cancels FBA fulfillment orders that have not shipped yet.",
             ),
-            F("_POST_FBA_INBOUND_CARTON_CONTENTS_", "FBA inbound carton contents", "xml", _FBA),
+            F(
+                "_POST_FBA_INBOUND_CARTON_CONTENTS_",
+                "FBA inbound carton contents",
+                "xml",
+                _FBA,
+                description="What each carton of a shipment to Amazon's warehouses holds.",
+            ),
             F(
                 "_POST_FLAT_FILE_FULFILLMENT_ORDER_REQUEST_DATA_",
                 "Flat file FBA fulfillment order",
                 "flat_file",
                 _FBA,
+                description="A spreadsheet of orders for Amazon to ship from your FBA stock.",
             ),
             F(
                 "_POST_FLAT_FILE_FULFILLMENT_ORDER_CANCELLATION_REQUEST_DATA_",
                 "Flat file FBA fulfillment order cancellation",
                 "flat_file",
                 _FBA,
+                description="A spreadsheet that cancels FBA fulfillment orders not shipped yet.",
             ),
             F(
                 "_POST_FLAT_FILE_FBA_CREATE_INBOUND_PLAN_",
                 "Flat file FBA inbound plan",
                 "flat_file",
                 _FBA,
+                description="A spreadsheet of the stock you plan to send to Amazon's warehouses.",
             ),
             F(
                 "_POST_FLAT_FILE_FBA_UPDATE_INBOUND_PLAN_",
                 "Flat file FBA inbound plan update",
                 "flat_file",
                 _FBA,
+                description="A spreadsheet that changes a planned shipment to Amazon's warehouses.",
             ),
             F(
                 "_POST_FLAT_FILE_FBA_CREATE_REMOVAL_",
                 "Flat file FBA removal order",
                 "flat_file",
                 _FBA,
+                description="A spreadsheet asking Amazon to return or dispose of FBA stock.",
             ),
             # A PDF body with its metadata in FeedOptions.
-            F("_UPLOAD_VAT_INVOICE_", "VAT invoice upload", "binary", _DOCUMENTS),
+            F(
+                "_UPLOAD_VAT_INVOICE_",
+                "VAT invoice upload",
+                "binary",
+                _DOCUMENTS,
+                description="A PDF VAT invoice for an order, for the buyer to download.",
+            ),
             # Easy Ship (India) documents; takes AmazonOrderId and DocumentType.
-            F("_POST_EASYSHIP_DOCUMENTS_", "Easy Ship documents", "xml", _DOCUMENTS),
-            F("_RFQ_UPLOAD_FEED_", "Quote responses", "flat_file", "Amazon Business"),
+            F(
+                "_POST_EASYSHIP_DOCUMENTS_",
+                "Easy Ship documents",
+                "xml",
+                _DOCUMENTS,
+                description="Asks for the labels and invoices of Easy Ship packages.",
+            ),
+            F(
+                "_RFQ_UPLOAD_FEED_",
+                "Quote responses",
+                "flat_file",
+                "Amazon Business",
+                description="Your answers to business buyers' requests for quotes.",
+            ),
         )
     }
 )

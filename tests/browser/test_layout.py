@@ -4,8 +4,6 @@ accessibility violation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.test import Client
 
@@ -20,19 +18,6 @@ from tests.browser.layout_support import (
 )
 from tests.factories import SellerFactory
 from tests.security.conftest import make_tenant
-
-
-@pytest.fixture
-def axe_page(chromium) -> Iterator[object]:
-    # axe is injected as a script the page did not ship; the context lets it past the
-    # Content Security Policy (which has its own browser test) instead of weakening the policy.
-    context = chromium.new_context(bypass_csp=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def log_in(page: object, base_url: str, user: object) -> None:

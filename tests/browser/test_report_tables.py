@@ -30,14 +30,14 @@ def test_search_sort_and_page_the_request_list(live_server, page, owner, width):
     assert all("Returns by return date" in text for text in rows.all_inner_texts())
 
     page.click("th >> text=Requested")
-    page.wait_for_url("**order=oldest**")
+    page.wait_for_url("**sort=created**")
     assert page.locator("th[aria-sort=ascending]").count() == 1
     assert rows.first.locator("a").get_attribute("href").endswith(f"/{returns[0].pk}/")
-    page.click(".pager >> text=Newer →")
+    page.click(".pager >> text=Next →")
     page.wait_for_url("**after=**")
     assert rows.count() == 2
     assert rows.last.locator("a").get_attribute("href").endswith(f"/{returns[-1].pk}/")
-    page.click(".pager >> text=← Older")
+    page.click(".pager >> text=← Previous")
     page.wait_for_url("**before=**")
     assert rows.count() == 25
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")

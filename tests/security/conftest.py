@@ -147,6 +147,7 @@ OBJECT_ROUTES: dict[str, Callable[[Tenant], dict[str, int | str]]] = {
     "sellers:grant_partner": lambda t: {"pk": t.seller.pk},
     "sellers:revoke_grant": lambda t: {"pk": t.seller.pk, "grant_pk": t.grant.pk},
     "gateway:seller_activity": lambda t: {"pk": t.seller.pk},
+    "gateway:request_history": lambda t: {"pk": t.seller.pk},
     "reports:seller": lambda t: {"seller_pk": t.seller.pk},
     "reports:request_new": lambda t: {"seller_pk": t.seller.pk},
     "reports:sync": lambda t: {"seller_pk": t.seller.pk},

@@ -23,12 +23,12 @@ def test_feeds_page_both_ways_in_either_order(seller, media):
     made = [FeedSubmissionFactory(seller=seller).pk for _ in range(5)]
     first = services.page_feeds(seller, size=2)
     assert [f.pk for f in first.items] == made[:-3:-1]
-    older = services.page_feeds(seller, before=first.next_before, size=2)
+    older = services.page_feeds(seller, before=first.before, size=2)
     assert [f.pk for f in older.items] == made[2:0:-1]
-    assert [f.pk for f in services.page_feeds(seller, after=older.newer_after, size=2).items] == (
+    assert [f.pk for f in services.page_feeds(seller, after=older.after, size=2).items] == (
         made[:-3:-1]
     )
-    oldest = services.page_feeds(seller, oldest_first=True, size=2)
+    oldest = services.page_feeds(seller, sort="created", size=2)
     assert [f.pk for f in oldest.items] == made[:2]
 
 
@@ -51,7 +51,7 @@ def test_page_keeps_filters_on_sort_pager_and_live_refresh(owner_client, seller,
     assert "q=inventory" in page.xpath("//nav[@class='pager']/a[@class='next']")[0].get("href")
     assert "q=inventory" in page.get_element_by_id("feed-table").get("hx-get")
 
-    fragment = owner_client.get(f"/feeds/sellers/{seller.pk}/table/", {"order": "oldest"})
+    fragment = owner_client.get(f"/feeds/sellers/{seller.pk}/table/", {"sort": "created"})
     rows = html.fromstring(fragment.content).xpath("//table[@class='feeds']/tbody/tr")
     assert len(rows) == 25
 

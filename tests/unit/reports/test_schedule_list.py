@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from lxml import html
 
+from mwsportal.mws.operations import REQUESTABLE_REPORT_TYPES
 from reports import services
 from reports.models import ReportSchedule
 from tests.factories import SellerFactory
@@ -80,3 +81,41 @@ def test_another_owners_schedules_are_not_found(stranger_client, schedules):
     seller = schedules[0]
     response = stranger_client.get(f"/reports/sellers/{seller.pk}/schedules/", {"sort": "every"})
     assert response.status_code == 404
+
+
+def test_filter_by_how_often(schedules):
+    seller, listings, _orders, returns = schedules
+    assert services.list_schedules(seller, every="_1_WEEK_") == [returns]
+    assert services.list_schedules(seller, every="_1_DAY_") == [listings]
+    assert services.list_schedules(seller, every="_1_DAY_", search="orders") == []
+
+
+def test_schedules_page_by_number_keeping_search_sort_and_filter(owner_client, owner):
+    seller = SellerFactory(owner=owner)
+    for report_type in list(REQUESTABLE_REPORT_TYPES)[:27]:
+        ReportSchedule.objects.create(seller=seller, report_type=report_type, schedule="_1_DAY_")
+    ReportSchedule.objects.create(
+        seller=SellerFactory(), report_type=report_type, schedule="_1_DAY_"
+    )
+    url = f"/reports/sellers/{seller.pk}/schedules/"
+    page = html.fromstring(owner_client.get(url, {"every": "_1_DAY_", "sort": "-report"}).content)
+    assert len(page.xpath("//table[@class='schedules']/tbody/tr")) == 25
+    next_link = page.xpath("//nav[@class='pager']/a[@class='next']")[0].get("href")
+    assert "every=_1_DAY_" in next_link
+    assert "sort=-report" in next_link
+    assert "page=2" in next_link
+    rest = html.fromstring(owner_client.get(url + next_link).content)
+    assert len(rest.xpath("//table[@class='schedules']/tbody/tr")) == 2
+    sort_link = rest.xpath("//th[@aria-sort]/a")[0].get("href")
+    assert "page=" not in sort_link
+
+
+def test_bad_schedule_list_values_are_named(owner_client, schedules):
+    seller = schedules[0]
+    response = owner_client.get(
+        f"/reports/sellers/{seller.pk}/schedules/", {"every": "_SOMETIMES_", "page": "0"}
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Every: Select a valid choice" in text
+    assert len(html.fromstring(text).xpath("//table[@class='schedules']/tbody/tr")) == 3

@@ -320,11 +320,11 @@ def test_list_pages_by_key_and_filters(seller, owner_client, django_assert_max_n
     with django_assert_max_num_queries(12):
         first = owner_client.get(url)
     assert len(first.context["page"].items) == 25
-    before = first.context["page"].next_before
+    before = first.context["page"].before
     second = owner_client.get(url, {"before": before})
     ids = [r.pk for r in first.context["page"].items + second.context["page"].items]
     assert len(ids) == len(set(ids)) == 33
-    assert second.context["page"].next_before is None
+    assert second.context["page"].before is None
 
     filtered = owner_client.get(url, {"type": "_GET_AFN_INVENTORY_DATA_"})
     assert len(filtered.context["page"].items) == 3
