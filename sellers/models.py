@@ -24,7 +24,7 @@ class SellerQuerySet(models.QuerySet["Seller"]):
         """The sellers that granted ``partner`` access: the only way the API reaches a seller."""
         return self.filter(grants__partner=partner, grants__partner__is_active=True)
 
-    def callable(self) -> SellerQuerySet:
+    def active(self) -> SellerQuerySet:
         """Sellers the portal may call MWS for."""
         return self.filter(status=Seller.Status.ACTIVE)
 

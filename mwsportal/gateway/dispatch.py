@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import uuid4
@@ -47,15 +47,10 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import Exists, Min, OuterRef, Q
 
 from mwsportal.developer import build_client, developer_account
-from mwsportal.gateway.buckets import (
-    BucketBackend,
-    BucketKey,
-    BucketLimits,
-    Take,
-    arrival_matters,
-    bucket_backend,
-)
-from mwsportal.gateway.direct import bucket_key, learn_from_answer, log_entries
+from mwsportal.gateway import signals
+from mwsportal.gateway.bookkeeping import bucket_for, learn_from_answer, log_entries, to_datetime
+from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
+from mwsportal.gateway.buckets import BucketBackend, bucket_backend
 from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.gateway.routing import destination
@@ -66,7 +61,6 @@ from mwsportal.mws.endpoints import Marketplace
 from mwsportal.mws.operations import Operation, get_operation
 from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY
 from sellers.models import Seller
-from sellers.services import mark_needs_reauthorization, note_token_accepted
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +86,6 @@ LEASE_SECONDS = 60.0
 LEASE_RENEW_SECONDS = 15.0
 
 
-def to_datetime(epoch: float) -> datetime:
-    """A bucket clock reading (epoch seconds) as an aware datetime."""
-    return datetime.fromtimestamp(epoch, tz=UTC)
-
-
-def bucket_for(seller: Seller, operation: Operation) -> tuple[BucketKey, BucketLimits]:
-    """The bucket a call of ``operation`` for ``seller`` draws from."""
-    return bucket_key(seller.region, seller.seller_id, operation)
-
-
 # ---- the dispatcher ---------------------------------------------------------------------
 
 
@@ -109,16 +93,7 @@ class Executor(Protocol):
     def submit(self, queue_id: int, lease: str) -> None: ...
 
 
-class CeleryExecutor:
-    """Hands a leased queue to a Celery worker."""
-
-    def submit(self, queue_id: int, lease: str) -> None:
-        from mwsportal.gateway.tasks import work_queue as work_queue_task
-
-        work_queue_task.delay(queue_id, lease)
-
-
-def dispatch_due_queues(*, executor: Executor | None = None, limit: int = 5000) -> int:
+def dispatch_due_queues(*, executor: Executor, limit: int = 5000) -> int:
     """Lease every queue whose next event is due and hand it to a worker; returns how many.
 
     Safe to run concurrently with itself: a queue is leased by one conditional UPDATE.
@@ -128,7 +103,6 @@ def dispatch_due_queues(*, executor: Executor | None = None, limit: int = 5000) 
     # connected a while after deployment finds its buckets full, as MWS has them; otherwise
     # the first token check of a fresh install would wait a whole restore period.
     backend.epoch()
-    executor = executor or CeleryExecutor()
     now = to_datetime(backend.now())
     free = Q(lease="") | Q(lease_until__lt=now)
     # Queues of sellers on hold (re-authorization, suspension) stay due but are passed over,
@@ -549,7 +523,7 @@ def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
     call.error_code = getattr(error, "code", None) or ""
     call.error_message = _describe(error) if error is not None else ""
     if error is None:
-        note_token_accepted(claim.seller, at=now)
+        signals.token_accepted.send(Seller, seller=claim.seller, at=now)
         call.state = MWSCall.State.SUCCEEDED
         call.result = _snapshot(response)
         result = response.result if isinstance(response, Response) else None
@@ -567,8 +541,9 @@ def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
     elif isinstance(error, errors.AccessDeniedError) and error.code == "AccessDenied":
         # The seller revoked or let the authorization lapse. The call stays first in its queue
         # and goes out once the seller stores a new token.
-        mark_needs_reauthorization(
-            claim.seller,
+        signals.authorization_refused.send(
+            Seller,
+            seller=claim.seller,
             reason=f"Amazon MWS answered AccessDenied to {call.operation} on "
             f"{now:%Y-%m-%d %H:%M} UTC: the authorization was revoked in Seller Central or has "
             "expired. Paste a new MWS Auth Token to resume.",

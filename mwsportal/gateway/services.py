@@ -29,8 +29,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, QuerySet
 
+from mwsportal.gateway.bookkeeping import bucket_for, to_datetime
 from mwsportal.gateway.buckets import bucket_backend
-from mwsportal.gateway.dispatch import bucket_for, to_datetime
 from mwsportal.gateway.handlers import is_registered
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.mws.operations import OPERATIONS, Operation, get_operation

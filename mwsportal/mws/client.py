@@ -194,7 +194,10 @@ class _Endpoint:
 
 
 @dataclass
-class _Tally:
+class _AttemptTally:
+    """What one HTTP attempt sent and received, filled in while it runs, for its
+    ``AttemptRecord``."""
+
     bytes_sent: int = 0
     bytes_received: int = 0
     http_status: int | None = None
@@ -318,7 +321,9 @@ class _CountingReader:
     MWS has a complete feed.
     """
 
-    def __init__(self, source: IO[bytes], size: int, tally: _Tally, expected_md5: str) -> None:
+    def __init__(
+        self, source: IO[bytes], size: int, tally: _AttemptTally, expected_md5: str
+    ) -> None:
         self._source = source
         self._left = size
         self._size = size
@@ -448,7 +453,7 @@ class MWSClient:
         wire = self._encode(op, params, context)
         endpoint = self._endpoint_for(context)
 
-        def attempt(tally: _Tally, number: int) -> Response[Any]:
+        def attempt(tally: _AttemptTally, number: int) -> Response[Any]:
             prepared = self._prepare(op, wire, seller_id, auth_token, endpoint)
             return self._observed(
                 op, seller_id, prepared, number, tally, lambda: self._send_xml(op, prepared, tally)
@@ -535,7 +540,7 @@ class MWSClient:
         start = sink.tell() if sink.seekable() else None
         dirty = False
 
-        def attempt(tally: _Tally, number: int) -> DownloadResult:
+        def attempt(tally: _AttemptTally, number: int) -> DownloadResult:
             nonlocal dirty
             if dirty and start is not None:
                 sink.seek(start)
@@ -635,7 +640,7 @@ class MWSClient:
         endpoint = self._endpoint_for(context)
         body_type = content_type or self._feed_content_type(info.format, context)
 
-        def attempt(tally: _Tally, number: int) -> Response[SubmitFeedResult]:
+        def attempt(tally: _AttemptTally, number: int) -> Response[SubmitFeedResult]:
             prepared = self._prepare(
                 op,
                 wire,
@@ -837,7 +842,7 @@ class MWSClient:
     def _with_retries(
         self,
         op: Operation,
-        attempt: Callable[[_Tally, int], T],
+        attempt: Callable[[_AttemptTally, int], T],
         *,
         retry: Callable[[], bool] | None = None,
     ) -> T:
@@ -847,7 +852,7 @@ class MWSClient:
         while True:
             number += 1
             try:
-                return attempt(_Tally(), number)
+                return attempt(_AttemptTally(), number)
             except RequestExpiredError:
                 # The response carried MWS's time and _learn_clock already applied it; one
                 # more attempt signs with the corrected timestamp.
@@ -868,7 +873,7 @@ class MWSClient:
         seller_id: str,
         prepared: PreparedRequest,
         number: int,
-        tally: _Tally,
+        tally: _AttemptTally,
         perform: Callable[[], T],
     ) -> T:
         started = time.perf_counter()
@@ -896,7 +901,7 @@ class MWSClient:
         seller_id: str,
         prepared: PreparedRequest,
         number: int,
-        tally: _Tally,
+        tally: _AttemptTally,
         duration: float,
         error: BaseException | None,
     ) -> AttemptRecord:
@@ -1016,7 +1021,7 @@ class MWSClient:
             errors=body.errors,
         )
 
-    def _note(self, tally: _Tally, response: requests.Response) -> None:
+    def _note(self, tally: _AttemptTally, response: requests.Response) -> None:
         tally.http_status = response.status_code
         tally.request_id = response.headers.get("x-mws-request-id") or response.headers.get(
             "x-amz-request-id"
@@ -1024,7 +1029,7 @@ class MWSClient:
         tally.quota = _quota(response.headers)
 
     def _send_xml(
-        self, op: Operation, prepared: PreparedRequest, tally: _Tally, *, body: Any = None
+        self, op: Operation, prepared: PreparedRequest, tally: _AttemptTally, *, body: Any = None
     ) -> Response[Any]:
         if body is None:
             tally.bytes_sent = len(prepared.body or b"")
@@ -1048,7 +1053,7 @@ class MWSClient:
         return Response(op.name, result, self._metadata(response, prepared, body_request_id))
 
     def _send_download(
-        self, op: Operation, prepared: PreparedRequest, sink: BinaryIO, tally: _Tally
+        self, op: Operation, prepared: PreparedRequest, sink: BinaryIO, tally: _AttemptTally
     ) -> DownloadResult:
         tally.bytes_sent = len(prepared.body or b"")
         sent = self._clock()

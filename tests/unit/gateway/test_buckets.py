@@ -8,13 +8,13 @@ import threading
 import pytest
 import redis
 
-from mwsportal.gateway.buckets import (
+from mwsportal.gateway.bucket_arithmetic import (
     DELIVERY_ALLOWANCE_SECONDS,
     BucketKey,
     BucketLimits,
-    RedisBuckets,
     arrival_matters,
 )
+from mwsportal.gateway.buckets import RedisBuckets
 from mwsportal.mws.operations import get_operation
 
 SUBMIT_FEED = BucketLimits.for_group(get_operation("SubmitFeed").throttle)

@@ -12,11 +12,11 @@ from mwsportal.gateway import dispatch, services
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.dispatch import Attempted
 from mwsportal.gateway.models import CallQueue, MWSCall
-from mwsportal.gateway.runner import InlineExecutor
 from mwsportal.mws.client import AttemptRecord, Response
 from mwsportal.mws.results import CountResult, ResponseMetadata
 from sellers.models import Seller
 from tests.factories import SellerFactory
+from tests.gateway_runner import InlineExecutor
 
 
 def answered(call: MWSCall, seller: Seller) -> Attempted:
