@@ -50,6 +50,9 @@ from mwsportal.gateway.bucket_arithmetic import (
 )
 from mwsportal.gateway.models import BucketEpoch, StoredBucket
 
+# How long the Redis backend trusts the offset between Redis's clock and this machine's.
+CLOCK_RESYNC_SECONDS = 5.0
+
 # What a change of the database backend returns (a Take for a take, None for the rest).
 Changed = TypeVar("Changed")
 
@@ -209,6 +212,9 @@ class RedisBuckets:
         self._script = self._redis.register_script(_LUA)
         self._prefix = prefix
         self._clock = clock
+        # (Redis's clock minus ours, when to ask Redis again): one tuple, read and replaced
+        # whole, so threads of one worker never see half an update.
+        self._offset: tuple[float, float] = (0.0, float("-inf"))
 
     @property
     def _epoch_key(self) -> str:
@@ -243,10 +249,21 @@ class RedisBuckets:
         )
 
     def now(self) -> float:
+        """Redis's clock, read from Redis every CLOCK_RESYNC_SECONDS and in between from this
+        machine's clock plus the offset learned then (a worker asks several times a call).
+
+        The offset is taken against the local time before the request went out, so the
+        estimate errs late by up to one round trip, never early: a late answer time only makes
+        ``arrived`` write off refill that might not have needed it."""
         if self._clock is not None:
             return self._clock()
-        seconds, micros = self._redis.time()
-        return seconds + micros / 1_000_000
+        local = time.time()
+        offset, resync_at = self._offset
+        if local >= resync_at:
+            seconds, micros = self._redis.time()
+            offset = seconds + micros / 1_000_000 - local
+            self._offset = (offset, local + CLOCK_RESYNC_SECONDS)
+        return local + offset
 
     def epoch(self) -> float:
         self._redis.set(self._epoch_key, repr(self.now()), nx=True)

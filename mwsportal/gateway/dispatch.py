@@ -32,8 +32,7 @@ import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,7 +42,7 @@ from uuid import uuid4
 import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 
 from mwsportal.developer import build_client, developer_account
@@ -52,8 +51,10 @@ from mwsportal.gateway.bookkeeping import bucket_for, learn_from_answer, log_ent
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
 from mwsportal.gateway.buckets import BucketBackend, bucket_backend
 from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
+from mwsportal.gateway.leases import LEASE_SECONDS, lease_kept
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.gateway.routing import destination
+from mwsportal.gateway.settlement import Alarm, Next, Tries, settle
 from mwsportal.logredaction import redact
 from mwsportal.mws import errors
 from mwsportal.mws.client import AttemptRecord, DownloadResult, MWSClient, Response
@@ -70,20 +71,8 @@ WORKER_BUDGET_SECONDS = 10.0
 # A worker must pick up a queue the dispatcher leased to it within this long, or the next tick
 # hands the queue to another worker.
 PICKUP_SECONDS = 60.0
-# RequestThrottled or QuotaExceeded this often for one call means our numbers and MWS's
-# disagree for good; the call fails instead of waiting forever.
-MAX_THROTTLED_RETRIES = 10
-# Operations that may have taken effect although the answer was an error or never came: resending
-# could apply them twice (a feed submitted twice).
-NOT_REPEATABLE = frozenset({"SubmitFeed"})
-
-
-# A worker holds its queue under a lease that runs this long past its last renewal, and renews
-# it every LEASE_RENEW_SECONDS while it works the queue (from a thread of its own, so a long
-# download keeps it too). A worker killed with a call in flight therefore blocks its queue for
-# about a minute, not for as long as a task may live.
-LEASE_SECONDS = 60.0
-LEASE_RENEW_SECONDS = 15.0
+# Every resend of a queued call follows this policy (see settlement.py).
+RETRY_POLICY = DEFAULT_RETRY_POLICY
 
 
 # ---- the dispatcher ---------------------------------------------------------------------
@@ -272,7 +261,7 @@ def work_queue(
     started = time.monotonic()
     mine = uuid4().hex
     sent = 0
-    with _lease_kept(queue_id, mine, backend):
+    with lease_kept(queue_id, mine, backend):
         claim = _claim_next(queue_id, mine, backend, taking_over=lease)
         while claim is not None:
             attempted = sender(claim.call, claim.seller)
@@ -285,33 +274,6 @@ def work_queue(
                 break
             claim = _claim_next(queue_id, mine, backend)
     return sent
-
-
-@contextmanager
-def _lease_kept(queue_id: int, lease: str, backend: BucketBackend) -> Iterator[None]:
-    """Renew the queue's lease every LEASE_RENEW_SECONDS until the block ends (or the lease
-    passed to another run, which then renews it itself)."""
-    stop = threading.Event()
-
-    def renew() -> None:
-        try:
-            while not stop.wait(LEASE_RENEW_SECONDS):
-                until = to_datetime(backend.now()) + timedelta(seconds=LEASE_SECONDS)
-                try:
-                    CallQueue.objects.filter(pk=queue_id, lease=lease).update(lease_until=until)
-                except DatabaseError:
-                    # The next renewal tries again; the lease has most of a minute left.
-                    logger.warning("could not renew the lease of queue %s", queue_id)
-        finally:
-            connections.close_all()
-
-    keeper = threading.Thread(target=renew, name=f"lease-{queue_id}", daemon=True)
-    keeper.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        keeper.join()
 
 
 def _others_waiting(queue_id: int, now: datetime) -> bool:
@@ -511,7 +473,9 @@ def _describe(error: BaseException) -> str:
 
 
 def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
-    """Move the call to its next state; deliver the outcome when that state is final."""
+    """Record the answer on the call and apply what it means (``settlement.settle``): the
+    call's next state, the seller's signals, and the outcome delivered once the state is
+    final."""
     call, error = claim.call, attempted.error
     response = attempted.result
     call.request_id = (
@@ -522,25 +486,19 @@ def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
     )
     call.error_code = getattr(error, "code", None) or ""
     call.error_message = _describe(error) if error is not None else ""
-    if error is None:
+    decided = settle(
+        call.operation,
+        error,
+        reached_mws=bool(attempted.records),
+        tries=Tries(call.server_retries, call.throttled_retries, call.resynced),
+        policy=RETRY_POLICY,
+    )
+    call.server_retries = decided.tries.server_retries
+    call.throttled_retries = decided.tries.throttled_retries
+    call.resynced = decided.tries.resynced
+    if decided.token_accepted:
         signals.token_accepted.send(Seller, seller=claim.seller, at=now)
-        call.state = MWSCall.State.SUCCEEDED
-        call.result = _snapshot(response)
-        result = response.result if isinstance(response, Response) else None
-        _close(call, now, CallOutcome(call, result=result, download=attempted.download))
-        return
-
-    repeatable = call.operation not in NOT_REPEATABLE
-    if isinstance(error, errors.ThrottledError | errors.QuotaExceededError):
-        # MWS refused the request before doing anything: resending is safe, even a feed.
-        call.throttled_retries += 1
-        if call.throttled_retries > MAX_THROTTLED_RETRIES:
-            _fail(call, now, error)
-        else:
-            _requeue(call, retry_at=None)
-    elif isinstance(error, errors.AccessDeniedError) and error.code == "AccessDenied":
-        # The seller revoked or let the authorization lapse. The call stays first in its queue
-        # and goes out once the seller stores a new token.
+    if decided.authorization_refused:
         signals.authorization_refused.send(
             Seller,
             seller=claim.seller,
@@ -548,50 +506,33 @@ def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
             f"{now:%Y-%m-%d %H:%M} UTC: the authorization was revoked in Seller Central or has "
             "expired. Paste a new MWS Auth Token to resume.",
         )
-        _requeue(call, retry_at=None)
-    elif isinstance(error, errors.RequestExpiredError) and not call.resynced:
-        # The client learned MWS's clock from this very answer; one more try signs with it.
-        call.resynced = True
-        _requeue(call, retry_at=None)
-    elif _was_sent(error, attempted) and not repeatable:
-        call.state = MWSCall.State.UNKNOWN
-        _close(call, now, CallOutcome(call, error=_as_mws_error(error, call)))
-    elif _is_transient(error, attempted):
-        if call.server_retries >= DEFAULT_RETRY_POLICY.max_retries:
-            _fail(call, now, error)
-        else:
-            call.server_retries += 1
-            pause = DEFAULT_RETRY_POLICY.delay(call.server_retries)
-            _requeue(
-                call, retry_at=now + timedelta(seconds=pause / settings.MWS_GATEWAY_TIME_SCALE)
-            )
+    if decided.alarm == Alarm.DEVELOPER_KEYS:
+        logger.error(
+            "MWS refused the developer keys (%s) for region %s; every call will fail until "
+            "MWS_ACCESS_KEY_ID and MWS_SECRET_KEY are fixed",
+            call.error_code,
+            claim.seller.region,
+        )
+    elif decided.alarm == Alarm.LOCAL:
+        logger.error(
+            "MWS call %s (%s) could not be sent: %s", call.pk, call.operation, call.error_message
+        )
+
+    if decided.next == Next.SUCCEEDED:
+        call.state = MWSCall.State.SUCCEEDED
+        call.result = _snapshot(response)
+        result = response.result if isinstance(response, Response) else None
+        _close(call, now, CallOutcome(call, result=result, download=attempted.download))
+    elif decided.next == Next.RESEND:
+        retry_at = None
+        if decided.server_retry is not None:
+            pause = RETRY_POLICY.delay(decided.server_retry) / settings.MWS_GATEWAY_TIME_SCALE
+            retry_at = now + timedelta(seconds=pause)
+        _requeue(call, retry_at=retry_at)
     else:
-        if isinstance(error, errors.InvalidCredentialsError):
-            logger.error(
-                "MWS refused the developer keys (%s) for region %s; every call will fail until "
-                "MWS_ACCESS_KEY_ID and MWS_SECRET_KEY are fixed",
-                error.code,
-                claim.seller.region,
-            )
-        elif not isinstance(error, errors.MWSError):
-            logger.error(
-                "MWS call %s (%s) could not be sent: %s", call.pk, call.operation, _describe(error)
-            )
-        _fail(call, now, error)
-
-
-def _was_sent(error: BaseException, attempted: Attempted) -> bool:
-    """Whether MWS may have received the request although no usable answer came back."""
-    if isinstance(error, errors.MWSError):
-        return isinstance(error, errors.ServerError | errors.TransportError)
-    return bool(attempted.records)
-
-
-def _is_transient(error: BaseException, attempted: Attempted) -> bool:
-    if isinstance(error, errors.MWSError):
-        return error.retryable
-    # A failure of our own after the request went out looks like a lost answer to MWS.
-    return bool(attempted.records)
+        assert error is not None, "only an error settles as unknown or failed"
+        call.state = MWSCall.State.UNKNOWN if decided.next == Next.UNKNOWN else MWSCall.State.FAILED
+        _close(call, now, CallOutcome(call, error=_as_mws_error(error, call)))
 
 
 def _as_mws_error(error: BaseException, call: MWSCall) -> errors.MWSError:
@@ -621,11 +562,6 @@ def _requeue(call: MWSCall, *, retry_at: datetime | None) -> None:
     call.state = MWSCall.State.QUEUED
     call.retry_at = retry_at
     call.save(update_fields=_SETTLED_FIELDS)
-
-
-def _fail(call: MWSCall, now: datetime, error: BaseException) -> None:
-    call.state = MWSCall.State.FAILED
-    _close(call, now, CallOutcome(call, error=_as_mws_error(error, call)))
 
 
 def _close(call: MWSCall, now: datetime, outcome: CallOutcome) -> None:

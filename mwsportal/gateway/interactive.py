@@ -14,7 +14,8 @@ the seller now whether Amazon accepts it, and there is no seller row yet to queu
 
 The caller waits at most ``max_wait`` seconds for a token (``BucketBusy`` beyond that) and
 gets at most ``retries`` quick resends after a server error or a lost answer, so a page never
-hangs for the guide's background schedule.
+hangs for the guide's background schedule; RequestExpired is resent once, signed with the clock
+its answer taught the client, as the retry policy has it for queued calls.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def call_now(
         options["timeout"] = timeout
     deadline = time.monotonic() + max_wait
     resent = 0
+    resynced = False
     with build_client(region, **options) as client:
         while True:
             take = _take_token(backend, key, limits, op.name, deadline)
@@ -103,6 +105,10 @@ def call_now(
                 )
             except errors.MWSError as error:
                 _record(backend, key, limits, take, records, first, error, seller, sent_at, logged)
+                if isinstance(error, errors.RequestExpiredError) and not resynced:
+                    # The client learned MWS's clock from this answer: once more, signed with it.
+                    resynced = True
+                    continue
                 resendable = isinstance(error, errors.ServerError | errors.TransportError)
                 if not resendable or resent >= retries:
                     raise

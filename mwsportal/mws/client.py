@@ -27,6 +27,7 @@ import hashlib
 import ipaddress
 import logging
 import operator
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -204,6 +205,23 @@ class _AttemptTally:
     request_id: str | None = None
     quota: QuotaInfo | None = None
     wrote_body: bool = False
+
+
+def _session_from_environment() -> requests.Session:
+    """A session that does not consult the environment on every request.
+
+    requests reads the proxy variables, ``NO_PROXY``, ``.netrc`` and the CA bundle variables
+    for each request of a session that trusts the environment (a millisecond a call). Here the
+    CA bundle is read once now and the proxies once per host (``MWSClient._proxies_for``), so
+    ``HTTPS_PROXY`` and ``REQUESTS_CA_BUNDLE`` still apply; ``.netrc`` never does, as every
+    request is signed.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    return session
 
 
 def _is_loopback(hostname: str) -> bool:
@@ -398,7 +416,10 @@ class MWSClient:
         self.user_agent = build_user_agent(app_name, app_version, user_agent_attributes)
         self._endpoint = _endpoint(endpoint) if endpoint else None
         self._owns_session = session is None
-        self._session = session or requests.Session()
+        self._session = session or _session_from_environment()
+        # Proxies for each base URL, resolved from the environment on first use (see
+        # _session_from_environment); a session the caller passed keeps its own settings.
+        self._proxies: dict[str, dict[str, str]] = {}
         self._timeout = timeout
         self._clock = clock or time.time
         self._sleep = sleep or time.sleep
@@ -846,26 +867,32 @@ class MWSClient:
         *,
         retry: Callable[[], bool] | None = None,
     ) -> T:
+        policy = self._retry
         retries = 0
-        resynced = False
+        resyncs = 0
         number = 0
         while True:
             number += 1
             try:
                 return attempt(_AttemptTally(), number)
             except RequestExpiredError:
-                # The response carried MWS's time and _learn_clock already applied it; one
-                # more attempt signs with the corrected timestamp.
-                if resynced:
+                # The response carried MWS's time and _learn_clock already applied it; the
+                # next attempt signs with the corrected timestamp.
+                if resyncs >= policy.clock_resyncs:
                     raise
-                resynced = True
+                resyncs += 1
             except MWSError as exc:
-                # Never SubmitFeed: a feed MWS received before the failure would go in twice.
-                allowed = op.kind != "upload" and exc.retryable and (retry is None or retry())
-                if not allowed or retries >= self._retry.max_retries:
+                # Never an upload: a feed MWS received before the failure would go in twice.
+                allowed = (
+                    op.kind != "upload"
+                    and policy.repeatable(op.name)
+                    and exc.retryable
+                    and (retry is None or retry())
+                )
+                if not allowed or retries >= policy.max_retries:
                     raise
                 retries += 1
-                self._sleep(self._retry.delay(retries))
+                self._sleep(policy.delay(retries))
 
     def _observed(
         self,
@@ -943,9 +970,22 @@ class MWSClient:
                 timeout=self._timeout,
                 stream=stream,
                 allow_redirects=False,
+                proxies=self._proxies_for(prepared.url),
             )
         except _TRANSPORT_EXCEPTIONS as exc:
             raise self._transport_error(op, exc) from None
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The proxies of the environment for ``url``'s scheme and host, looked up once per
+        base URL: the environment is read when a client meets a host, not on every call."""
+        if not self._owns_session:
+            return {}
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+        proxies = self._proxies.get(base)
+        if proxies is None:
+            proxies = self._proxies[base] = requests.utils.get_environ_proxies(base)
+        return proxies
 
     @staticmethod
     def _transport_error(op: Operation, exc: BaseException) -> TransportError:

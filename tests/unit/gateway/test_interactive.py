@@ -187,3 +187,17 @@ def test_access_denied_is_not_resent(backend, mws):
 def test_only_xml_operations_are_sent_at_once(backend, mws):
     with pytest.raises(ValueError, match="download"):
         interactive.call_now("GetReport", region="NA", seller_id=SELLER_ID, auth_token=TOKEN)
+
+
+def test_request_expired_is_resent_once_with_a_token_of_its_own(backend, mws):
+    expired = errors.RequestExpiredError("expired", code="RequestExpired", http_status=400)
+    mws.answers.extend([expired, "page"])
+    before = level(backend)
+    assert call().result == "page"
+    assert level(backend) == pytest.approx(before - 2)
+    assert RequestLogEntry.objects.count() == 2
+
+    mws.answers.extend([expired, expired])
+    with pytest.raises(errors.RequestExpiredError):
+        call()
+    assert len(mws.clients[-1].sent) == 2
