@@ -43,7 +43,7 @@ import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from mwsportal.developer import build_client, developer_account
 from mwsportal.gateway import signals
@@ -276,26 +276,30 @@ def work_queue(
     return sent
 
 
-def _others_waiting(queue_id: int, now: datetime) -> bool:
-    """Whether another active seller's queue is due (handed out or not, nobody works it)."""
+def _other_due_queues(queue_id: int, now: datetime) -> QuerySet[CallQueue]:
+    """Other active sellers' queues that are due (handed out or not, nobody works them)."""
     # The seller's status as a correlated EXISTS, so the due-time index drives the search and
     # it stops at the first due queue instead of joining every active seller (SQLite).
     active = Seller.objects.filter(pk=OuterRef("seller_id"), status=Seller.Status.ACTIVE)
-    due = CallQueue.objects.filter(Exists(active), next_check_at__lte=now)
-    return due.exclude(pk=queue_id).exists()
+    return CallQueue.objects.filter(Exists(active), next_check_at__lte=now).exclude(pk=queue_id)
 
 
-def _hand_back(queue_id: int, lease: str, executor: Executor | None, now: datetime) -> str:
-    """Put the queue at the back of the executor's line under a fresh lease, returned for the
-    caller to submit once this is committed; without an executor, leave it due for the
-    dispatcher's next tick and return ""."""
+def _hand_back(
+    queue_id: int, lease: str, executor: Executor | None, now: datetime, *, always: bool
+) -> tuple[bool, str]:
+    """Put the queue at the back of the executor's line under a fresh lease (``always``, or
+    while another seller's queue is due: one conditional UPDATE decides and does it). Returns
+    whether it was handed back, and the fresh lease for the caller to submit once this is
+    committed; without an executor the queue is left due for the dispatcher's next tick."""
     queue = CallQueue.objects.filter(pk=queue_id, lease=lease)
+    if not always:
+        queue = queue.filter(Exists(_other_due_queues(queue_id, now)))
     if executor is None:
-        queue.update(lease="", lease_until=None, next_check_at=now)
-        return ""
+        return bool(queue.update(lease="", lease_until=None, next_check_at=now)), ""
     fresh = uuid4().hex
     until = now + timedelta(seconds=PICKUP_SECONDS)
-    return fresh if queue.update(lease=fresh, lease_until=until, next_check_at=now) else ""
+    handed = bool(queue.update(lease=fresh, lease_until=until, next_check_at=now))
+    return handed, fresh if handed else ""
 
 
 def _release(queue: CallQueue, next_check_at: datetime | None) -> None:
@@ -412,15 +416,12 @@ def _finish(
     answered_at = backend.now()
     now = to_datetime(answered_at)
     queue_id = claim.call.queue_id
-    fresh = ""
     try:
         with transaction.atomic():
             _update_bucket(claim, attempted, backend, answered_at)
             _write_log(claim, attempted.records)
             _settle(claim, attempted, now)
-            handed_back = over_budget or _others_waiting(queue_id, now)
-            if handed_back:
-                fresh = _hand_back(queue_id, lease, executor, now)
+            handed_back, fresh = _hand_back(queue_id, lease, executor, now, always=over_budget)
     finally:
         if attempted.download is not None:
             attempted.download.path.unlink(missing_ok=True)

@@ -51,9 +51,9 @@ def home_marketplace(seller: Seller) -> Marketplace | None:
     """The marketplace a call naming none is for, from the marketplaces the seller sells in."""
     region = REGIONS[seller.region]
     known = [
-        MARKETPLACES[m.marketplace_id]
-        for m in seller.marketplaces.all()
-        if m.marketplace_id in MARKETPLACES
+        MARKETPLACES[marketplace_id]
+        for marketplace_id in seller.marketplaces.values_list("marketplace_id", flat=True)
+        if marketplace_id in MARKETPLACES
     ]
     for marketplace in known:
         if marketplace.host == region.host:
