@@ -43,10 +43,10 @@ import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Min, Q
 
 from mwsportal.developer import build_client, developer_account
-from mwsportal.gateway import signals
+from mwsportal.gateway import signals, statements
 from mwsportal.gateway.bookkeeping import bucket_for, learn_from_answer, log_entries, to_datetime
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
 from mwsportal.gateway.buckets import BucketBackend, bucket_backend
@@ -276,14 +276,6 @@ def work_queue(
     return sent
 
 
-def _other_due_queues(queue_id: int, now: datetime) -> QuerySet[CallQueue]:
-    """Other active sellers' queues that are due (handed out or not, nobody works them)."""
-    # The seller's status as a correlated EXISTS, so the due-time index drives the search and
-    # it stops at the first due queue instead of joining every active seller (SQLite).
-    active = Seller.objects.filter(pk=OuterRef("seller_id"), status=Seller.Status.ACTIVE)
-    return CallQueue.objects.filter(Exists(active), next_check_at__lte=now).exclude(pk=queue_id)
-
-
 def _hand_back(
     queue_id: int, lease: str, executor: Executor | None, now: datetime, *, always: bool
 ) -> tuple[bool, str]:
@@ -291,14 +283,16 @@ def _hand_back(
     while another seller's queue is due: one conditional UPDATE decides and does it). Returns
     whether it was handed back, and the fresh lease for the caller to submit once this is
     committed; without an executor the queue is left due for the dispatcher's next tick."""
-    queue = CallQueue.objects.filter(pk=queue_id, lease=lease)
-    if not always:
-        queue = queue.filter(Exists(_other_due_queues(queue_id, now)))
     if executor is None:
-        return bool(queue.update(lease="", lease_until=None, next_check_at=now)), ""
+        handed = statements.hand_back(
+            queue_id, lease, fresh_lease="", lease_until=None, now=now, always=always
+        )
+        return handed, ""
     fresh = uuid4().hex
     until = now + timedelta(seconds=PICKUP_SECONDS)
-    handed = bool(queue.update(lease=fresh, lease_until=until, next_check_at=now))
+    handed = statements.hand_back(
+        queue_id, lease, fresh_lease=fresh, lease_until=until, now=now, always=always
+    )
     return handed, fresh if handed else ""
 
 
@@ -306,7 +300,7 @@ def _release(queue: CallQueue, next_check_at: datetime | None) -> None:
     queue.lease = ""
     queue.lease_until = None
     queue.next_check_at = next_check_at
-    queue.save(update_fields=["lease", "lease_until", "next_check_at"])
+    statements.store_lease(queue)
 
 
 def _claim_next(
@@ -321,12 +315,7 @@ def _claim_next(
     """
     first = bool(taking_over)
     with transaction.atomic():
-        queue = (
-            CallQueue.objects.select_for_update()
-            .select_related("seller")
-            .filter(pk=queue_id, lease=taking_over or lease)
-            .first()
-        )
+        queue = statements.leased_queue(queue_id, taking_over or lease)
         if queue is None:
             return None
         queue.lease = lease
@@ -334,7 +323,7 @@ def _claim_next(
         now = to_datetime(backend.now())
         if first:
             # Only a worker that held the queue before this run can have left a call in flight.
-            for interrupted in queue.calls.filter(state=MWSCall.State.SENDING):
+            for interrupted in statements.calls_in_flight(queue.pk):
                 _recover_interrupted(interrupted, seller, backend)
         if seller.status == Seller.Status.REMOVED:
             _cancel_pending(queue, now)
@@ -343,13 +332,9 @@ def _claim_next(
         if seller.status != Seller.Status.ACTIVE:
             _release(queue, now)
             return None
-        waiting = queue.calls.filter(state=MWSCall.State.QUEUED)
-        head = (
-            waiting.filter(available_at__lte=now)
-            .order_by("-priority", "available_at", "id")
-            .first()
-        )
+        head = statements.head_of_queue(queue.pk, now)
         if head is None:
+            waiting = queue.calls.filter(state=MWSCall.State.QUEUED)
             _release(queue, waiting.aggregate(first=Min("available_at"))["first"])
             return None
         if head.retry_at is not None and head.retry_at > now:
@@ -368,13 +353,13 @@ def _claim_next(
         head.attempts += 1
         head.sent_at = now
         head.retry_at = None
-        head.save(update_fields=["ready_at", "state", "attempts", "sent_at", "retry_at"])
+        statements.mark_sending(head)
         if first:
             # Renewed while this run lasts, and looked at again only if this worker disappears
             # with a call in flight.
             queue.lease_until = now + timedelta(seconds=LEASE_SECONDS)
             queue.next_check_at = queue.lease_until
-            queue.save(update_fields=["lease", "lease_until", "next_check_at"])
+            statements.store_lease(queue)
         return _Claim(head, seller, operation, key, limits, take)
 
 

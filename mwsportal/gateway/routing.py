@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from mwsportal.gateway import statements
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, Marketplace, Region
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def home_marketplace(seller: Seller) -> Marketplace | None:
     region = REGIONS[seller.region]
     known = [
         MARKETPLACES[marketplace_id]
-        for marketplace_id in seller.marketplaces.values_list("marketplace_id", flat=True)
+        for marketplace_id in statements.marketplace_ids(seller.pk)
         if marketplace_id in MARKETPLACES
     ]
     for marketplace in known:
