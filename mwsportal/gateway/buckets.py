@@ -267,7 +267,11 @@ class RedisBuckets:
 
     def epoch(self) -> float:
         self._redis.set(self._epoch_key, repr(self.now()), nx=True)
-        return float(self._redis.get(self._epoch_key))
+        stored = self._redis.get(self._epoch_key)
+        if stored is None:
+            # Deleted between the two commands (a flush): knowledge starts now.
+            return self.now()
+        return float(stored)
 
     def set_epoch(self, epoch: float) -> None:
         self._redis.set(self._epoch_key, repr(float(epoch)))

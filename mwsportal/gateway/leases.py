@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 
 from django.db import DatabaseError, connections
@@ -94,7 +94,7 @@ class _LeaseKeeper:
 _keeper = _LeaseKeeper()
 
 
-def lease_kept(queue_id: int, lease: str, backend: BucketBackend) -> Iterator[None]:
+def lease_kept(queue_id: int, lease: str, backend: BucketBackend) -> AbstractContextManager[None]:
     """Renew the queue's lease every LEASE_RENEW_SECONDS until the block ends (or the lease
     passed to another run, which then renews it itself)."""
     return _keeper.keep(queue_id, lease, backend)

@@ -54,7 +54,7 @@ _SELECT_MARKETPLACE_IDS = (
 )
 
 
-def _at(moment: datetime | None) -> object:
+def _at(moment: datetime | None) -> str | None:
     """A datetime as the backend stores it (SQLite keeps UTC text, PostgreSQL a timestamptz)."""
     return connection.ops.adapt_datetimefield_value(moment)
 
@@ -120,13 +120,14 @@ def hand_back(
     on the seller, so the due-time index drives the search and stops at the first). Returns
     whether the queue was handed back."""
     statement = _HAND_BACK
-    params: list[object] = [fresh_lease, _at(lease_until), _at(now), queue_id, lease]
+    params: list[str | int | None] = [fresh_lease, _at(lease_until), _at(now), queue_id, lease]
     if not always:
         statement += _WHILE_OTHERS_DUE
         params += [_at(now), queue_id, Seller.Status.ACTIVE]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return cursor.rowcount == 1
+        handed: bool = cursor.rowcount == 1
+        return handed
 
 
 def marketplace_ids(seller_id: int) -> list[str]:
