@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 from uuid import uuid4
 
 import redis
@@ -183,7 +183,8 @@ def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
                 response = client.submit_feed(
                     **common,
                     feed_type=params["FeedType"],
-                    source=source,
+                    # Django's File hands every read and seek to the file it wraps.
+                    source=cast(BinaryIO, source),
                     marketplace_ids=tuple(params.get("MarketplaceIdList") or ()),
                     purge_and_replace=bool(params.get("PurgeAndReplace")),
                     feed_options=params.get("FeedOptions"),
@@ -216,7 +217,7 @@ def _download(
     try:
         with handle:
             result: DownloadResult = client.download(
-                op.name, **common, **route, params=params, sink=handle
+                op.name, **common, **route, params=params, sink=cast(BinaryIO, handle)
             )
     except BaseException:
         path.unlink(missing_ok=True)
@@ -427,6 +428,9 @@ def _update_bucket(
 
 def _write_log(claim: _Claim, records: list[AttemptRecord]) -> None:
     call = claim.call
+    if not records or call.sent_at is None:
+        # Nothing went out (a call recovered from a worker that died before sending).
+        return
     RequestLogEntry.objects.bulk_create(
         log_entries(
             records,

@@ -382,7 +382,7 @@ def purge_request_log(*, older_than: datetime | None = None, batch_size: int = 5
     return deleted
 
 
-def _delete_in_batches(rows: QuerySet, batch_size: int) -> int:
+def _delete_in_batches(rows: QuerySet[Any], batch_size: int) -> int:
     total = 0
     while True:
         batch = list(rows.order_by().values_list("pk", flat=True)[:batch_size])

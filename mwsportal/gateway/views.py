@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from mwsportal.gateway.templatetags.gateway_tags import activity_context
-from mwsportal.mws.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES
+from mwsportal.mws.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES, Operation
 from sellers.models import Seller
 
 
@@ -27,7 +27,7 @@ def seller_activity(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def operations_reference(request: HttpRequest) -> HttpResponse:
     # Grouped by API section in the catalog's order; paging twins sit under their operation.
-    sections: dict[str, list] = {}
+    sections: dict[str, list[Operation]] = {}
     for operation in OPERATIONS.values():
         sections.setdefault(operation.section, []).append(operation)
     return render(

@@ -505,19 +505,20 @@ class MWSClient:
                 "operation", f"{op.name} does not start a paged listing"
             )
         twin = op.next_token_operation
-        common = {
-            "seller_id": seller_id,
-            "auth_token": auth_token,
-            "marketplace": marketplace,
-            "region": region,
-        }
         seen: set[str] = set()
         recoveries = 0
         restarted = False
         name, page_params = op.name, params
         while True:
             try:
-                response = self.call(name, params=page_params, **common)
+                response = self.call(
+                    name,
+                    seller_id=seller_id,
+                    auth_token=auth_token,
+                    marketplace=marketplace,
+                    region=region,
+                    params=page_params,
+                )
             except NextTokenCorruptedError:
                 if name == op.name or recoveries >= MAX_NEXT_TOKEN_RECOVERIES:
                     raise
