@@ -50,7 +50,9 @@ def learn_from_answer(
     error: BaseException | None,
 ) -> None:
     """What one sent call (``records``: its HTTP attempts) tells the bucket."""
-    # The client resends once by itself after RequestExpired; that request had no token.
+    # Every HTTP attempt took a token at MWS. The gateway's clients resend nothing themselves
+    # (NO_RETRY), so this is one attempt per token taken; a client given a policy of its own
+    # would have made the others without one.
     if len(records) > 1:
         backend.charge(key, limits, len(records) - 1)
     quota = next((r.quota for r in reversed(records) if r.quota is not None), None)
