@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 
+import redis
 from django.db import DatabaseError, connections
 
 from mwsportal.gateway.bookkeeping import to_datetime
@@ -83,11 +84,12 @@ class _LeaseKeeper:
 
     @staticmethod
     def _renew(queue_id: int, lease: str, backend: BucketBackend) -> None:
-        until = to_datetime(backend.now()) + timedelta(seconds=LEASE_SECONDS)
         try:
+            until = to_datetime(backend.now()) + timedelta(seconds=LEASE_SECONDS)
             CallQueue.objects.filter(pk=queue_id, lease=lease).update(lease_until=until)
-        except DatabaseError:
-            # The next renewal tries again; the lease has most of a minute left.
+        except (DatabaseError, redis.exceptions.RedisError):
+            # The next renewal tries again; the lease has most of a minute left. The thread
+            # itself must live on: it keeps every lease of this process.
             logger.warning("could not renew the lease of queue %s", queue_id)
 
 
