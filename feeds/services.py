@@ -884,7 +884,7 @@ def sync_all() -> int:
 
 def sellers_to_sync() -> list[int]:
     return list(
-        Seller.objects.callable()
+        Seller.objects.active()
         .filter(feed_submissions__state__in=FeedSubmission.OPEN_STATES)
         .values_list("pk", flat=True)
         .distinct()

@@ -522,7 +522,7 @@ def poll_all_sellers() -> int:
     Each seller's poll gets its own slot within the polling period, so thousands of sellers
     do not all send at the moment beat runs the task."""
     window = timedelta(seconds=settings.REPORTS_POLL_SECONDS)
-    sellers = Seller.objects.callable().filter(
+    sellers = Seller.objects.active().filter(
         report_requests__status__in=ReportRequest.POLLED_STATUSES
     )
     polled = 0
@@ -715,7 +715,7 @@ def sync_all_sellers() -> int:
     """Queue a report-list sync for every callable seller; returns how many."""
     window = timedelta(minutes=settings.REPORTS_SYNC_MINUTES)
     count = 0
-    for seller in Seller.objects.callable().defer("auth_token"):
+    for seller in Seller.objects.active().defer("auth_token"):
         sync_report_list(seller, spread_over=window)
         count += 1
     return count

@@ -17,7 +17,7 @@ class SellerQuerySet(OwnedQuerySet):
 
     owner_path = "owner"
 
-    def callable(self) -> SellerQuerySet:
+    def active(self) -> SellerQuerySet:
         """Sellers the portal may call MWS for."""
         return self.filter(status=Seller.Status.ACTIVE)
 

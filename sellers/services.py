@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from mwsportal.developer import developer_account
-from mwsportal.gateway.direct import INTERACTIVE_MAX_WAIT_SECONDS, BucketBusy, call_now
 from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS
+from mwsportal.gateway.interactive import INTERACTIVE_MAX_WAIT_SECONDS, BucketBusy, call_now
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.keyset import Page, SortColumn, keyset_page, parse_sort
 from mwsportal.mws import errors as mws_errors
@@ -508,6 +508,18 @@ def note_token_accepted(seller: Seller, *, at: datetime) -> None:
         return
     Seller.objects.filter(pk=seller.pk).update(verified_at=at)
     seller.verified_at = at
+
+
+def on_token_accepted(sender: object, *, seller: Seller, at: datetime, **kwargs: object) -> None:
+    """Receiver of the gateway's ``token_accepted`` signal."""
+    note_token_accepted(seller, at=at)
+
+
+def on_authorization_refused(
+    sender: object, *, seller: Seller, reason: str, **kwargs: object
+) -> None:
+    """Receiver of the gateway's ``authorization_refused`` signal."""
+    mark_needs_reauthorization(seller, reason=reason)
 
 
 def suspend_seller(seller: Seller, *, reason: str) -> None:

@@ -28,11 +28,15 @@ class TypedFilter(admin.SimpleListFilter):
 
     template = "admin/gateway/typed_filter.html"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         # Django only shows a filter that has choices; the box stands for all of them.
         return [("", "")]
 
-    def choices(self, changelist: ChangeList) -> Iterator[dict[str, Any]]:
+    def choices(  # type: ignore[override]  # the typed box's template takes other keys
+        self, changelist: ChangeList
+    ) -> Iterator[dict[str, Any]]:
         # The box submits a GET form: every other parameter (filters, search, order; the
         # change list has already dropped the page number) rides along as a hidden field.
         others = [(k, v) for k, v in changelist.params.items() if k != self.parameter_name]
@@ -43,7 +47,7 @@ class SellerIdFilter(TypedFilter):
     title = "Seller ID"
     parameter_name = "seller_id"
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = (self.value() or "").strip().upper()
         return queryset.filter(mws_seller_id=value) if value else queryset
 
@@ -52,7 +56,7 @@ class ErrorCodeFilter(TypedFilter):
     title = "error code"
     parameter_name = "error_code"
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = (self.value() or "").strip()
         return queryset.filter(error_code=value) if value else queryset
 
@@ -61,10 +65,12 @@ class OperationFilter(admin.SimpleListFilter):
     title = "operation"
     parameter_name = "operation"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [(name, name) for name in sorted(OPERATIONS)]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(operation=self.value()) if self.value() else queryset
 
 
@@ -72,10 +78,12 @@ class OutcomeFilter(admin.SimpleListFilter):
     title = "outcome"
     parameter_name = "outcome"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("ok", "answered"), ("error", "any error"), ("throttled", "throttled")]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "ok":
             return queryset.filter(error_code="", error_family="")
         if self.value() == "error":
@@ -85,7 +93,7 @@ class OutcomeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EstimatingPaginator(Paginator):
+class EstimatingPaginator(Paginator):  # type: ignore[type-arg]  # generic only in the stubs
     """On PostgreSQL an unfiltered list takes the planner's row estimate instead of counting
     every row; filtered lists (index range scans) are counted exactly."""
 
@@ -96,7 +104,7 @@ class EstimatingPaginator(Paginator):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
-                    [self.object_list.model._meta.db_table],
+                    [query.model._meta.db_table],
                 )
                 row = cursor.fetchone()
             if row and row[0] > 0:
@@ -104,7 +112,7 @@ class EstimatingPaginator(Paginator):
         return super().count
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -32,33 +32,29 @@ import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 from uuid import uuid4
 
 import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 
 from mwsportal.developer import build_client, developer_account
-from mwsportal.gateway.buckets import (
-    BucketBackend,
-    BucketKey,
-    BucketLimits,
-    Take,
-    arrival_matters,
-    bucket_backend,
-)
-from mwsportal.gateway.direct import bucket_key, learn_from_answer, log_entries
+from mwsportal.gateway import signals, statements
+from mwsportal.gateway.bookkeeping import bucket_for, learn_from_answer, log_entries, to_datetime
+from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
+from mwsportal.gateway.buckets import BucketBackend, bucket_backend
 from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
+from mwsportal.gateway.leases import LEASE_SECONDS, lease_kept
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.gateway.routing import destination
+from mwsportal.gateway.settlement import Alarm, Next, Tries, settle
 from mwsportal.logredaction import redact
 from mwsportal.mws import errors
 from mwsportal.mws.client import AttemptRecord, DownloadResult, MWSClient, Response
@@ -66,7 +62,6 @@ from mwsportal.mws.endpoints import Marketplace
 from mwsportal.mws.operations import Operation, get_operation
 from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY
 from sellers.models import Seller
-from sellers.services import mark_needs_reauthorization, note_token_accepted
 
 logger = logging.getLogger(__name__)
 
@@ -76,30 +71,8 @@ WORKER_BUDGET_SECONDS = 10.0
 # A worker must pick up a queue the dispatcher leased to it within this long, or the next tick
 # hands the queue to another worker.
 PICKUP_SECONDS = 60.0
-# RequestThrottled or QuotaExceeded this often for one call means our numbers and MWS's
-# disagree for good; the call fails instead of waiting forever.
-MAX_THROTTLED_RETRIES = 10
-# Operations that may have taken effect although the answer was an error or never came: resending
-# could apply them twice (a feed submitted twice).
-NOT_REPEATABLE = frozenset({"SubmitFeed"})
-
-
-# A worker holds its queue under a lease that runs this long past its last renewal, and renews
-# it every LEASE_RENEW_SECONDS while it works the queue (from a thread of its own, so a long
-# download keeps it too). A worker killed with a call in flight therefore blocks its queue for
-# about a minute, not for as long as a task may live.
-LEASE_SECONDS = 60.0
-LEASE_RENEW_SECONDS = 15.0
-
-
-def to_datetime(epoch: float) -> datetime:
-    """A bucket clock reading (epoch seconds) as an aware datetime."""
-    return datetime.fromtimestamp(epoch, tz=UTC)
-
-
-def bucket_for(seller: Seller, operation: Operation) -> tuple[BucketKey, BucketLimits]:
-    """The bucket a call of ``operation`` for ``seller`` draws from."""
-    return bucket_key(seller.region, seller.seller_id, operation)
+# Every resend of a queued call follows this policy (see settlement.py).
+RETRY_POLICY = DEFAULT_RETRY_POLICY
 
 
 # ---- the dispatcher ---------------------------------------------------------------------
@@ -109,16 +82,7 @@ class Executor(Protocol):
     def submit(self, queue_id: int, lease: str) -> None: ...
 
 
-class CeleryExecutor:
-    """Hands a leased queue to a Celery worker."""
-
-    def submit(self, queue_id: int, lease: str) -> None:
-        from mwsportal.gateway.tasks import work_queue as work_queue_task
-
-        work_queue_task.delay(queue_id, lease)
-
-
-def dispatch_due_queues(*, executor: Executor | None = None, limit: int = 5000) -> int:
+def dispatch_due_queues(*, executor: Executor, limit: int = 5000) -> int:
     """Lease every queue whose next event is due and hand it to a worker; returns how many.
 
     Safe to run concurrently with itself: a queue is leased by one conditional UPDATE.
@@ -128,15 +92,19 @@ def dispatch_due_queues(*, executor: Executor | None = None, limit: int = 5000) 
     # connected a while after deployment finds its buckets full, as MWS has them; otherwise
     # the first token check of a fresh install would wait a whole restore period.
     backend.epoch()
-    executor = executor or CeleryExecutor()
     now = to_datetime(backend.now())
     free = Q(lease="") | Q(lease_until__lt=now)
     # Queues of sellers on hold (re-authorization, suspension) stay due but are passed over,
     # so they resume on the first tick after the seller is active again. Removed sellers'
     # queues are handed out to have their calls cancelled.
-    workable = [Seller.Status.ACTIVE, Seller.Status.REMOVED]
+    # The seller's status as a correlated EXISTS: the due-time index drives the search, so a
+    # tick reads the due queues only, however many sellers there are (a join would walk every
+    # active seller's queues).
+    workable = Seller.objects.filter(
+        pk=OuterRef("seller_id"), status__in=[Seller.Status.ACTIVE, Seller.Status.REMOVED]
+    )
     due = list(
-        CallQueue.objects.filter(free, next_check_at__lte=now, seller__status__in=workable)
+        CallQueue.objects.filter(free, Exists(workable), next_check_at__lte=now)
         .order_by("next_check_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -220,7 +188,8 @@ def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
                 response = client.submit_feed(
                     **common,
                     feed_type=params["FeedType"],
-                    source=source,
+                    # Django's File hands every read and seek to the file it wraps.
+                    source=cast(BinaryIO, source),
                     marketplace_ids=tuple(params.get("MarketplaceIdList") or ()),
                     purge_and_replace=bool(params.get("PurgeAndReplace")),
                     feed_options=params.get("FeedOptions"),
@@ -253,7 +222,7 @@ def _download(
     try:
         with handle:
             result: DownloadResult = client.download(
-                op.name, **common, **route, params=params, sink=handle
+                op.name, **common, **route, params=params, sink=cast(BinaryIO, handle)
             )
     except BaseException:
         path.unlink(missing_ok=True)
@@ -298,7 +267,7 @@ def work_queue(
     started = time.monotonic()
     mine = uuid4().hex
     sent = 0
-    with _lease_kept(queue_id, mine, backend):
+    with lease_kept(queue_id, mine, backend):
         claim = _claim_next(queue_id, mine, backend, taking_over=lease)
         while claim is not None:
             attempted = sender(claim.call, claim.seller)
@@ -313,60 +282,31 @@ def work_queue(
     return sent
 
 
-@contextmanager
-def _lease_kept(queue_id: int, lease: str, backend: BucketBackend) -> Iterator[None]:
-    """Renew the queue's lease every LEASE_RENEW_SECONDS until the block ends (or the lease
-    passed to another run, which then renews it itself)."""
-    stop = threading.Event()
-
-    def renew() -> None:
-        try:
-            while not stop.wait(LEASE_RENEW_SECONDS):
-                until = to_datetime(backend.now()) + timedelta(seconds=LEASE_SECONDS)
-                try:
-                    CallQueue.objects.filter(pk=queue_id, lease=lease).update(lease_until=until)
-                except DatabaseError:
-                    # The next renewal tries again; the lease has most of a minute left.
-                    logger.warning("could not renew the lease of queue %s", queue_id)
-        finally:
-            connections.close_all()
-
-    keeper = threading.Thread(target=renew, name=f"lease-{queue_id}", daemon=True)
-    keeper.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        keeper.join()
-
-
-def _others_waiting(queue_id: int, now: datetime) -> bool:
-    """Whether another active seller's queue is due (handed out or not, nobody works it)."""
-    # The seller's status as a correlated EXISTS, so the due-time index drives the search and
-    # it stops at the first due queue instead of joining every active seller (SQLite).
-    active = Seller.objects.filter(pk=OuterRef("seller_id"), status=Seller.Status.ACTIVE)
-    due = CallQueue.objects.filter(Exists(active), next_check_at__lte=now)
-    return due.exclude(pk=queue_id).exists()
-
-
-def _hand_back(queue_id: int, lease: str, executor: Executor | None, now: datetime) -> str:
-    """Put the queue at the back of the executor's line under a fresh lease, returned for the
-    caller to submit once this is committed; without an executor, leave it due for the
-    dispatcher's next tick and return ""."""
-    queue = CallQueue.objects.filter(pk=queue_id, lease=lease)
+def _hand_back(
+    queue_id: int, lease: str, executor: Executor | None, now: datetime, *, always: bool
+) -> tuple[bool, str]:
+    """Put the queue at the back of the executor's line under a fresh lease (``always``, or
+    while another seller's queue is due: one conditional UPDATE decides and does it). Returns
+    whether it was handed back, and the fresh lease for the caller to submit once this is
+    committed; without an executor the queue is left due for the dispatcher's next tick."""
     if executor is None:
-        queue.update(lease="", lease_until=None, next_check_at=now)
-        return ""
+        handed = statements.hand_back(
+            queue_id, lease, fresh_lease="", lease_until=None, now=now, always=always
+        )
+        return handed, ""
     fresh = uuid4().hex
     until = now + timedelta(seconds=PICKUP_SECONDS)
-    return fresh if queue.update(lease=fresh, lease_until=until, next_check_at=now) else ""
+    handed = statements.hand_back(
+        queue_id, lease, fresh_lease=fresh, lease_until=until, now=now, always=always
+    )
+    return handed, fresh if handed else ""
 
 
 def _release(queue: CallQueue, next_check_at: datetime | None) -> None:
     queue.lease = ""
     queue.lease_until = None
     queue.next_check_at = next_check_at
-    queue.save(update_fields=["lease", "lease_until", "next_check_at"])
+    statements.store_lease(queue)
 
 
 def _claim_next(
@@ -381,12 +321,7 @@ def _claim_next(
     """
     first = bool(taking_over)
     with transaction.atomic():
-        queue = (
-            CallQueue.objects.select_for_update()
-            .select_related("seller")
-            .filter(pk=queue_id, lease=taking_over or lease)
-            .first()
-        )
+        queue = statements.leased_queue(queue_id, taking_over or lease)
         if queue is None:
             return None
         queue.lease = lease
@@ -394,7 +329,7 @@ def _claim_next(
         now = to_datetime(backend.now())
         if first:
             # Only a worker that held the queue before this run can have left a call in flight.
-            for interrupted in queue.calls.filter(state=MWSCall.State.SENDING):
+            for interrupted in statements.calls_in_flight(queue.pk):
                 _recover_interrupted(interrupted, seller, backend)
         if seller.status == Seller.Status.REMOVED:
             _cancel_pending(queue, now)
@@ -403,13 +338,9 @@ def _claim_next(
         if seller.status != Seller.Status.ACTIVE:
             _release(queue, now)
             return None
-        waiting = queue.calls.filter(state=MWSCall.State.QUEUED)
-        head = (
-            waiting.filter(available_at__lte=now)
-            .order_by("-priority", "available_at", "id")
-            .first()
-        )
+        head = statements.head_of_queue(queue.pk, now)
         if head is None:
+            waiting = queue.calls.filter(state=MWSCall.State.QUEUED)
             _release(queue, waiting.aggregate(first=Min("available_at"))["first"])
             return None
         if head.retry_at is not None and head.retry_at > now:
@@ -428,13 +359,13 @@ def _claim_next(
         head.attempts += 1
         head.sent_at = now
         head.retry_at = None
-        head.save(update_fields=["ready_at", "state", "attempts", "sent_at", "retry_at"])
+        statements.mark_sending(head)
         if first:
             # Renewed while this run lasts, and looked at again only if this worker disappears
             # with a call in flight.
             queue.lease_until = now + timedelta(seconds=LEASE_SECONDS)
             queue.next_check_at = queue.lease_until
-            queue.save(update_fields=["lease", "lease_until", "next_check_at"])
+            statements.store_lease(queue)
         return _Claim(head, seller, operation, key, limits, take)
 
 
@@ -476,15 +407,12 @@ def _finish(
     answered_at = backend.now()
     now = to_datetime(answered_at)
     queue_id = claim.call.queue_id
-    fresh = ""
     try:
         with transaction.atomic():
             _update_bucket(claim, attempted, backend, answered_at)
             _write_log(claim, attempted.records)
             _settle(claim, attempted, now)
-            handed_back = over_budget or _others_waiting(queue_id, now)
-            if handed_back:
-                fresh = _hand_back(queue_id, lease, executor, now)
+            handed_back, fresh = _hand_back(queue_id, lease, executor, now, always=over_budget)
     finally:
         if attempted.download is not None:
             attempted.download.path.unlink(missing_ok=True)
@@ -505,6 +433,9 @@ def _update_bucket(
 
 def _write_log(claim: _Claim, records: list[AttemptRecord]) -> None:
     call = claim.call
+    if not records or call.sent_at is None:
+        # Nothing went out (a call recovered from a worker that died before sending).
+        return
     RequestLogEntry.objects.bulk_create(
         log_entries(
             records,
@@ -537,7 +468,9 @@ def _describe(error: BaseException) -> str:
 
 
 def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
-    """Move the call to its next state; deliver the outcome when that state is final."""
+    """Record the answer on the call and apply what it means (``settlement.settle``): the
+    call's next state, the seller's signals, and the outcome delivered once the state is
+    final."""
     call, error = claim.call, attempted.error
     response = attempted.result
     call.request_id = (
@@ -548,75 +481,53 @@ def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
     )
     call.error_code = getattr(error, "code", None) or ""
     call.error_message = _describe(error) if error is not None else ""
-    if error is None:
-        note_token_accepted(claim.seller, at=now)
-        call.state = MWSCall.State.SUCCEEDED
-        call.result = _snapshot(response)
-        result = response.result if isinstance(response, Response) else None
-        _close(call, now, CallOutcome(call, result=result, download=attempted.download))
-        return
-
-    repeatable = call.operation not in NOT_REPEATABLE
-    if isinstance(error, errors.ThrottledError | errors.QuotaExceededError):
-        # MWS refused the request before doing anything: resending is safe, even a feed.
-        call.throttled_retries += 1
-        if call.throttled_retries > MAX_THROTTLED_RETRIES:
-            _fail(call, now, error)
-        else:
-            _requeue(call, retry_at=None)
-    elif isinstance(error, errors.AccessDeniedError) and error.code == "AccessDenied":
-        # The seller revoked or let the authorization lapse. The call stays first in its queue
-        # and goes out once the seller stores a new token.
-        mark_needs_reauthorization(
-            claim.seller,
+    decided = settle(
+        call.operation,
+        error,
+        reached_mws=bool(attempted.records),
+        tries=Tries(call.server_retries, call.throttled_retries, call.resynced),
+        policy=RETRY_POLICY,
+    )
+    call.server_retries = decided.tries.server_retries
+    call.throttled_retries = decided.tries.throttled_retries
+    call.resynced = decided.tries.resynced
+    if decided.token_accepted:
+        signals.token_accepted.send(Seller, seller=claim.seller, at=now)
+    if decided.authorization_refused:
+        signals.authorization_refused.send(
+            Seller,
+            seller=claim.seller,
             reason=f"Amazon MWS answered AccessDenied to {call.operation} on "
             f"{now:%Y-%m-%d %H:%M} UTC: the authorization was revoked in Seller Central or has "
             "expired. Paste a new MWS Auth Token to resume.",
         )
-        _requeue(call, retry_at=None)
-    elif isinstance(error, errors.RequestExpiredError) and not call.resynced:
-        # The client learned MWS's clock from this very answer; one more try signs with it.
-        call.resynced = True
-        _requeue(call, retry_at=None)
-    elif _was_sent(error, attempted) and not repeatable:
-        call.state = MWSCall.State.UNKNOWN
-        _close(call, now, CallOutcome(call, error=_as_mws_error(error, call)))
-    elif _is_transient(error, attempted):
-        if call.server_retries >= DEFAULT_RETRY_POLICY.max_retries:
-            _fail(call, now, error)
-        else:
-            call.server_retries += 1
-            pause = DEFAULT_RETRY_POLICY.delay(call.server_retries)
-            _requeue(
-                call, retry_at=now + timedelta(seconds=pause / settings.MWS_GATEWAY_TIME_SCALE)
-            )
+    if decided.alarm == Alarm.DEVELOPER_KEYS:
+        logger.error(
+            "MWS refused the developer keys (%s) for region %s; every call will fail until "
+            "MWS_ACCESS_KEY_ID and MWS_SECRET_KEY are fixed",
+            call.error_code,
+            claim.seller.region,
+        )
+    elif decided.alarm == Alarm.LOCAL:
+        logger.error(
+            "MWS call %s (%s) could not be sent: %s", call.pk, call.operation, call.error_message
+        )
+
+    if decided.next == Next.SUCCEEDED:
+        call.state = MWSCall.State.SUCCEEDED
+        call.result = _snapshot(response)
+        result = response.result if isinstance(response, Response) else None
+        _close(call, now, CallOutcome(call, result=result, download=attempted.download))
+    elif decided.next == Next.RESEND:
+        retry_at = None
+        if decided.server_retry is not None:
+            pause = RETRY_POLICY.delay(decided.server_retry) / settings.MWS_GATEWAY_TIME_SCALE
+            retry_at = now + timedelta(seconds=pause)
+        _requeue(call, retry_at=retry_at)
     else:
-        if isinstance(error, errors.InvalidCredentialsError):
-            logger.error(
-                "MWS refused the developer keys (%s) for region %s; every call will fail until "
-                "MWS_ACCESS_KEY_ID and MWS_SECRET_KEY are fixed",
-                error.code,
-                claim.seller.region,
-            )
-        elif not isinstance(error, errors.MWSError):
-            logger.error(
-                "MWS call %s (%s) could not be sent: %s", call.pk, call.operation, _describe(error)
-            )
-        _fail(call, now, error)
-
-
-def _was_sent(error: BaseException, attempted: Attempted) -> bool:
-    """Whether MWS may have received the request although no usable answer came back."""
-    if isinstance(error, errors.MWSError):
-        return isinstance(error, errors.ServerError | errors.TransportError)
-    return bool(attempted.records)
-
-
-def _is_transient(error: BaseException, attempted: Attempted) -> bool:
-    if isinstance(error, errors.MWSError):
-        return error.retryable
-    # A failure of our own after the request went out looks like a lost answer to MWS.
-    return bool(attempted.records)
+        assert error is not None, "only an error settles as unknown or failed"
+        call.state = MWSCall.State.UNKNOWN if decided.next == Next.UNKNOWN else MWSCall.State.FAILED
+        _close(call, now, CallOutcome(call, error=_as_mws_error(error, call)))
 
 
 def _as_mws_error(error: BaseException, call: MWSCall) -> errors.MWSError:
@@ -646,11 +557,6 @@ def _requeue(call: MWSCall, *, retry_at: datetime | None) -> None:
     call.state = MWSCall.State.QUEUED
     call.retry_at = retry_at
     call.save(update_fields=_SETTLED_FIELDS)
-
-
-def _fail(call: MWSCall, now: datetime, error: BaseException) -> None:
-    call.state = MWSCall.State.FAILED
-    _close(call, now, CallOutcome(call, error=_as_mws_error(error, call)))
 
 
 def _close(call: MWSCall, now: datetime, outcome: CallOutcome) -> None:

@@ -70,7 +70,8 @@ class CallOutcome:
 
     @property
     def context(self) -> dict[str, Any]:
-        return self.call.context
+        context: dict[str, Any] = self.call.context
+        return context
 
     def paging_restart(self) -> int | None:
         """For a page MWS refused with NextTokenCorrupted: the number of the restart to give

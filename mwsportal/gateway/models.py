@@ -6,7 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
-from mwsportal.gateway.buckets import BucketState
+from mwsportal.gateway.bucket_arithmetic import BucketState
 
 
 class CallQueue(models.Model):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from mwsportal.gateway import statements
 from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, Marketplace, Region
 
 if TYPE_CHECKING:
@@ -51,9 +52,9 @@ def home_marketplace(seller: Seller) -> Marketplace | None:
     """The marketplace a call naming none is for, from the marketplaces the seller sells in."""
     region = REGIONS[seller.region]
     known = [
-        MARKETPLACES[m.marketplace_id]
-        for m in seller.marketplaces.all()
-        if m.marketplace_id in MARKETPLACES
+        MARKETPLACES[marketplace_id]
+        for marketplace_id in statements.marketplace_ids(seller.pk)
+        if marketplace_id in MARKETPLACES
     ]
     for marketplace in known:
         if marketplace.host == region.host:

@@ -29,8 +29,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, QuerySet
 
+from mwsportal.gateway.bookkeeping import bucket_for, to_datetime
 from mwsportal.gateway.buckets import bucket_backend
-from mwsportal.gateway.dispatch import bucket_for, to_datetime
 from mwsportal.gateway.handlers import is_registered
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.mws.operations import OPERATIONS, Operation, get_operation
@@ -382,7 +382,7 @@ def purge_request_log(*, older_than: datetime | None = None, batch_size: int = 5
     return deleted
 
 
-def _delete_in_batches(rows: QuerySet, batch_size: int) -> int:
+def _delete_in_batches(rows: QuerySet[Any], batch_size: int) -> int:
     total = 0
     while True:
         batch = list(rows.order_by().values_list("pk", flat=True)[:batch_size])

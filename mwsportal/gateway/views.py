@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from mwsportal.gateway.templatetags.gateway_tags import activity_context
 from mwsportal.keyset import SortError, pager_links, sort_headers
-from mwsportal.mws.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES
+from mwsportal.mws.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES, Operation
 from sellers import services as sellers
 from sellers.forms import RequestHistoryFilterForm
 from sellers.models import Seller
@@ -59,7 +59,7 @@ def request_history(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def operations_reference(request: HttpRequest) -> HttpResponse:
     # Grouped by API section in the catalog's order; paging twins sit under their operation.
-    sections: dict[str, list] = {}
+    sections: dict[str, list[Operation]] = {}
     for operation in OPERATIONS.values():
         sections.setdefault(operation.section, []).append(operation)
     return render(

@@ -27,6 +27,7 @@ import hashlib
 import ipaddress
 import logging
 import operator
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -194,13 +195,33 @@ class _Endpoint:
 
 
 @dataclass
-class _Tally:
+class _AttemptTally:
+    """What one HTTP attempt sent and received, filled in while it runs, for its
+    ``AttemptRecord``."""
+
     bytes_sent: int = 0
     bytes_received: int = 0
     http_status: int | None = None
     request_id: str | None = None
     quota: QuotaInfo | None = None
     wrote_body: bool = False
+
+
+def _session_from_environment() -> requests.Session:
+    """A session that does not consult the environment on every request.
+
+    requests reads the proxy variables, ``NO_PROXY``, ``.netrc`` and the CA bundle variables
+    for each request of a session that trusts the environment (a millisecond a call). Here the
+    CA bundle is read once now and the proxies once per host (``MWSClient._proxies_for``), so
+    ``HTTPS_PROXY`` and ``REQUESTS_CA_BUNDLE`` still apply; ``.netrc`` never does, as every
+    request is signed.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    return session
 
 
 def _is_loopback(hostname: str) -> bool:
@@ -318,7 +339,9 @@ class _CountingReader:
     MWS has a complete feed.
     """
 
-    def __init__(self, source: IO[bytes], size: int, tally: _Tally, expected_md5: str) -> None:
+    def __init__(
+        self, source: IO[bytes], size: int, tally: _AttemptTally, expected_md5: str
+    ) -> None:
         self._source = source
         self._left = size
         self._size = size
@@ -393,7 +416,10 @@ class MWSClient:
         self.user_agent = build_user_agent(app_name, app_version, user_agent_attributes)
         self._endpoint = _endpoint(endpoint) if endpoint else None
         self._owns_session = session is None
-        self._session = session or requests.Session()
+        self._session = session or _session_from_environment()
+        # Proxies for each base URL, resolved from the environment on first use (see
+        # _session_from_environment); a session the caller passed keeps its own settings.
+        self._proxies: dict[str, dict[str, str]] = {}
         self._timeout = timeout
         self._clock = clock or time.time
         self._sleep = sleep or time.sleep
@@ -448,7 +474,7 @@ class MWSClient:
         wire = self._encode(op, params, context)
         endpoint = self._endpoint_for(context)
 
-        def attempt(tally: _Tally, number: int) -> Response[Any]:
+        def attempt(tally: _AttemptTally, number: int) -> Response[Any]:
             prepared = self._prepare(op, wire, seller_id, auth_token, endpoint)
             return self._observed(
                 op, seller_id, prepared, number, tally, lambda: self._send_xml(op, prepared, tally)
@@ -479,19 +505,20 @@ class MWSClient:
                 "operation", f"{op.name} does not start a paged listing"
             )
         twin = op.next_token_operation
-        common = {
-            "seller_id": seller_id,
-            "auth_token": auth_token,
-            "marketplace": marketplace,
-            "region": region,
-        }
         seen: set[str] = set()
         recoveries = 0
         restarted = False
         name, page_params = op.name, params
         while True:
             try:
-                response = self.call(name, params=page_params, **common)
+                response = self.call(
+                    name,
+                    seller_id=seller_id,
+                    auth_token=auth_token,
+                    marketplace=marketplace,
+                    region=region,
+                    params=page_params,
+                )
             except NextTokenCorruptedError:
                 if name == op.name or recoveries >= MAX_NEXT_TOKEN_RECOVERIES:
                     raise
@@ -535,7 +562,7 @@ class MWSClient:
         start = sink.tell() if sink.seekable() else None
         dirty = False
 
-        def attempt(tally: _Tally, number: int) -> DownloadResult:
+        def attempt(tally: _AttemptTally, number: int) -> DownloadResult:
             nonlocal dirty
             if dirty and start is not None:
                 sink.seek(start)
@@ -635,7 +662,7 @@ class MWSClient:
         endpoint = self._endpoint_for(context)
         body_type = content_type or self._feed_content_type(info.format, context)
 
-        def attempt(tally: _Tally, number: int) -> Response[SubmitFeedResult]:
+        def attempt(tally: _AttemptTally, number: int) -> Response[SubmitFeedResult]:
             prepared = self._prepare(
                 op,
                 wire,
@@ -837,30 +864,36 @@ class MWSClient:
     def _with_retries(
         self,
         op: Operation,
-        attempt: Callable[[_Tally, int], T],
+        attempt: Callable[[_AttemptTally, int], T],
         *,
         retry: Callable[[], bool] | None = None,
     ) -> T:
+        policy = self._retry
         retries = 0
-        resynced = False
+        resyncs = 0
         number = 0
         while True:
             number += 1
             try:
-                return attempt(_Tally(), number)
+                return attempt(_AttemptTally(), number)
             except RequestExpiredError:
-                # The response carried MWS's time and _learn_clock already applied it; one
-                # more attempt signs with the corrected timestamp.
-                if resynced:
+                # The response carried MWS's time and _learn_clock already applied it; the
+                # next attempt signs with the corrected timestamp.
+                if resyncs >= policy.clock_resyncs:
                     raise
-                resynced = True
+                resyncs += 1
             except MWSError as exc:
-                # Never SubmitFeed: a feed MWS received before the failure would go in twice.
-                allowed = op.kind != "upload" and exc.retryable and (retry is None or retry())
-                if not allowed or retries >= self._retry.max_retries:
+                # Never an upload: a feed MWS received before the failure would go in twice.
+                allowed = (
+                    op.kind != "upload"
+                    and policy.repeatable(op.name)
+                    and exc.retryable
+                    and (retry is None or retry())
+                )
+                if not allowed or retries >= policy.max_retries:
                     raise
                 retries += 1
-                self._sleep(self._retry.delay(retries))
+                self._sleep(policy.delay(retries))
 
     def _observed(
         self,
@@ -868,7 +901,7 @@ class MWSClient:
         seller_id: str,
         prepared: PreparedRequest,
         number: int,
-        tally: _Tally,
+        tally: _AttemptTally,
         perform: Callable[[], T],
     ) -> T:
         started = time.perf_counter()
@@ -896,7 +929,7 @@ class MWSClient:
         seller_id: str,
         prepared: PreparedRequest,
         number: int,
-        tally: _Tally,
+        tally: _AttemptTally,
         duration: float,
         error: BaseException | None,
     ) -> AttemptRecord:
@@ -938,9 +971,22 @@ class MWSClient:
                 timeout=self._timeout,
                 stream=stream,
                 allow_redirects=False,
+                proxies=self._proxies_for(prepared.url),
             )
         except _TRANSPORT_EXCEPTIONS as exc:
             raise self._transport_error(op, exc) from None
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The proxies of the environment for ``url``'s scheme and host, looked up once per
+        base URL: the environment is read when a client meets a host, not on every call."""
+        if not self._owns_session:
+            return {}
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+        proxies = self._proxies.get(base)
+        if proxies is None:
+            proxies = self._proxies[base] = requests.utils.get_environ_proxies(base)
+        return proxies
 
     @staticmethod
     def _transport_error(op: Operation, exc: BaseException) -> TransportError:
@@ -1016,7 +1062,7 @@ class MWSClient:
             errors=body.errors,
         )
 
-    def _note(self, tally: _Tally, response: requests.Response) -> None:
+    def _note(self, tally: _AttemptTally, response: requests.Response) -> None:
         tally.http_status = response.status_code
         tally.request_id = response.headers.get("x-mws-request-id") or response.headers.get(
             "x-amz-request-id"
@@ -1024,7 +1070,7 @@ class MWSClient:
         tally.quota = _quota(response.headers)
 
     def _send_xml(
-        self, op: Operation, prepared: PreparedRequest, tally: _Tally, *, body: Any = None
+        self, op: Operation, prepared: PreparedRequest, tally: _AttemptTally, *, body: Any = None
     ) -> Response[Any]:
         if body is None:
             tally.bytes_sent = len(prepared.body or b"")
@@ -1048,7 +1094,7 @@ class MWSClient:
         return Response(op.name, result, self._metadata(response, prepared, body_request_id))
 
     def _send_download(
-        self, op: Operation, prepared: PreparedRequest, sink: BinaryIO, tally: _Tally
+        self, op: Operation, prepared: PreparedRequest, sink: BinaryIO, tally: _AttemptTally
     ) -> DownloadResult:
         tally.bytes_sent = len(prepared.body or b"")
         sent = self._clock()

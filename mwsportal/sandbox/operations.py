@@ -1,7 +1,7 @@
 """The 23 operations: their parameters, their behaviour and the XML they answer with.
 
 Each operation is a row of ``OPERATIONS`` (section, parameters, handler). Handlers run after the
-gateway has authenticated, authorized and throttled the call, with the seller's book open.
+front door has authenticated, authorized and throttled the call, with the seller's book open.
 Element names and order follow real responses (reference sections 2-4); optional elements are
 omitted until they apply.
 """

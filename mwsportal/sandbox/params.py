@@ -17,7 +17,7 @@ from typing import Any
 
 from mwsportal.sandbox.errors import MWSError, invalid_value, missing_parameter
 
-# Parameters every call may carry; the gateway checks them before the operation sees the rest.
+# Parameters every call may carry; the front door checks them before the operation sees the rest.
 COMMON = frozenset(
     {
         "AWSAccessKeyId", "Action", "MWSAuthToken", "SellerId", "Merchant", "Signature",

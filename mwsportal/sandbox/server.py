@@ -34,7 +34,7 @@ from mwsportal.sandbox.config import SandboxConfig, load_config
 from mwsportal.sandbox.control import Control
 from mwsportal.sandbox.errors import MWSError, invalid_value
 from mwsportal.sandbox.faults import FaultInjector
-from mwsportal.sandbox.gateway import ApiRequest, ApiResponse, Gateway
+from mwsportal.sandbox.front_door import ApiRequest, ApiResponse, FrontDoor
 from mwsportal.sandbox.state import SandboxState
 
 log = logging.getLogger("mwsportal.sandbox")
@@ -192,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif path.startswith(authpage.PREFIXES):
                 status, sent = self._page(body)
             elif self.command in ("GET", "POST"):
-                response = self.server.gateway.handle(
+                response = self.server.front_door.handle(
                     ApiRequest(self.command, path, target.query, self.headers, body)
                 )
                 action, seller, code = response.action, response.seller_id, response.code
@@ -310,7 +310,7 @@ class SandboxServer(ThreadingHTTPServer):
     ) -> None:
         self.state = state
         self.faults = faults
-        self.gateway = Gateway(state, faults)
+        self.front_door = FrontDoor(state, faults)
         self.pages = AuthPages(state.accounts, show_demo_logins=state.config.show_demo_logins)
         self.control = Control(state, faults)
         super().__init__(address, _Handler)

@@ -27,11 +27,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 from mwsportal.gateway import services  # noqa: E402
+from mwsportal.gateway.bookkeeping import to_datetime  # noqa: E402
 from mwsportal.gateway.buckets import bucket_backend  # noqa: E402
-from mwsportal.gateway.dispatch import to_datetime  # noqa: E402
 from mwsportal.gateway.models import MWSCall, RequestLogEntry  # noqa: E402
-from mwsportal.gateway.runner import InlineExecutor, ThreadExecutor, run_until_idle  # noqa: E402
 from sellers.models import Seller  # noqa: E402
+from tests.gateway_runner import InlineExecutor, ThreadExecutor, run_until_idle  # noqa: E402
 from tests.integration.gateway.support import seller_id, token  # noqa: E402
 
 

@@ -18,12 +18,12 @@ from mwsportal.developer import build_client
 from mwsportal.gateway import services
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
-from mwsportal.gateway.runner import run_until_idle
 from mwsportal.mws import errors
 from mwsportal.mws.checksums import content_md5
 from mwsportal.sandbox.faults import parse_rule
 from sellers import services as seller_services
 from sellers.models import Seller
+from tests.gateway_runner import run_until_idle
 from tests.integration.gateway.support import (
     DEVELOPER,
     feed_body,

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from mwsportal.gateway import services as gateway
+from mwsportal.gateway.bookkeeping import bucket_for
 from mwsportal.gateway.buckets import bucket_backend
-from mwsportal.gateway.dispatch import bucket_for
 from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws.operations import get_operation
@@ -231,7 +231,7 @@ def test_a_revoked_authorization_flags_the_seller_on_its_next_call(sandbox, owne
     seller.refresh_from_db()
     assert seller.status == Seller.Status.NEEDS_REAUTH
     assert "AccessDenied" in seller.status_reason
-    assert not Seller.objects.callable().filter(pk=seller.pk).exists()
+    assert not Seller.objects.active().filter(pk=seller.pk).exists()
 
 
 def test_a_new_token_after_re_authorizing_makes_the_seller_active_again(sandbox, owner):

@@ -8,13 +8,13 @@ import threading
 import pytest
 import redis
 
-from mwsportal.gateway.buckets import (
+from mwsportal.gateway.bucket_arithmetic import (
     DELIVERY_ALLOWANCE_SECONDS,
     BucketKey,
     BucketLimits,
-    RedisBuckets,
     arrival_matters,
 )
+from mwsportal.gateway.buckets import RedisBuckets
 from mwsportal.mws.operations import get_operation
 
 SUBMIT_FEED = BucketLimits.for_group(get_operation("SubmitFeed").throttle)
@@ -259,3 +259,27 @@ def test_redis_uses_its_own_clock_and_expires_state_it_no_longer_needs(gateway_r
     ttl = redis.Redis.from_url(gateway_redis_url).pttl(key)
     # Kept while the bucket refills (about 120 s) or the hourly slot lasts (61 minutes).
     assert 3600_000 < ttl <= (61 * 60 + 60 + 61) * 1000
+
+
+def test_redis_clock_is_read_from_redis_once_per_resync(gateway_redis_url, monkeypatch):
+    import time
+
+    backend = RedisBuckets(gateway_redis_url)
+    asked: list[float] = []
+    real_time = backend._redis.time
+
+    def counted_time():
+        asked.append(time.time())
+        return real_time()
+
+    monkeypatch.setattr(backend._redis, "time", counted_time)
+    readings = [backend.now() for _ in range(50)]
+    assert len(asked) == 1
+    seconds, micros = real_time()
+    # Never ahead of Redis's clock by more than a round trip, nor behind it.
+    assert readings == sorted(readings)
+    assert -0.05 < seconds + micros / 1_000_000 - backend.now() < 0.05
+    # Once the resync time has come, the next reading asks Redis again.
+    backend._offset = (backend._offset[0], 0.0)
+    backend.now()
+    assert len(asked) == 2

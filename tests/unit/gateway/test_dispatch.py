@@ -15,15 +15,11 @@ import pytest
 from django.test import override_settings
 
 from mwsportal.gateway import dispatch, services
-from mwsportal.gateway.buckets import (
-    DELIVERY_ALLOWANCE_SECONDS,
-    DatabaseBuckets,
-    set_bucket_backend,
-)
+from mwsportal.gateway.bucket_arithmetic import DELIVERY_ALLOWANCE_SECONDS
+from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.dispatch import Attempted
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
-from mwsportal.gateway.runner import InlineExecutor
 from mwsportal.mws import errors
 from mwsportal.mws.checksums import content_md5
 from mwsportal.mws.client import AttemptRecord, Response
@@ -31,6 +27,7 @@ from mwsportal.mws.results import CountResult, QuotaInfo, ResponseMetadata, Subm
 from mwsportal.sandbox.throttle import THROTTLE_TABLE, Throttler, throttle_group
 from sellers.models import Seller
 from tests.factories import SellerFactory
+from tests.gateway_runner import InlineExecutor
 
 OUTCOMES: list[CallOutcome] = []
 

@@ -9,8 +9,8 @@ from mwsportal.gateway import dispatch, services
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import MWSCall
-from mwsportal.gateway.runner import InlineExecutor
 from tests.factories import SellerFactory
+from tests.gateway_runner import InlineExecutor
 from tests.unit.gateway.test_lease import answered
 
 SEEN: list[CallOutcome] = []

@@ -9,14 +9,15 @@ import pytest
 from django.utils import timezone
 
 from mwsportal.gateway import dispatch, services
+from mwsportal.gateway import leases as lease_keeping
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.dispatch import Attempted
 from mwsportal.gateway.models import CallQueue, MWSCall
-from mwsportal.gateway.runner import InlineExecutor
 from mwsportal.mws.client import AttemptRecord, Response
 from mwsportal.mws.results import CountResult, ResponseMetadata
 from sellers.models import Seller
 from tests.factories import SellerFactory
+from tests.gateway_runner import InlineExecutor
 
 
 def answered(call: MWSCall, seller: Seller) -> Attempted:
@@ -89,7 +90,7 @@ def test_a_queue_whose_worker_died_mid_call_is_worked_again_after_one_lease(cloc
 
 @pytest.mark.django_db(transaction=True)
 def test_the_lease_is_renewed_while_a_long_call_is_in_flight(monkeypatch):
-    monkeypatch.setattr(dispatch, "LEASE_RENEW_SECONDS", 0.05)
+    monkeypatch.setattr(lease_keeping, "LEASE_RENEW_SECONDS", 0.05)
     backend = DatabaseBuckets()
     backend.set_epoch(backend.now() - 36000)
     set_bucket_backend(backend)
@@ -115,3 +116,27 @@ def test_the_lease_is_renewed_while_a_long_call_is_in_flight(monkeypatch):
     assert all(until <= horizon for until in seen)
     assert len(set(seen)) >= 3, "the lease was not renewed during the call"
     assert seen == sorted(seen)
+
+
+def test_one_thread_keeps_the_leases_of_every_queue_a_process_works(clock, buckets):
+    started: list[str] = []
+    real_start = lease_keeping.threading.Thread.start
+
+    def counting_start(thread) -> None:
+        started.append(thread.name)
+        real_start(thread)
+
+    for number in range(3):
+        services.request_call(
+            SellerFactory(seller_id=f"A1LEASESELLER{number + 3}"), "GetReportCount"
+        )
+    leases = Leases()
+    dispatch.dispatch_due_queues(executor=leases)
+    assert len(leases.handed) == 3
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lease_keeping.threading.Thread, "start", counting_start)
+        for queue_id, lease in leases.handed:
+            assert dispatch.work_queue(queue_id, lease, sender=answered) == 1
+    # At most the keeper itself, when no earlier test of this process started it.
+    assert started in ([], ["lease-keeper"])
+    assert lease_keeping._keeper._held == {}

@@ -50,7 +50,7 @@ def log_entry(seller, n: int, **fields) -> RequestLogEntry:
 
 
 def take_tokens(backend, seller, group_operation: str, count: int) -> None:
-    from mwsportal.gateway.dispatch import bucket_for
+    from mwsportal.gateway.bookkeeping import bucket_for
     from mwsportal.mws.operations import get_operation
 
     key, limits = bucket_for(seller, get_operation(group_operation))

@@ -20,9 +20,11 @@ def _empty_cache():
 def fake_mws(monkeypatch, db) -> FakeClient:
     """MWS as the services see it, answering with ``pages`` or raising ``error``."""
     client = FakeClient(pages=[page(US, CA)])
-    monkeypatch.setattr("mwsportal.gateway.direct.build_client", lambda region, **options: client)
+    monkeypatch.setattr(
+        "mwsportal.gateway.interactive.build_client", lambda region, **options: client
+    )
     # The quick resend after a server error need not wait here.
-    monkeypatch.setattr("mwsportal.gateway.direct.INTERACTIVE_RETRY_SECONDS", 0.0)
+    monkeypatch.setattr("mwsportal.gateway.interactive.INTERACTIVE_RETRY_SECONDS", 0.0)
     # The gateway has run for hours: a Seller ID it never called for has full buckets.
     backend = bucket_backend()
     backend.set_epoch(backend.now() - 10 * 3600)

@@ -232,7 +232,7 @@ def task_retries(monkeypatch) -> list[float]:
         raise AssertionError(f"a worker slept {seconds} s")
 
     monkeypatch.setattr(tasks.verify_seller, "retry", retry)
-    monkeypatch.setattr("mwsportal.gateway.direct.time.sleep", no_sleep)
+    monkeypatch.setattr("mwsportal.gateway.interactive.time.sleep", no_sleep)
     return retried
 
 

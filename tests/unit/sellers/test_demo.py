@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mwsportal.demo import DEMO_SELLER_ID, DEMO_USERNAME, seed_demo
+from mwsportal.gateway.bookkeeping import bucket_for
 from mwsportal.gateway.buckets import bucket_backend
-from mwsportal.gateway.dispatch import bucket_for
 from mwsportal.gateway.models import MWSCall
 from mwsportal.mws.operations import get_operation
 from mwsportal.sandbox.config import load_config
@@ -16,7 +16,7 @@ from sellers.models import Seller
 @pytest.mark.django_db
 def test_the_demo_user_owns_the_demo_seller_once(monkeypatch):
     monkeypatch.setattr(
-        "mwsportal.gateway.direct.build_client",
+        "mwsportal.gateway.interactive.build_client",
         lambda *args, **kwargs: pytest.fail("seeding must not call MWS"),
     )
     seed_demo()

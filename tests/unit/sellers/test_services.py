@@ -185,7 +185,7 @@ def test_access_denied_on_verification_flags_the_seller(fake_mws):
     seller.refresh_from_db()
     assert seller.status == Seller.Status.NEEDS_REAUTH
     assert "AccessDenied" in seller.status_reason
-    assert not Seller.objects.callable().exists()
+    assert not Seller.objects.active().exists()
 
 
 def test_an_outage_during_verification_changes_nothing(fake_mws):
@@ -259,7 +259,7 @@ def test_removing_erases_the_token_and_stops_calls():
     seller.refresh_from_db()
     assert seller.auth_token is None
     assert seller.status == Seller.Status.REMOVED
-    assert not Seller.objects.callable().exists()
+    assert not Seller.objects.active().exists()
 
 
 @pytest.mark.parametrize(
@@ -293,7 +293,7 @@ def test_suspend_and_reactivate():
     services.suspend_seller(seller, reason="  Unpaid invoice  ")
     seller.refresh_from_db()
     assert (seller.status, seller.status_reason) == (Seller.Status.SUSPENDED, "Unpaid invoice")
-    assert not Seller.objects.callable().exists()
+    assert not Seller.objects.active().exists()
 
     services.reactivate_seller(seller)
     seller.refresh_from_db()

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from mwsportal.gateway import direct
+from mwsportal.gateway import interactive
+from mwsportal.gateway.bookkeeping import bucket_key
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors
@@ -85,18 +86,18 @@ def mws(monkeypatch, backend):
         return client
 
     answers: list[Any] = []
-    monkeypatch.setattr(direct, "build_client", build)
-    monkeypatch.setattr(direct, "INTERACTIVE_RETRY_SECONDS", 0.0)
+    monkeypatch.setattr(interactive, "build_client", build)
+    monkeypatch.setattr(interactive, "INTERACTIVE_RETRY_SECONDS", 0.0)
     return SimpleNamespace(answers=answers, clients=clients)
 
 
 def level(backend) -> float:
-    key, limits = direct.bucket_key("NA", SELLER_ID, get_operation(GROUP))
+    key, limits = bucket_key("NA", SELLER_ID, get_operation(GROUP))
     return backend.views([(key, limits)])[0].level
 
 
 def call(**options: Any) -> Any:
-    return direct.call_now(
+    return interactive.call_now(
         "ListMarketplaceParticipations",
         region="NA",
         seller_id=SELLER_ID,
@@ -133,12 +134,12 @@ def test_a_call_before_the_seller_is_stored_hands_back_its_log_entries(backend, 
 
 
 def test_an_empty_bucket_refuses_at_once_when_its_token_is_too_far(backend, mws, clock):
-    key, limits = direct.bucket_key("NA", SELLER_ID, get_operation(GROUP))
+    key, limits = bucket_key("NA", SELLER_ID, get_operation(GROUP))
     while backend.take(key, limits).granted:
         pass
     mws.answers.append("page")
 
-    with pytest.raises(direct.BucketBusy) as busy:
+    with pytest.raises(interactive.BucketBusy) as busy:
         call(max_wait=5.0)
 
     assert busy.value.retry_in == pytest.approx(60.0, abs=1.0)
@@ -185,4 +186,18 @@ def test_access_denied_is_not_resent(backend, mws):
 
 def test_only_xml_operations_are_sent_at_once(backend, mws):
     with pytest.raises(ValueError, match="download"):
-        direct.call_now("GetReport", region="NA", seller_id=SELLER_ID, auth_token=TOKEN)
+        interactive.call_now("GetReport", region="NA", seller_id=SELLER_ID, auth_token=TOKEN)
+
+
+def test_request_expired_is_resent_once_with_a_token_of_its_own(backend, mws):
+    expired = errors.RequestExpiredError("expired", code="RequestExpired", http_status=400)
+    mws.answers.extend([expired, "page"])
+    before = level(backend)
+    assert call().result == "page"
+    assert level(backend) == pytest.approx(before - 2)
+    assert RequestLogEntry.objects.count() == 2
+
+    mws.answers.extend([expired, expired])
+    with pytest.raises(errors.RequestExpiredError):
+        call()
+    assert len(mws.clients[-1].sent) == 2

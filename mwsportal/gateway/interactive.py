@@ -14,38 +14,32 @@ the seller now whether Amazon accepts it, and there is no seller row yet to queu
 
 The caller waits at most ``max_wait`` seconds for a token (``BucketBusy`` beyond that) and
 gets at most ``retries`` quick resends after a server error or a lost answer, so a page never
-hangs for the guide's background schedule.
+hangs for the guide's background schedule; RequestExpired is resent once, signed with the clock
+its answer taught the client, as the retry policy has it for queued calls.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
-from mwsportal.developer import build_client, developer_account
-from mwsportal.gateway.buckets import (
-    BucketBackend,
-    BucketKey,
-    BucketLimits,
-    Take,
-    arrival_matters,
-    bucket_backend,
-)
+from mwsportal.developer import build_client
+from mwsportal.gateway.bookkeeping import bucket_key, learn_from_answer, log_entries, to_datetime
+from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
+from mwsportal.gateway.buckets import BucketBackend, bucket_backend
 from mwsportal.gateway.models import RequestLogEntry
 from mwsportal.mws import errors
 from mwsportal.mws.client import AttemptRecord, Response
-from mwsportal.mws.operations import Operation, get_operation
-from mwsportal.mws.results import QuotaInfo
+from mwsportal.mws.operations import get_operation
 from mwsportal.mws.retry import NO_RETRY
 
 if TYPE_CHECKING:
-    from mwsportal.gateway.models import MWSCall
     from sellers.models import Seller
 
 # A person waits on the page: a token due later than this is not waited for.
@@ -61,14 +55,6 @@ class BucketBusy(Exception):
         super().__init__(f"no token for {operation} for another {retry_in:.0f} s")
         self.operation = operation
         self.retry_in = retry_in
-
-
-def bucket_key(region: str, seller_id: str, operation: Operation) -> tuple[BucketKey, BucketLimits]:
-    """The bucket a call of ``operation`` for the Seller ID draws from: MWS throttles per
-    developer account, Seller ID and throttle group."""
-    developer = developer_account(region).developer_id
-    key = BucketKey(developer, seller_id, operation.throttle.name)
-    return key, BucketLimits.for_group(operation.throttle, settings.MWS_GATEWAY_TIME_SCALE)
 
 
 @sensitive_variables("auth_token")
@@ -103,10 +89,11 @@ def call_now(
         options["timeout"] = timeout
     deadline = time.monotonic() + max_wait
     resent = 0
+    resynced = False
     with build_client(region, **options) as client:
         while True:
             take = _take_token(backend, key, limits, op.name, deadline)
-            sent_at = _as_datetime(backend.now())
+            sent_at = to_datetime(backend.now())
             first = len(records)
             try:
                 response = client.call(
@@ -118,6 +105,10 @@ def call_now(
                 )
             except errors.MWSError as error:
                 _record(backend, key, limits, take, records, first, error, seller, sent_at, logged)
+                if isinstance(error, errors.RequestExpiredError) and not resynced:
+                    # The client learned MWS's clock from this answer: once more, signed with it.
+                    resynced = True
+                    continue
                 resendable = isinstance(error, errors.ServerError | errors.TransportError)
                 if not resendable or resent >= retries:
                     raise
@@ -167,88 +158,3 @@ def _record(
         )
     if logged is not None:
         logged.extend(entries)
-
-
-def _as_datetime(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, tz=UTC)
-
-
-# ---- shared with the queued path (dispatch) -------------------------------------------------
-
-
-def learn_from_answer(
-    backend: BucketBackend,
-    key: BucketKey,
-    limits: BucketLimits,
-    records: list[AttemptRecord],
-    error: BaseException | None,
-) -> None:
-    """What one sent call (``records``: its HTTP attempts) tells the bucket."""
-    # The client resends once by itself after RequestExpired; that request had no token.
-    if len(records) > 1:
-        backend.charge(key, limits, len(records) - 1)
-    quota = next((r.quota for r in reversed(records) if r.quota is not None), None)
-    if quota is not None and _news(quota, limits):
-        backend.learn_hourly(
-            key,
-            limits,
-            quota_max=quota.max,
-            remaining=quota.remaining,
-            resets_on=quota.resets_on.timestamp() if quota.resets_on else None,
-        )
-    if isinstance(error, errors.ThrottledError):
-        backend.throttled(key, limits)
-    elif isinstance(error, errors.QuotaExceededError):
-        resets_on = error.resets_on
-        backend.quota_exceeded(key, limits, resets_on.timestamp() if resets_on else None)
-
-
-def _news(quota: QuotaInfo, limits: BucketLimits) -> bool:
-    """Whether quota headers can tell the bucket something it does not know. Our own count
-    of the hour is exact for our own calls; the headers matter when MWS allows more than the
-    catalog says (EU sellers in several marketplaces) or when someone else uses the same keys,
-    and then the remaining count falls to half before it can run out (one call in flight per
-    queue, and each answer carries the headers)."""
-    if quota.max is not None and quota.max != limits.hourly_quota:
-        return True
-    return (
-        quota.remaining is not None and quota.max is not None and quota.remaining <= quota.max / 2
-    )
-
-
-def log_entries(
-    records: list[AttemptRecord],
-    *,
-    seller: Seller | None,
-    call: MWSCall | None,
-    first_attempt: int,
-    sent_at: datetime,
-) -> list[RequestLogEntry]:
-    """Request-log rows (unsaved) for the HTTP attempts of one sent call."""
-    entries = []
-    for offset, record in enumerate(records):
-        quota = record.quota
-        entries.append(
-            RequestLogEntry(
-                seller=seller,
-                mws_seller_id=record.seller_id,
-                call=call,
-                operation=record.operation,
-                attempt=first_attempt + offset,
-                sent_at=sent_at,
-                timestamp=record.request_timestamp,
-                request_id=record.request_id or "",
-                host=record.host,
-                http_status=record.http_status,
-                error_code=record.error_code or "",
-                error_family=record.error_family or "",
-                duration_ms=record.duration_s * 1000,
-                bytes_sent=record.bytes_sent,
-                bytes_received=record.bytes_received,
-                quota_max=quota.max if quota else None,
-                quota_remaining=quota.remaining if quota else None,
-                quota_resets_on=quota.resets_on if quota else None,
-            )
-        )
-        sent_at += timedelta(seconds=record.duration_s)
-    return entries

@@ -99,7 +99,7 @@ class _Context:
     faults: ActiveFaults = field(default_factory=ActiveFaults)
 
 
-class Gateway:
+class FrontDoor:
     def __init__(self, state: SandboxState, faults: FaultInjector) -> None:
         self.state = state
         self.faults = faults
