@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from psycopg import sql
 
-from reports import reading
+from reports import reading, summaries
 from reports.models import (
     GenericRow,
     IngestState,
@@ -235,6 +235,8 @@ def ingest_report(report: Report, *, force: bool = False) -> ReportData:
         data.refresh_from_db()
         return data
     data.refresh_from_db()
+    # The days the dashboard's order sums hold for this report's lines before and after.
+    days_before = summaries.purchase_days(report)
     try:
         _ingest(report, data)
     except reading.NotTabular as error:
@@ -249,8 +251,26 @@ def ingest_report(report: Report, *, force: bool = False) -> ReportData:
         data.state = IngestState.DONE
     data.finished_at = timezone.now()
     data.source_file = report.file
-    data.save()
+    with transaction.atomic():
+        data.save()
+        _refresh_order_days(report, days_before)
     return data
+
+
+def _refresh_order_days(report: Report, days_before: tuple[date, date] | None) -> None:
+    """Bring the dashboard's order sums in line with the reading just finished (or failed).
+
+    The days to recompute are those of the report's old lines and of its new ones; lines of
+    other reports that the new ones superseded are the same order items, so they lie on the
+    same purchase days.
+    """
+    days_after = summaries.purchase_days(report)
+    spans = [span for span in (days_before, days_after) if span is not None]
+    if not spans:
+        return
+    summaries.refresh_order_days(
+        report.seller_id, min(span[0] for span in spans), max(span[1] for span in spans)
+    )
 
 
 def _error_text(error: Exception) -> str:

@@ -496,6 +496,54 @@ class OrderLine(_ReportRowBase):
         ]
 
 
+class OrderDay(models.Model):
+    """One seller's sold order lines of one day in one currency, summed (reports.summaries).
+
+    The dashboard reads a month of these instead of aggregating a month of order lines. Only
+    lines the dashboard counts are in it: of reports read to the end, the latest statement of
+    each order item, not cancelled. The day is the purchase date's in the portal's time zone.
+    """
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    currency = models.CharField(max_length=3, blank=True)
+    lines = models.PositiveIntegerField()
+    orders = models.PositiveIntegerField()  # distinct order ids
+    units = models.BigIntegerField()
+    revenue = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "day", "currency"], name="reports_orderday_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Orders of {self.day} ({self.currency})"
+
+
+class OrderSkuDay(models.Model):
+    """The same lines as ``OrderDay``, summed per SKU as well (the top SKUs panel)."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    currency = models.CharField(max_length=3, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    units = models.BigIntegerField()
+    revenue = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "day", "currency", "sku"], name="reports_orderskuday_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} on {self.day} ({self.currency})"
+
+
 class ListingLine(_ReportRowBase):
     """One listing of a listings report (a snapshot as of the report's time)."""
 
