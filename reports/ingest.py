@@ -54,6 +54,9 @@ class RowTable:
     derived_fields: tuple[str, ...] = ()
     # The table has a ``seller`` column of its own (for totals across reports).
     has_seller: bool = False
+    # Model fields with an index on (report, field, line): the table browser sorts and
+    # filters any report by them, however large (reports.rows.SCAN_LIMIT).
+    indexed: frozenset[str] = frozenset()
 
 
 def _settlement_line_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +181,9 @@ TABLES: dict[str, RowTable] = {
         _settlement_line_fields,
         ("category", "amount_type", "amount_description", "amount"),
     ),
-    "orders": RowTable(OrderLine, _ORDER_COLUMNS, has_seller=True),
+    "orders": RowTable(
+        OrderLine, _ORDER_COLUMNS, has_seller=True, indexed=frozenset({"purchase_date"})
+    ),
     "listings": RowTable(ListingLine, _LISTING_COLUMNS),
     "inventory": RowTable(
         InventoryLine,

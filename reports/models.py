@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 
 from mwsportal.mws.endpoints import REGIONS
@@ -335,6 +336,20 @@ class ReportData(models.Model):
         return self.state == IngestState.DONE
 
 
+class EmptyFirstIndex(models.Index):
+    """An index whose ascending expressions put empty values first, as the rows' keyset order
+    does (reports.rows). PostgreSQL needs ``NULLS FIRST`` said; SQLite sorts NULL first
+    anyway and refuses the clause in an index."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using, **kwargs)
+        plain = [getattr(e, "expression", e) for e in self.expressions]
+        return models.Index(*plain, name=self.name).create_sql(
+            model, schema_editor, using, **kwargs
+        )
+
+
 class _ReportRowBase(models.Model):
     """One data line of a stored report. ``line`` is its line number in the file, so the
     rows keep the report's order and a problem's line number points at the file."""
@@ -442,7 +457,7 @@ class SettlementLine(_ReportRowBase):
 class OrderLine(_ReportRowBase):
     """One order item of an orders report."""
 
-    # Denormalised from the report for totals across reports; indexed by the indexes below.
+    # Denormalised from the report for totals across reports (the order item index below).
     seller = models.ForeignKey(
         Seller, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
@@ -489,7 +504,15 @@ class OrderLine(_ReportRowBase):
         ]
         ordering = ["report", "line"]
         indexes = [
-            models.Index(fields=["seller", "purchase_date"], name="reports_orderline_date"),
+            # The table browser's sort and range filter on purchase-date within a report
+            # (in its keyset order: empty dates first, then the line), and the dashboard's day
+            # sums of a report's days (reports.summaries).
+            EmptyFirstIndex(
+                F("report"),
+                F("purchase_date").asc(nulls_first=True),
+                F("line"),
+                name="reports_orderline_date",
+            ),
             models.Index(
                 fields=["seller", "amazon_order_id", "sku"], name="reports_orderline_item"
             ),

@@ -25,7 +25,16 @@ from reports.forms import (
 )
 from reports.models import IngestState, Report, ReportRequest, ReportSchedule, Settlement
 from reports.preview import preview_report
-from reports.rows import FILTER_PREFIX, OPERATORS, Column, RowPage, RowQuery, RowQueryError, Rows
+from reports.rows import (
+    FILTER_PREFIX,
+    OPERATORS,
+    SCAN_LIMIT,
+    Column,
+    RowPage,
+    RowQuery,
+    RowQueryError,
+    Rows,
+)
 from reports.templatetags.reports_tags import cell
 from sellers.models import Seller
 
@@ -368,6 +377,9 @@ def rows(request: HttpRequest, pk: int) -> HttpResponse:
         else "",
         "filters": _filter_lines(request.GET),
         "headers": _headers(table, query),
+        "large": table.large,
+        "scan_limit": f"{SCAN_LIMIT:,}",
+        "filter_columns": [column for column in table.columns if table.can_scan(column)],
         "table_rows": _table_rows(page),
         "settlement": getattr(report, "settlement", None)
         if table.data.family == "settlement"
@@ -390,7 +402,8 @@ def _filter_lines(params: Any) -> list[dict[str, str]]:
 
 
 def _headers(table: Rows, query: RowQuery) -> list[tuple[Column, dict[str, str]]]:
-    """Each column with the link that sorts by it (again: the other way) and its state."""
+    """Each column with the link that sorts by it (again: the other way) and its state; no
+    link where the report is too large to sort by the column."""
     base = {key: value for key, value in query.parameters().items() if key != "sort"}
     headers = []
     for column in table.columns:
@@ -398,6 +411,8 @@ def _headers(table: Rows, query: RowQuery) -> list[tuple[Column, dict[str, str]]
         direction = "-" if current and not query.descending else ""
         state = ("descending" if query.descending else "ascending") if current else "none"
         url = "?" + urlencode({**base, "sort": direction + column.name})
+        if not table.can_scan(column):
+            url = ""
         headers.append((column, {"url": url, "state": state}))
     return headers
 
@@ -428,7 +443,7 @@ def export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
     if table is None:
         raise Http404("This report is not read into rows yet.")
     try:
-        query = table.parse(request.GET)
+        query = table.parse(request.GET, export=True)
     except RowQueryError as error:
         messages.error(request, f"{error.field}: {error.message}")
         return redirect("reports:rows", pk=report.pk)
