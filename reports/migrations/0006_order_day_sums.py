@@ -10,7 +10,9 @@ def sum_existing_order_lines(apps, schema_editor):
     from reports import summaries
 
     order_line = apps.get_model("reports", "OrderLine")
-    for seller_id in order_line.objects.values_list("seller_id", flat=True).distinct():
+    # No ordering: the model orders by (report, line), which DISTINCT would select too.
+    sellers = order_line.objects.order_by().values_list("seller_id", flat=True).distinct()
+    for seller_id in sellers:
         summaries.refresh_order_days(seller_id)
 
 
