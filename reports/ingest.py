@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from operator import itemgetter
+from functools import reduce
+from operator import itemgetter, or_
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 from psycopg import sql
 
@@ -556,11 +557,29 @@ def _save_settlement(report: Report, totals: _SettlementTotals) -> None:
 
 def _mark_superseded_orders(report: Report) -> None:
     """Count each order item once across the seller's orders reports: the report with the
-    higher id states it as it was last seen."""
-    others = OrderLine.objects.filter(seller_id=report.seller_id).exclude(report=report)
+    higher id states it as it was last seen.
+
+    An order item has its order's purchase date, so its statements in other reports lie in
+    this report's purchase-date range: they are found through the (report, purchase date)
+    index of each other report, without an index on order ids that every row loaded would
+    have to update.
+    """
+    mine = OrderLine.objects.filter(report=report)
+    span = mine.aggregate(first=Min("purchase_date"), last=Max("purchase_date"))
+    dates = []
+    if span["first"] is not None:
+        dates.append(Q(purchase_date__range=(span["first"], span["last"])))
+    if mine.filter(purchase_date__isnull=True).exists():
+        dates.append(Q(purchase_date__isnull=True))
+    if not dates:
+        return
+    same_dates = reduce(or_, dates)
+    reports = Report.objects.filter(seller_id=report.seller_id, data__family="orders").exclude(
+        pk=report.pk
+    )
+    others = OrderLine.objects.filter(report__in=reports.values("pk")).filter(same_dates)
     if not others.exists():
         return
-    mine = OrderLine.objects.filter(report=report)
     same_item = {"amazon_order_id": OuterRef("amazon_order_id"), "sku": OuterRef("sku")}
     with transaction.atomic():
         others.filter(report_id__lt=report.pk, is_latest=True).filter(

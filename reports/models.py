@@ -457,7 +457,7 @@ class SettlementLine(_ReportRowBase):
 class OrderLine(_ReportRowBase):
     """One order item of an orders report."""
 
-    # Denormalised from the report for totals across reports (the order item index below).
+    # Denormalised from the report for totals across reports.
     seller = models.ForeignKey(
         Seller, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
@@ -512,9 +512,6 @@ class OrderLine(_ReportRowBase):
                 F("purchase_date").asc(nulls_first=True),
                 F("line"),
                 name="reports_orderline_date",
-            ),
-            models.Index(
-                fields=["seller", "amazon_order_id", "sku"], name="reports_orderline_item"
             ),
         ]
 
