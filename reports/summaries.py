@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
@@ -97,7 +98,10 @@ def _insert_select(model: type[OrderDay | OrderSkuDay], query: QuerySet, **sums:
     """``INSERT ... SELECT`` of a grouped query: the sums never pass through Python (a year of
     a large seller's SKU days is millions of rows). The query's ``values()`` fields have the
     table's column names; ``sums`` maps the other columns to the query's annotations."""
-    select, params = query.query.sql_with_params()
+    try:
+        select, params = query.query.sql_with_params()
+    except EmptyResultSet:  # the seller has no finished orders report: nothing to sum
+        return
     quote = connection.ops.quote_name
     grouped = [name for name in query.query.values_select] + [
         name for name in query.query.annotation_select if name not in sums.values()
