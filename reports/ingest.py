@@ -387,7 +387,8 @@ def _load(
     columns: Sequence[str],
     rows: Iterable[tuple[int, dict[str, Any]]],
 ) -> int:
-    plans = _plan(table, columns)
+    # Columns with one source first: their cells come out of one itemgetter call, in order.
+    plans = sorted(_plan(table, columns), key=lambda plan: len(plan.sources) != 1)
     position = {plan.name: index for index, plan in enumerate(plans)}
     extra_columns = [c for c in columns if c not in table.fields]
     fixed = [report.pk, *([report.seller_id] if table.has_seller else [])]
@@ -411,25 +412,24 @@ def _load(
     derived = table.derived
     # Most typed columns have one source column: those are fetched all at once (itemgetter
     # runs in C); the few fed by aliases or computed from the row are fixed up after.
-    simple = [(i, plan) for i, plan in enumerate(plans) if len(plan.sources) == 1]
-    fetch = itemgetter(*(plan.sources[0] for _, plan in simple)) if simple else None
-    slots = [i for i, _ in simple]
-    others = [(i, plan) for i, plan in enumerate(plans) if len(plan.sources) != 1]
+    simple = [plan.sources[0] for plan in plans if len(plan.sources) == 1]
+    fetch = itemgetter(*simple) if simple else None
+    others = [(i, plan.sources) for i, plan in enumerate(plans) if len(plan.sources) != 1]
+    unfetched = [None] * len(others)
+    # (index, what an empty cell becomes, length limit) of the cells that need finishing.
     finishing = [
-        (i, plan) for i, plan in enumerate(plans) if plan.blank is not None or plan.max_length
+        (i, plan.blank, plan.max_length)
+        for i, plan in enumerate(plans)
+        if plan.blank is not None or plan.max_length
     ]
-    width = len(plans)
     if fetch is not None and len(simple) == 1:
         single = fetch
         fetch = lambda row: (single(row),)  # noqa: E731 - itemgetter of one key is no tuple
 
     def values(line: int, row: dict[str, Any]) -> list[Any]:
-        cells: list[Any] = [None] * width
-        if fetch is not None:
-            for slot, value in zip(slots, fetch(row), strict=True):
-                cells[slot] = value
-        for index, plan in others:
-            for source in plan.sources:
+        cells: list[Any] = [*fetch(row), *unfetched] if fetch is not None else [*unfetched]
+        for index, sources in others:
+            for source in sources:
                 value = row.get(source)
                 if value is not None:
                     cells[index] = value
@@ -437,12 +437,12 @@ def _load(
         if derived is not None:
             for name, value in derived(row).items():
                 cells[position[name]] = value
-        for index, plan in finishing:
+        for index, blank, limit in finishing:
             value = cells[index]
             if value is None:
-                cells[index] = plan.blank
-            elif plan.max_length is not None and len(value) > plan.max_length:
-                cells[index] = value[: plan.max_length]
+                cells[index] = blank
+            elif limit is not None and len(value) > limit:
+                cells[index] = value[:limit]
         extra = None
         for column in extra_columns:
             value = row.get(column)

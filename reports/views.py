@@ -3,6 +3,7 @@ seller, request or report is a 404), hands the work to ``reports.services`` and 
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mwsportal.keyset import pager_links
@@ -419,16 +420,17 @@ def _headers(table: Rows, query: RowQuery) -> list[tuple[Column, dict[str, str]]
 
 def _table_rows(page: RowPage) -> list[tuple[int, str]]:
     """The page's rows as table cells, rendered here in one pass: a template loop per cell
-    was most of the page's time."""
+    was most of the page's time, and ``format_html`` per cell still a third of it."""
     cells = [
-        ('<td class="number">{}</td>' if column.is_number else "<td>{}</td>", column.name)
+        ('<td class="number">' if column.is_number else "<td>", column.name)
         for column in page.columns
     ]
     return [
         (
             line,
-            format_html_join(
-                "", "{}", ((format_html(html, cell(row[name])),) for html, name in cells)
+            # Every value is escaped here; the markup around it is the constant above.
+            mark_safe(  # noqa: S308
+                "".join(f"{opening}{escape(cell(row[name]))}</td>" for opening, name in cells)
             ),
         )
         for line, row in page.rows
