@@ -385,3 +385,15 @@ def test_a_large_report_exports_a_view_filtered_by_any_column(owner_client, orde
     rows = list(csv.DictReader(io.StringIO(streamed(response).decode("utf-8-sig"))))
     assert {row["sku"] for row in rows} == {"SKU-1"}
     assert len(rows) == 3
+
+
+def test_a_large_report_without_indexed_columns_keeps_its_order(owner_client, seller, large):
+    report = ingested(
+        INVENTORY, inventory_body() + inventory_body().split(b"\n", 1)[1] * 2, seller=seller
+    )
+    url = f"/reports/{report.pk}/rows/"
+    text = owner_client.get(url).content.decode()
+    assert "it is shown in its own order, without sorting or filtering" in text
+    response = owner_client.get(url, {"sort": "-sku"})
+    assert response.status_code == 400
+    assert "so it keeps the report's order" in response.context["errors"]["sort"]
