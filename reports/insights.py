@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 
+from reports import rows
 from reports.models import (
     IngestState,
     InventoryLine,
@@ -58,6 +59,15 @@ def rows_url(report: Report, **params: str) -> str:
     """The table browser of ``report`` with ``params`` (rows.py's query language)."""
     url = reverse("reports:rows", args=[report.pk])
     return f"{url}?{urlencode(params)}" if params else url
+
+
+def sku_rows_url(report: Report, sku: str) -> str:
+    """The rows of one SKU: in the table browser, or, for a report too large to be filtered
+    by SKU there (``rows.SCAN_LIMIT``), as a CSV export, which filters by any column."""
+    if report.data.row_count > rows.SCAN_LIMIT:
+        url = reverse("reports:export_csv", args=[report.pk])
+        return f"{url}?{urlencode({'f.sku': sku})}"
+    return rows_url(report, **{"f.sku": sku})
 
 
 # ---- the dashboard ---------------------------------------------------------------------------
@@ -189,7 +199,7 @@ def _add_orders(board: Dashboard, seller: Seller, orders_report: Report) -> None
             sku["sku"],
             sku["units"],
             sku["revenue"],
-            rows_url(orders_report, **{"f.sku": sku["sku"]}),
+            sku_rows_url(orders_report, sku["sku"]),
         )
         for sku in skus
     ]

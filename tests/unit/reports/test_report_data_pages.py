@@ -397,3 +397,16 @@ def test_a_large_report_without_indexed_columns_keeps_its_order(owner_client, se
     response = owner_client.get(url, {"sort": "-sku"})
     assert response.status_code == 400
     assert "so it keeps the report's order" in response.context["errors"]["sort"]
+
+
+def test_the_dashboards_sku_links_export_a_report_too_large_to_filter_by_sku(
+    owner_client, seller, orders, large
+):
+    board = owner_client.get(f"/reports/sellers/{seller.pk}/dashboard/").context["board"]
+    top = board.top_skus[0]
+    assert top.url.startswith(f"/reports/{orders.pk}/export.csv?f.sku=")
+    rows = list(
+        csv.DictReader(io.StringIO(streamed(owner_client.get(top.url)).decode("utf-8-sig")))
+    )
+    assert rows
+    assert {row["sku"] for row in rows} == {top.sku}
