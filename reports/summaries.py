@@ -34,9 +34,14 @@ def sold_lines(seller_id: int) -> QuerySet[OrderLine]:
             seller_id=seller_id, data__state=IngestState.DONE, data__family="orders"
         ).values_list("pk", flat=True)
     )
-    return OrderLine.objects.filter(
-        seller_id=seller_id, is_latest=True, report__in=read, purchase_date__isnull=False
-    ).exclude(order_status__in=NOT_SOLD)
+    # No ordering: the model's (report, line) order joins every line to its report.
+    return (
+        OrderLine.objects.filter(
+            seller_id=seller_id, is_latest=True, report__in=read, purchase_date__isnull=False
+        )
+        .exclude(order_status__in=NOT_SOLD)
+        .order_by()
+    )
 
 
 def purchase_days(report: Report) -> tuple[date, date] | None:
