@@ -13,18 +13,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from operator import itemgetter
+from functools import reduce
+from operator import itemgetter, or_
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 from psycopg import sql
 
-from reports import reading
+from reports import reading, summaries
 from reports.models import (
     GenericRow,
     IngestState,
@@ -54,6 +55,9 @@ class RowTable:
     derived_fields: tuple[str, ...] = ()
     # The table has a ``seller`` column of its own (for totals across reports).
     has_seller: bool = False
+    # Model fields with an index on (report, field, line): the table browser sorts and
+    # filters any report by them, however large (reports.rows.SCAN_LIMIT).
+    indexed: frozenset[str] = frozenset()
 
 
 def _settlement_line_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +182,9 @@ TABLES: dict[str, RowTable] = {
         _settlement_line_fields,
         ("category", "amount_type", "amount_description", "amount"),
     ),
-    "orders": RowTable(OrderLine, _ORDER_COLUMNS, has_seller=True),
+    "orders": RowTable(
+        OrderLine, _ORDER_COLUMNS, has_seller=True, indexed=frozenset({"purchase_date"})
+    ),
     "listings": RowTable(ListingLine, _LISTING_COLUMNS),
     "inventory": RowTable(
         InventoryLine,
@@ -235,6 +241,8 @@ def ingest_report(report: Report, *, force: bool = False) -> ReportData:
         data.refresh_from_db()
         return data
     data.refresh_from_db()
+    # The days the dashboard's order sums hold for this report's lines before and after.
+    days_before = summaries.purchase_days(report)
     try:
         _ingest(report, data)
     except reading.NotTabular as error:
@@ -249,8 +257,26 @@ def ingest_report(report: Report, *, force: bool = False) -> ReportData:
         data.state = IngestState.DONE
     data.finished_at = timezone.now()
     data.source_file = report.file
-    data.save()
+    with transaction.atomic():
+        data.save()
+        _refresh_order_days(report, days_before)
     return data
+
+
+def _refresh_order_days(report: Report, days_before: tuple[date, date] | None) -> None:
+    """Bring the dashboard's order sums in line with the reading just finished (or failed).
+
+    The days to recompute are those of the report's old lines and of its new ones; lines of
+    other reports that the new ones superseded are the same order items, so they lie on the
+    same purchase days.
+    """
+    days_after = summaries.purchase_days(report)
+    spans = [span for span in (days_before, days_after) if span is not None]
+    if not spans:
+        return
+    summaries.refresh_order_days(
+        report.seller_id, min(span[0] for span in spans), max(span[1] for span in spans)
+    )
 
 
 def _error_text(error: Exception) -> str:
@@ -361,7 +387,8 @@ def _load(
     columns: Sequence[str],
     rows: Iterable[tuple[int, dict[str, Any]]],
 ) -> int:
-    plans = _plan(table, columns)
+    # Columns with one source first: their cells come out of one itemgetter call, in order.
+    plans = sorted(_plan(table, columns), key=lambda plan: len(plan.sources) != 1)
     position = {plan.name: index for index, plan in enumerate(plans)}
     extra_columns = [c for c in columns if c not in table.fields]
     fixed = [report.pk, *([report.seller_id] if table.has_seller else [])]
@@ -385,25 +412,24 @@ def _load(
     derived = table.derived
     # Most typed columns have one source column: those are fetched all at once (itemgetter
     # runs in C); the few fed by aliases or computed from the row are fixed up after.
-    simple = [(i, plan) for i, plan in enumerate(plans) if len(plan.sources) == 1]
-    fetch = itemgetter(*(plan.sources[0] for _, plan in simple)) if simple else None
-    slots = [i for i, _ in simple]
-    others = [(i, plan) for i, plan in enumerate(plans) if len(plan.sources) != 1]
+    simple = [plan.sources[0] for plan in plans if len(plan.sources) == 1]
+    fetch = itemgetter(*simple) if simple else None
+    others = [(i, plan.sources) for i, plan in enumerate(plans) if len(plan.sources) != 1]
+    unfetched = [None] * len(others)
+    # (index, what an empty cell becomes, length limit) of the cells that need finishing.
     finishing = [
-        (i, plan) for i, plan in enumerate(plans) if plan.blank is not None or plan.max_length
+        (i, plan.blank, plan.max_length)
+        for i, plan in enumerate(plans)
+        if plan.blank is not None or plan.max_length
     ]
-    width = len(plans)
     if fetch is not None and len(simple) == 1:
         single = fetch
         fetch = lambda row: (single(row),)  # noqa: E731 - itemgetter of one key is no tuple
 
     def values(line: int, row: dict[str, Any]) -> list[Any]:
-        cells: list[Any] = [None] * width
-        if fetch is not None:
-            for slot, value in zip(slots, fetch(row), strict=True):
-                cells[slot] = value
-        for index, plan in others:
-            for source in plan.sources:
+        cells: list[Any] = [*fetch(row), *unfetched] if fetch is not None else [*unfetched]
+        for index, sources in others:
+            for source in sources:
                 value = row.get(source)
                 if value is not None:
                     cells[index] = value
@@ -411,12 +437,12 @@ def _load(
         if derived is not None:
             for name, value in derived(row).items():
                 cells[position[name]] = value
-        for index, plan in finishing:
+        for index, blank, limit in finishing:
             value = cells[index]
             if value is None:
-                cells[index] = plan.blank
-            elif plan.max_length is not None and len(value) > plan.max_length:
-                cells[index] = value[: plan.max_length]
+                cells[index] = blank
+            elif limit is not None and len(value) > limit:
+                cells[index] = value[:limit]
         extra = None
         for column in extra_columns:
             value = row.get(column)
@@ -531,11 +557,29 @@ def _save_settlement(report: Report, totals: _SettlementTotals) -> None:
 
 def _mark_superseded_orders(report: Report) -> None:
     """Count each order item once across the seller's orders reports: the report with the
-    higher id states it as it was last seen."""
-    others = OrderLine.objects.filter(seller_id=report.seller_id).exclude(report=report)
+    higher id states it as it was last seen.
+
+    An order item has its order's purchase date, so its statements in other reports lie in
+    this report's purchase-date range: they are found through the (report, purchase date)
+    index of each other report, without an index on order ids that every row loaded would
+    have to update.
+    """
+    mine = OrderLine.objects.filter(report=report)
+    span = mine.aggregate(first=Min("purchase_date"), last=Max("purchase_date"))
+    dates = []
+    if span["first"] is not None:
+        dates.append(Q(purchase_date__range=(span["first"], span["last"])))
+    if mine.filter(purchase_date__isnull=True).exists():
+        dates.append(Q(purchase_date__isnull=True))
+    if not dates:
+        return
+    same_dates = reduce(or_, dates)
+    reports = Report.objects.filter(seller_id=report.seller_id, data__family="orders").exclude(
+        pk=report.pk
+    )
+    others = OrderLine.objects.filter(report__in=reports.values("pk")).filter(same_dates)
     if not others.exists():
         return
-    mine = OrderLine.objects.filter(report=report)
     same_item = {"amazon_order_id": OuterRef("amazon_order_id"), "sku": OuterRef("sku")}
     with transaction.atomic():
         others.filter(report_id__lt=report.pk, is_latest=True).filter(

@@ -1,8 +1,9 @@
 """What a seller reads from their reports: the dashboard and the settlement reconciliation.
 
 Everything here reads the ingested tables (``reports.ingest``), never a report file. The
-dashboard reads settlement summaries (one row per period) and aggregates over order and
-inventory lines with the indexes those tables carry, so it stays fast with millions of lines.
+dashboard reads settlement summaries (one row per period), the day sums of order lines that
+ingest keeps (``reports.summaries``, one row per day and currency, and per SKU) and the
+latest inventory report's lines, so it stays fast with millions of lines.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 from django.urls import reverse
 
-from reports.models import IngestState, InventoryLine, OrderLine, Report, Settlement
+from reports import rows
+from reports.models import (
+    IngestState,
+    InventoryLine,
+    OrderDay,
+    OrderSkuDay,
+    Report,
+    Settlement,
+)
 from sellers.models import Seller
 
 # How far back the dashboard's charts reach.
@@ -31,8 +39,6 @@ CATEGORY_NAMES = {
     "promotion": "Promotions",
     "other": "Other",
 }
-# Order lines that were no sale.
-_NOT_SOLD = ("Cancelled",)
 
 
 def ready_settlements(seller: Seller) -> QuerySet[Settlement]:
@@ -53,6 +59,15 @@ def rows_url(report: Report, **params: str) -> str:
     """The table browser of ``report`` with ``params`` (rows.py's query language)."""
     url = reverse("reports:rows", args=[report.pk])
     return f"{url}?{urlencode(params)}" if params else url
+
+
+def sku_rows_url(report: Report, sku: str) -> str:
+    """The rows of one SKU: in the table browser, or, for a report too large to be filtered
+    by SKU there (``rows.SCAN_LIMIT``), as a CSV export, which filters by any column."""
+    if report.data.row_count > rows.SCAN_LIMIT:
+        url = reverse("reports:export_csv", args=[report.pk])
+        return f"{url}?{urlencode({'f.sku': sku})}"
+    return rows_url(report, **{"f.sku": sku})
 
 
 # ---- the dashboard ---------------------------------------------------------------------------
@@ -140,50 +155,31 @@ def _latest_per_currency(settlements: QuerySet[Settlement]) -> list[Settlement]:
     return sorted(latest.values(), key=lambda settlement: settlement.currency)
 
 
-def _sold_lines(seller: Seller) -> QuerySet[OrderLine]:
-    # Only reports read to the end: a reading in progress has written part of its rows.
-    read = Report.objects.filter(seller=seller, data__state=IngestState.DONE).values("pk")
-    return OrderLine.objects.filter(seller=seller, is_latest=True, report__in=read).exclude(
-        order_status__in=_NOT_SOLD
-    )
-
-
 def _add_orders(board: Dashboard, seller: Seller, orders_report: Report) -> None:
-    lines = _sold_lines(seller)
-    # The newest order: read backwards along the (seller, purchase_date) index.
-    latest = (
-        lines.filter(purchase_date__isnull=False)
-        .order_by("-purchase_date")
-        .values_list("purchase_date", flat=True)
+    # Day sums kept by ingest (reports.summaries): a month is tens of rows, whatever the
+    # number of order lines behind them.
+    days = OrderDay.objects.filter(seller=seller)
+    newest = days.order_by("-day").values_list("day", flat=True).first()
+    if newest is None:
+        return
+    window = days.filter(day__gt=newest - timedelta(days=ORDER_DAYS))
+    # Totals in one currency: the one most of the seller's recent order lines are in.
+    main_currency = (
+        window.values("currency")
+        .annotate(line_count=Sum("lines"))
+        .order_by("-line_count", "currency")
+        .values_list("currency", flat=True)
         .first()
     )
-    if latest is None:
-        return
-    since = latest - timedelta(days=ORDER_DAYS)
-    recent = lines.filter(purchase_date__gt=since)
-    # Totals in one currency: the one most of the seller's recent order lines are in.
-    main_currency = recent.values("currency").annotate(lines=Count("id")).order_by("-lines").first()
-    if main_currency is not None:
-        board.currency = board.currency or main_currency["currency"]
-        recent = recent.filter(currency=main_currency["currency"])
-    days = (
-        recent.annotate(day=TruncDate("purchase_date"))
-        .values("day")
-        .annotate(
-            orders=Count("amazon_order_id", distinct=True),
-            units=Sum("quantity"),
-            revenue=Sum("item_price"),
-        )
-        .order_by("day")
-    )
-    for day in days:
-        start = day["day"].isoformat()
+    board.currency = board.currency or main_currency
+    for day in window.filter(currency=main_currency).order_by("day"):
+        start = day.day.isoformat()
         board.orders_by_day.append(
             DayOfOrders(
-                day["day"],
-                day["orders"],
-                day["units"] or 0,
-                day["revenue"] or Decimal(0),
+                day.day,
+                day.orders,
+                day.units,
+                day.revenue,
                 rows_url(
                     orders_report,
                     **{"f.purchase-date.min": start, "f.purchase-date.max": f"{start}T23:59:59"},
@@ -191,16 +187,19 @@ def _add_orders(board: Dashboard, seller: Seller, orders_report: Report) -> None
             )
         )
     skus = (
-        recent.values("sku")
-        .annotate(units=Sum("quantity"), revenue=Sum("item_price"))
+        OrderSkuDay.objects.filter(
+            seller=seller, day__gt=newest - timedelta(days=ORDER_DAYS), currency=main_currency
+        )
+        .values("sku")
+        .annotate(units=Sum("units"), revenue=Sum("revenue"))
         .order_by("-revenue", "sku")[:TOP_SKUS]
     )
     board.top_skus = [
         SkuSales(
             sku["sku"],
-            sku["units"] or 0,
-            sku["revenue"] or Decimal(0),
-            rows_url(orders_report, **{"f.sku": sku["sku"]}),
+            sku["units"],
+            sku["revenue"],
+            sku_rows_url(orders_report, sku["sku"]),
         )
         for sku in skus
     ]

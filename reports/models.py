@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 
 from mwsportal.mws.endpoints import REGIONS
@@ -334,6 +335,20 @@ class ReportData(models.Model):
         return self.state == IngestState.DONE
 
 
+class EmptyFirstIndex(models.Index):
+    """An index whose ascending expressions put empty values first, as the rows' keyset order
+    does (reports.rows). PostgreSQL needs ``NULLS FIRST`` said; SQLite sorts NULL first
+    anyway and refuses the clause in an index."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using, **kwargs)
+        plain = [getattr(e, "expression", e) for e in self.expressions]
+        return models.Index(*plain, name=self.name).create_sql(
+            model, schema_editor, using, **kwargs
+        )
+
+
 class _ReportRowBase(models.Model):
     """One data line of a stored report. ``line`` is its line number in the file, so the
     rows keep the report's order and a problem's line number points at the file."""
@@ -441,7 +456,7 @@ class SettlementLine(_ReportRowBase):
 class OrderLine(_ReportRowBase):
     """One order item of an orders report."""
 
-    # Denormalised from the report for totals across reports; indexed by the indexes below.
+    # Denormalised from the report for totals across reports.
     seller = models.ForeignKey(
         Seller, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
@@ -488,11 +503,64 @@ class OrderLine(_ReportRowBase):
         ]
         ordering = ["report", "line"]
         indexes = [
-            models.Index(fields=["seller", "purchase_date"], name="reports_orderline_date"),
-            models.Index(
-                fields=["seller", "amazon_order_id", "sku"], name="reports_orderline_item"
+            # The table browser's sort and range filter on purchase-date within a report
+            # (in its keyset order: empty dates first, then the line), and the dashboard's day
+            # sums of a report's days (reports.summaries).
+            EmptyFirstIndex(
+                F("report"),
+                F("purchase_date").asc(nulls_first=True),
+                F("line"),
+                name="reports_orderline_date",
             ),
         ]
+
+
+class OrderDay(models.Model):
+    """One seller's sold order lines of one day in one currency, summed (reports.summaries).
+
+    The dashboard reads a month of these instead of aggregating a month of order lines. Only
+    lines the dashboard counts are in it: of reports read to the end, the latest statement of
+    each order item, not cancelled. The day is the purchase date's in the portal's time zone.
+    """
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    currency = models.CharField(max_length=3, blank=True)
+    lines = models.PositiveIntegerField()
+    orders = models.PositiveIntegerField()  # distinct order ids
+    units = models.BigIntegerField()
+    revenue = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "day", "currency"], name="reports_orderday_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Orders of {self.day} ({self.currency})"
+
+
+class OrderSkuDay(models.Model):
+    """The same lines as ``OrderDay``, summed per SKU as well (the top SKUs panel)."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    currency = models.CharField(max_length=3, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    units = models.BigIntegerField()
+    revenue = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "day", "currency", "sku"], name="reports_orderskuday_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} on {self.day} ({self.currency})"
 
 
 class ListingLine(_ReportRowBase):

@@ -40,6 +40,11 @@ OPERATORS = ("contains", "min", "max")
 # Counting stops here: "more than 10,000 rows" is as useful as the exact number, and a count
 # over ten million rows is not free.
 COUNT_CAP = 10_000
+# The most rows a sort, filter or search may read without an index (a few hundred
+# milliseconds). Larger reports are sorted and filtered by their indexed columns only: an
+# index per column would multiply the cost of reading a report in, and a scan of millions of
+# rows takes seconds.
+SCAN_LIMIT = 200_000
 _NUMBER = models.DecimalField(max_digits=30, decimal_places=6)
 _SORT = "row_sort_value"
 
@@ -59,6 +64,8 @@ class Column:
     type: ColumnType
     # The typed column in the family's table; None: the value is in ``extra``.
     field: str | None
+    # Sorted and filtered by an index within the report.
+    indexed: bool = False
 
     @property
     def is_number(self) -> bool:
@@ -172,9 +179,15 @@ class Rows:
         self.table = table_for(data.family)
         types = data.column_types or {}
         self.columns = [
-            Column(name, ColumnType(types.get(name, ColumnType.TEXT)), self.table.fields.get(name))
+            Column(
+                name,
+                ColumnType(types.get(name, ColumnType.TEXT)),
+                self.table.fields.get(name),
+                self.table.fields.get(name) in self.table.indexed,
+            )
             for name in data.columns
         ]
+        self.large = data.row_count > SCAN_LIMIT
         self._by_name = {column.name: column for column in self.columns}
 
     @classmethod
@@ -182,6 +195,27 @@ class Rows:
         """The rows of ``report``; None while it is not read into rows."""
         data = ReportData.objects.filter(report=report, state=IngestState.DONE).first()
         return cls(report, data) if data else None
+
+    def can_scan(self, column: Column) -> bool:
+        """Whether pages of the rows may be sorted and filtered by ``column``."""
+        return column.indexed or not self.large
+
+    def _scannable(self, column: Column, parameter: str, doing: str, *, export: bool) -> Column:
+        # An export reads every row it writes anyway: any column will do.
+        if export or self.can_scan(column):
+            return column
+        indexed = [c.name for c in self.columns if c.indexed]
+        offered = (
+            f"it is sorted and filtered by {', '.join(indexed)} only"
+            if indexed
+            else "it keeps the report's order"
+        )
+        raise RowQueryError(
+            parameter,
+            f"{doing} by “{column.name}” is offered for reports of up to {SCAN_LIMIT:,} rows; "
+            f"this one has {self.data.row_count:,}, so {offered}. Export the report to sort "
+            "or filter by any column.",
+        )
 
     def column(self, name: str, parameter: str) -> Column:
         try:
@@ -191,13 +225,15 @@ class Rows:
 
     # ---- the query language ---------------------------------------------------------------
 
-    def parse(self, params: Mapping[str, str]) -> RowQuery:
+    def parse(self, params: Mapping[str, str], *, export: bool = False) -> RowQuery:
         sort: Column | None = None
         descending = False
         raw_sort = (params.get("sort") or "").strip()
         if raw_sort:
             descending = raw_sort.startswith("-")
-            sort = self.column(raw_sort.removeprefix("-"), "sort")
+            sort = self._scannable(
+                self.column(raw_sort.removeprefix("-"), "sort"), "sort", "Sorting", export=export
+            )
         filters = []
         for key, raw in params.items():
             if not key.startswith(FILTER_PREFIX) or raw is None or str(raw).strip() == "":
@@ -206,12 +242,19 @@ class Rows:
             head, _, tail = name.rpartition(".")
             if head and tail in OPERATORS and head in self._by_name:
                 name, operator = head, tail
-            column = self.column(name, key)
+            column = self._scannable(self.column(name, key), key, "Filtering", export=export)
             if operator in ("min", "max") and column.type == ColumnType.TEXT:
                 raise RowQueryError(key, f"“{name}” holds text: filter it by a value or a part.")
             value = str(raw) if operator == "contains" else column.parse(str(raw), key)
             filters.append(Filter(column, operator, value, str(raw)))
-        query = RowQuery(sort, descending, tuple(filters), (params.get("q") or "").strip())
+        search = (params.get("q") or "").strip()
+        if search and self.large and not export:
+            raise RowQueryError(
+                "q",
+                f"Searching every column is offered for reports of up to {SCAN_LIMIT:,} rows, "
+                f"and this one has {self.data.row_count:,}: filter by a column instead.",
+            )
+        query = RowQuery(sort, descending, tuple(filters), search)
         cursor = params.get("cursor")
         if cursor:
             query = RowQuery(

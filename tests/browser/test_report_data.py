@@ -135,3 +135,36 @@ def test_filter_sort_and_export_a_ten_thousand_row_report(live_server, page, own
         (Decimal(row["item-price"]) for row in exported), reverse=True
     )
     assert all(Decimal(row["item-price"]) >= 400 for row in exported)
+
+
+def test_a_report_too_large_to_scan_sorts_and_filters_by_its_indexed_columns(
+    live_server, page, owner, media, monkeypatch
+):
+    monkeypatch.setattr("reports.rows.SCAN_LIMIT", 1_000)
+    seller = SellerFactory(owner=owner, name="Big shop")
+    report = ingested(ORDERS, big_orders_body(2_000), seller=seller)
+    log_in(page, live_server, owner)
+
+    page.goto(f"{live_server.url}/reports/{report.pk}/rows/")
+    assert "sorted and filtered by purchase-date" in page.locator(".scan-limit").inner_text()
+    assert page.locator("#row-search").count() == 0
+    # Only the indexed column sorts: the others are headers without a link.
+    assert page.locator(".rows-table th a[data-column]").all_inner_texts() == ["purchase-date"]
+    assert page.locator("#new-filter-column option").all_inner_texts() == ["purchase-date"]
+
+    page.select_option("#new-filter-operator", "min")
+    page.fill("#new-filter-value", "2020-05-27")
+    page.click("button:has-text('Apply')")
+    page.wait_for_url("**/rows/?*")
+    # Days 27 and 28 of every 28 lines.
+    assert page.locator("#row-count").get_attribute("data-count") == "142"
+    page.click(".rows-table th a[data-column='purchase-date']")
+    page.wait_for_url("**sort=purchase-date*")
+    assert page.locator(".rows-table tbody tr").count() == 50
+
+    # A sort the report is too large for, asked in the address, is explained.
+    page.goto(f"{live_server.url}/reports/{report.pk}/rows/?sort=sku")
+    assert (
+        "Sorting by “sku” is offered for reports of up to 1,000 rows"
+        in page.locator(".form-error").inner_text()
+    )

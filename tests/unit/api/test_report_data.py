@@ -94,3 +94,15 @@ def test_the_schema_documents_rows_and_settlements(api):
     page = rows["responses"]["200"]["content"]["application/json"]["schema"]
     assert page["$ref"].endswith("/RowPage")
     assert "/api/v1/sellers/{seller_pk}/settlements/{id}/" in schema["paths"]
+
+
+def test_a_large_report_refuses_a_sort_without_an_index_naming_the_field(
+    api, seller, orders, monkeypatch
+):
+    monkeypatch.setattr("reports.rows.SCAN_LIMIT", 5)
+    response = api.get(rows_url(seller, orders), {"sort": "item-price"})
+    assert response.status_code == 400
+    (message,) = response.json()["error"]["fields"]["sort"]
+    assert "offered for reports of up to 5 rows" in message
+    sorted_by_date = api.get(rows_url(seller, orders), {"sort": "purchase-date"})
+    assert sorted_by_date.status_code == 200

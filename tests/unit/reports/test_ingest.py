@@ -329,3 +329,32 @@ def test_reading_reports_has_its_own_queue_and_worker_in_make_run():
     argv = run_portal.ingest_worker_argv()
     assert argv[argv.index("--queues") + 1] == "ingest"
     assert settings.INGEST_QUEUE not in run_portal.worker_argv()
+
+
+def test_order_items_with_purchase_dates_count_once_and_only_within_the_seller():
+    seller, other = SellerFactory(), SellerFactory()
+    header = "amazon-order-id\tpurchase-date\tsku\tquantity\torder-status\n"
+    older = (
+        header + "111-1\t2020-05-01T10:00:00+00:00\tA\t1\tPending\n"
+        "111-2\t2020-05-09T10:00:00+00:00\tB\t1\tPending\n"
+        "111-3\t2020-04-01T10:00:00+00:00\tC\t1\tShipped\n"
+    ).encode()
+    newer = (
+        header + "111-1\t2020-05-01T10:00:00+00:00\tA\t1\tShipped\n"
+        "111-2\t2020-05-09T10:00:00+00:00\tB\t1\tShipped\n"
+    ).encode()
+    for who in (seller, other):
+        ingest.ingest_report(
+            stored("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_", older, seller=who)
+        )
+    ingest.ingest_report(
+        stored("_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_", newer, seller=seller)
+    )
+    latest = OrderLine.objects.filter(seller=seller, is_latest=True)
+    assert sorted(latest.values_list("amazon_order_id", "order_status")) == [
+        ("111-1", "Shipped"),
+        ("111-2", "Shipped"),
+        ("111-3", "Shipped"),
+    ]
+    # The other seller's copy of the same order ids is untouched.
+    assert OrderLine.objects.filter(seller=other, is_latest=True).count() == 3

@@ -328,3 +328,85 @@ def test_the_previous_settlement_is_in_the_same_currency(owner_client, seller):
     report = ingested(SETTLEMENT, settlement_body("3"), seller=seller)
     response = owner_client.get(f"/reports/settlements/{report.settlement.pk}/")
     assert response.context["reconciliation"].previous.settlement_id == "1"
+
+
+# ---- reports too large to scan ----------------------------------------------------------------
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Reports of more than 5 rows count as large: sorted and filtered by indexes only."""
+    monkeypatch.setattr("reports.rows.SCAN_LIMIT", 5)
+
+
+def test_a_large_report_is_sorted_and_filtered_by_its_indexed_columns(owner_client, orders, large):
+    url = f"/reports/{orders.pk}/rows/"
+    response = owner_client.get(url)
+    text = response.content.decode()
+    assert "sorted and filtered by purchase-date" in text
+    headers = {column.name: link["url"] for column, link in response.context["headers"]}
+    assert headers["purchase-date"] == "?sort=purchase-date"
+    assert headers["sku"] == ""
+    assert [c.name for c in response.context["filter_columns"]] == ["purchase-date"]
+    assert 'name="q"' not in text
+    page = owner_client.get(url, {"sort": "-purchase-date"}).context["page"]
+    dates = [row["purchase-date"] for _, row in page.rows]
+    assert dates == sorted(dates, reverse=True)
+    page = owner_client.get(
+        url, {"f.purchase-date.min": "2020-05-03", "f.purchase-date.max": "2020-05-03T23:59:59"}
+    ).context["page"]
+    assert page.count == 4
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "text"),
+    [
+        ({"sort": "sku"}, "sort", "Sorting by “sku” is offered for reports of up to 5 rows"),
+        ({"f.sku": "SKU-1"}, "f.sku", "Filtering by “sku” is offered"),
+        ({"q": "Widget"}, "q", "Searching every column is offered for reports of up to 5 rows"),
+    ],
+)
+def test_a_large_report_says_why_a_column_cannot_sort_or_filter_it(
+    owner_client, orders, large, params, field, text
+):
+    response = owner_client.get(f"/reports/{orders.pk}/rows/", params)
+    assert response.status_code == 400
+    assert response.context["errors"][field].startswith(text)
+    assert "this one has 12" in response.context["errors"][field]
+    # The page still shows the rows, in the report's order.
+    assert len(response.context["page"].rows) == 12
+
+
+def test_a_large_report_exports_a_view_filtered_by_any_column(owner_client, orders, large):
+    response = owner_client.get(
+        f"/reports/{orders.pk}/export.csv", {"f.sku": "SKU-1", "sort": "item-price"}
+    )
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(streamed(response).decode("utf-8-sig"))))
+    assert {row["sku"] for row in rows} == {"SKU-1"}
+    assert len(rows) == 3
+
+
+def test_a_large_report_without_indexed_columns_keeps_its_order(owner_client, seller, large):
+    report = ingested(
+        INVENTORY, inventory_body() + inventory_body().split(b"\n", 1)[1] * 2, seller=seller
+    )
+    url = f"/reports/{report.pk}/rows/"
+    text = owner_client.get(url).content.decode()
+    assert "it is shown in its own order, without sorting or filtering" in text
+    response = owner_client.get(url, {"sort": "-sku"})
+    assert response.status_code == 400
+    assert "so it keeps the report's order" in response.context["errors"]["sort"]
+
+
+def test_the_dashboards_sku_links_export_a_report_too_large_to_filter_by_sku(
+    owner_client, seller, orders, large
+):
+    board = owner_client.get(f"/reports/sellers/{seller.pk}/dashboard/").context["board"]
+    top = board.top_skus[0]
+    assert top.url.startswith(f"/reports/{orders.pk}/export.csv?f.sku=")
+    rows = list(
+        csv.DictReader(io.StringIO(streamed(owner_client.get(top.url)).decode("utf-8-sig")))
+    )
+    assert rows
+    assert {row["sku"] for row in rows} == {top.sku}
