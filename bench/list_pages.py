@@ -58,8 +58,8 @@ def seed(rows: int) -> Any:
     from django.db import connection
 
     from feeds.models import FeedSubmission
+    from mwsclient.operations import FEED_TYPES, REPORT_TYPES
     from mwsportal.gateway.models import RequestLogEntry
-    from mwsportal.mws.operations import FEED_TYPES, REPORT_TYPES
     from reports.models import Report
     from sellers.models import Seller
 

@@ -139,7 +139,7 @@ def measured(download: Callable[[], dict[str, object]]) -> dict[str, object]:
 
 
 def download_ours(port: int, out: Path) -> dict[str, object]:
-    from mwsportal.mws.client import Credentials, MWSClient
+    from mwsclient.client import Credentials, MWSClient
 
     client = MWSClient(
         Credentials("AKIAIOSFODNN7EXAMPLE", "bench-secret"),

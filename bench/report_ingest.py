@@ -51,8 +51,8 @@ def database_url(base: str, name: str) -> str:
 
 def write_report(path: Path, size: int) -> tuple[int, str]:
     """The sandbox's orders report of about ``size`` bytes; returns (data lines, charset)."""
-    from mwsportal.sandbox.catalogue import Catalogue
-    from mwsportal.sandbox.reportgen import build_report
+    from mwssandbox.catalogue import Catalogue
+    from mwssandbox.reportgen import build_report
 
     generated = build_report(
         ORDERS,

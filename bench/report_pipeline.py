@@ -171,7 +171,7 @@ def main() -> None:
         worker()
         return
 
-    from mwsportal.sandbox.server import running_sandbox
+    from mwssandbox.server import running_sandbox
 
     with (
         tempfile.TemporaryDirectory(prefix="mws-pipeline-") as directory,

@@ -26,8 +26,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.reportgen import build_report
+from mwssandbox.catalogue import Catalogue
+from mwssandbox.reportgen import build_report
 from reports.reading import read_report
 
 MIB = 1024 * 1024

@@ -34,8 +34,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mwsportal.sandbox.config import DEFAULT_CONFIG  # noqa: E402
-from mwsportal.sandbox.signing import compute_signature, string_to_sign  # noqa: E402
+from mwssandbox.config import DEFAULT_CONFIG  # noqa: E402
+from mwssandbox.signing import compute_signature, string_to_sign  # noqa: E402
 
 PATH = "/Reports/2009-01-01"
 USER_AGENT = "MWSPortalBench/1.0 (Language=Python/3.11)"

@@ -38,8 +38,8 @@ from mws import utils as peer_utils
 from mws.future_utils.params import clean_params_dict, remove_empty_param_keys
 from mws.mws import calc_request_description
 
-from mwsportal.mws.client import Credentials, MWSClient
-from mwsportal.mws.signing import sign, string_to_sign
+from mwsclient.client import Credentials, MWSClient
+from mwsclient.signing import sign, string_to_sign
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 # The AWS documentation's example key and the MWS documentation's example token.

@@ -330,10 +330,10 @@ def measure(
     from django.core.management import call_command
     from django.db.models import Max, Min
 
+    from mwsclient.checksums import content_md5
     from mwsportal.gateway import services
     from mwsportal.gateway.buckets import bucket_backend
     from mwsportal.gateway.models import MWSCall, RequestLogEntry
-    from mwsportal.mws.checksums import content_md5
     from sellers.models import Seller
 
     scale = args.time_scale

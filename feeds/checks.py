@@ -6,7 +6,7 @@ and every finished message is dropped; flat files are decoded chunk by chunk.
 
 XML is parsed with entity resolution, DTD loading and network access off, and a document that
 declares a DOCTYPE is refused outright (a feed never needs one), the same rule as
-``mwsportal.mws.xmlparse`` applies to MWS's answers. That module parses whole documents; a feed
+``mwsclient.xmlparse`` applies to MWS's answers. That module parses whole documents; a feed
 of up to 2 GiB needs the incremental parser below.
 """
 
@@ -20,8 +20,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from mwsportal.mws.endpoints import REGIONS
-from mwsportal.mws.operations import FEED_TYPES
+from mwsclient.endpoints import REGIONS
+from mwsclient.operations import FEED_TYPES
 
 CHUNK_SIZE = 1024 * 1024
 # IDNumber in amzn-base.xsd: 1 to 20 digits.

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from feeds.models import FeedSubmission
+from mwsclient.operations import MAX_IDS
+from mwsclient.results import FeedSubmissionInfo, FeedSubmissionListResult
 from mwsportal.gateway.handlers import paging_context
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.services import SellerNotCallable, request_call
-from mwsportal.mws.operations import MAX_IDS
-from mwsportal.mws.results import FeedSubmissionInfo, FeedSubmissionListResult
 
 # MWS's clock and ours may differ: the reconciliation window opens this long before the send.
 CLOCK_MARGIN = timedelta(minutes=5)

@@ -38,6 +38,10 @@ from feeds.checks import FeedRefused, check_feed, region_charset, transcode_utf8
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from feeds.uploads import FilenameRefused, clean_filename, shorten_filename
+from mwsclient.checksums import content_md5
+from mwsclient.errors import FeedChangedError, NotReadyError
+from mwsclient.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
+from mwsclient.results import FeedSubmissionInfo
 from mwsportal import polling
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
@@ -49,10 +53,6 @@ from mwsportal.gateway.services import (
     request_follow_up,
 )
 from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
-from mwsportal.mws.checksums import content_md5
-from mwsportal.mws.errors import FeedChangedError, NotReadyError
-from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
-from mwsportal.mws.results import FeedSubmissionInfo
 from mwsportal.storage import open_stored, store_file
 from notifications import services as notifications
 from partners import webhooks

@@ -23,8 +23,8 @@ from feeds.forms import BuildFeedForm, FeedFilterForm, UploadFeedForm, feed_type
 from feeds.models import FeedSubmission
 from feeds.samples import NoSample, feed_sample
 from feeds.uploads import LimitedFeedUploadHandler
+from mwsclient.operations import FEED_PROCESSING_STATUSES, FEED_TYPES
 from mwsportal.keyset import SortError, pager_links, sort_headers
-from mwsportal.mws.operations import FEED_PROCESSING_STATUSES, FEED_TYPES
 from mwsportal.storage import StoredFileMissing
 from sellers.models import Seller
 

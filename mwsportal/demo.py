@@ -11,8 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from mwsportal.gateway.buckets import bucket_backend
-from mwsportal.sandbox.config import load_config
-from mwsportal.sandbox.marketplaces import MARKETPLACES as SANDBOX_MARKETPLACES
+from mwssandbox.config import load_config
+from mwssandbox.marketplaces import MARKETPLACES as SANDBOX_MARKETPLACES
 from reports.services import sync_report_list
 from sellers.models import Seller, SellerMarketplace
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from django.conf import settings
 
-from mwsportal.mws.client import Credentials, MWSClient
-from mwsportal.mws.endpoints import REGIONS
-from mwsportal.mws.redaction import partial
+from mwsclient.client import Credentials, MWSClient
+from mwsclient.endpoints import REGIONS
+from mwsclient.redaction import partial
 
 
 @dataclass(frozen=True)

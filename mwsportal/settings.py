@@ -19,10 +19,10 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from mwsclient.endpoints import REGIONS as MWS_ENDPOINT_REGIONS
+from mwsclient.errors import InvalidParameterError
+from mwsclient.useragent import build_user_agent
 from mwsportal.env import Env
-from mwsportal.mws.endpoints import REGIONS as MWS_ENDPOINT_REGIONS
-from mwsportal.mws.errors import InvalidParameterError
-from mwsportal.mws.useragent import build_user_agent
 
 env = Env()
 
@@ -131,7 +131,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mwsportal",
-    "mwsportal.sandbox",
+    "mwssandbox",
     "mwsportal.gateway",
     "mwsportal.accounts",
     "sellers",
@@ -498,7 +498,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ReportTypeEnum": "reports.models.REPORT_TYPE_CHOICES",
-        "RequestableReportTypeEnum": "mwsportal.mws.operations.REQUESTABLE_REPORT_TYPES",
+        "RequestableReportTypeEnum": "mwsclient.operations.REQUESTABLE_REPORT_TYPES",
         "ScheduleEnum": "reports.models.SCHEDULE_CHOICES",
         "SettableScheduleEnum": "reports.models.SETTABLE_SCHEDULES",
         "SellerStatusEnum": "sellers.models.Seller.Status",

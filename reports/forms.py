@@ -9,10 +9,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from mwsportal.gateway.routing import MixedHosts, check_one_host
-from mwsportal.listforms import SortedListForm
-from mwsportal.mws.errors import InvalidParameterError
-from mwsportal.mws.operations import (
+from mwsclient.errors import InvalidParameterError
+from mwsclient.operations import (
     REPORT_CATEGORIES,
     REPORT_OPTIONS,
     REPORT_TYPES,
@@ -20,7 +18,9 @@ from mwsportal.mws.operations import (
     SCHEDULES,
     get_operation,
 )
-from mwsportal.mws.params import encode_params
+from mwsclient.params import encode_params
+from mwsportal.gateway.routing import MixedHosts, check_one_host
+from mwsportal.listforms import SortedListForm
 from mwsportal.picker import RECENTLY_USED, PickerEntry, PickerSelect
 from reports.models import Report, ReportRequest
 from reports.services import (

@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-from mwsportal.mws.endpoints import REGIONS
-from mwsportal.mws.operations import REPORT_TYPES, SCHEDULES
+from mwsclient.endpoints import REGIONS
+from mwsclient.operations import REPORT_TYPES, SCHEDULES
 from mwsportal.tenancy import SellerScopedQuerySet
 from sellers.models import Seller
 

@@ -28,15 +28,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from mwsportal import polling
-from mwsportal.gateway import services as gateway
-from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
-from mwsportal.gateway.models import MWSCall
-from mwsportal.gateway.routing import MixedHosts, check_one_host
-from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
-from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
-from mwsportal.mws.errors import ChecksumMismatchError, InvalidParameterError
-from mwsportal.mws.operations import (
+from mwsclient.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
+from mwsclient.errors import ChecksumMismatchError, InvalidParameterError
+from mwsclient.operations import (
     MAX_IDS,
     REPORT_OPTIONS,
     REPORT_PROCESSING_STATUSES,
@@ -45,7 +39,13 @@ from mwsportal.mws.operations import (
     SCHEDULES,
     ReportOption,
 )
-from mwsportal.mws.results import ReportInfo, ReportRequestInfo
+from mwsclient.results import ReportInfo, ReportRequestInfo
+from mwsportal import polling
+from mwsportal.gateway import services as gateway
+from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
+from mwsportal.gateway.models import MWSCall
+from mwsportal.gateway.routing import MixedHosts, check_one_host
+from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
 from mwsportal.storage import open_stored, store_file
 from notifications import services as notifications
 from partners import webhooks

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import forms
 
+from mwsclient.operations import OPERATIONS
 from mwsportal.listforms import SortedListForm
-from mwsportal.mws.operations import OPERATIONS
 from partners.models import Grant, Partner
 from sellers.services import (
     HISTORY_DEFAULT_SORT,

@@ -120,7 +120,7 @@ class FeedSubmissionFactory(factory.django.DjangoModelFactory):
         from django.core.files.base import ContentFile
         from django.core.files.storage import default_storage
 
-        from mwsportal.mws.checksums import content_md5
+        from mwsclient.checksums import content_md5
 
         data = extracted if extracted is not None else FEED_BODY
         feed.file = default_storage.save(

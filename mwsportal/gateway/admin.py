@@ -19,8 +19,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
+from mwsclient.operations import OPERATIONS
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
-from mwsportal.mws.operations import OPERATIONS
 
 
 class TypedFilter(admin.SimpleListFilter):

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from mwsclient import errors
+from mwsclient.client import AttemptRecord
+from mwsclient.operations import Operation
+from mwsclient.results import QuotaInfo
 from mwsportal.developer import developer_account
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits
 from mwsportal.gateway.buckets import BucketBackend
 from mwsportal.gateway.models import RequestLogEntry
-from mwsportal.mws import errors
-from mwsportal.mws.client import AttemptRecord
-from mwsportal.mws.operations import Operation
-from mwsportal.mws.results import QuotaInfo
 
 if TYPE_CHECKING:
     from mwsportal.gateway.models import MWSCall

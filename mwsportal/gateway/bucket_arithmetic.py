@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from mwsportal.mws.operations import ThrottleGroup
+from mwsclient.operations import ThrottleGroup
 
 # Float arithmetic on refilled levels must not turn "exactly one token" into 0.9999999.
 EPSILON = 1e-9

@@ -45,6 +45,11 @@ from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 
+from mwsclient import errors
+from mwsclient.client import AttemptRecord, DownloadResult, MWSClient, Response
+from mwsclient.endpoints import Marketplace
+from mwsclient.operations import Operation, get_operation
+from mwsclient.retry import DEFAULT_RETRY_POLICY, NO_RETRY
 from mwsportal.developer import build_client, developer_account
 from mwsportal.gateway import signals, statements
 from mwsportal.gateway.bookkeeping import bucket_for, learn_from_answer, log_entries, to_datetime
@@ -56,11 +61,6 @@ from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.gateway.routing import destination
 from mwsportal.gateway.settlement import Alarm, Next, Tries, settle
 from mwsportal.logredaction import redact
-from mwsportal.mws import errors
-from mwsportal.mws.client import AttemptRecord, DownloadResult, MWSClient, Response
-from mwsportal.mws.endpoints import Marketplace
-from mwsportal.mws.operations import Operation, get_operation
-from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from mwsportal.mws.errors import MWSError, NextTokenCorruptedError
+from mwsclient.errors import MWSError, NextTokenCorruptedError
 
 if TYPE_CHECKING:
     from mwsportal.gateway.models import MWSCall

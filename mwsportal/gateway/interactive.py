@@ -29,15 +29,15 @@ from django.conf import settings
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
+from mwsclient import errors
+from mwsclient.client import AttemptRecord, Response
+from mwsclient.operations import get_operation
+from mwsclient.retry import NO_RETRY
 from mwsportal.developer import build_client
 from mwsportal.gateway.bookkeeping import bucket_key, learn_from_answer, log_entries, to_datetime
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
 from mwsportal.gateway.buckets import BucketBackend, bucket_backend
 from mwsportal.gateway.models import RequestLogEntry
-from mwsportal.mws import errors
-from mwsportal.mws.client import AttemptRecord, Response
-from mwsportal.mws.operations import get_operation
-from mwsportal.mws.retry import NO_RETRY
 
 if TYPE_CHECKING:
     from sellers.models import Seller

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from mwsclient.endpoints import MARKETPLACES, REGIONS, Marketplace, Region
 from mwsportal.gateway import statements
-from mwsportal.mws.endpoints import MARKETPLACES, REGIONS, Marketplace, Region
 
 if TYPE_CHECKING:
     from sellers.models import Seller

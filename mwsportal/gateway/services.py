@@ -29,12 +29,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, QuerySet
 
+from mwsclient.operations import OPERATIONS, Operation, get_operation
+from mwsclient.params import encode_params
 from mwsportal.gateway.bookkeeping import bucket_for, to_datetime
 from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.gateway.handlers import is_registered
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
-from mwsportal.mws.operations import OPERATIONS, Operation, get_operation
-from mwsportal.mws.params import encode_params
 from sellers.models import Seller
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mwsportal.mws import errors
-from mwsportal.mws.retry import RetryPolicy
+from mwsclient import errors
+from mwsclient.retry import RetryPolicy
 
 
 class Next(StrEnum):

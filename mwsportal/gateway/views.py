@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from mwsclient.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES, Operation
 from mwsportal.gateway.templatetags.gateway_tags import activity_context
 from mwsportal.keyset import SortError, pager_links, sort_headers
-from mwsportal.mws.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES, Operation
 from sellers import services as sellers
 from sellers.forms import RequestHistoryFilterForm
 from sellers.models import Seller

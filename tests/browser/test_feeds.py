@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from feeds.models import FeedSubmission
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from reports.services import poll_all_sellers
 from tests.factories import SellerFactory, SellerMarketplaceFactory
 from tests.integration.feeds.support import (

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from feeds import services as feed_services
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from reports import services as report_services
 from sellers.models import Seller
 from tests import sandbox_support

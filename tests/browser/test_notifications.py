@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from notifications import tasks as notification_tasks
 from notifications.models import Notice
 from reports.models import Report, ReportRequest

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from mwsportal.sandbox.config import load_config
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.config import load_config
+from mwssandbox.server import RunningSandbox, running_sandbox
 from reports.models import ReportSchedule
 from sellers.models import Seller
 from tests.browser.test_sellers_onboarding import authorize_in_seller_central, log_in_to_portal

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from reports.models import Report, ReportRequest
 from reports.services import poll_all_sellers
 from tests.factories import SellerFactory, SellerMarketplaceFactory

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from mwsportal.sandbox.config import load_config
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.config import load_config
+from mwssandbox.server import RunningSandbox, running_sandbox
 from sellers.models import Seller
 from tests.integration.sellers.sandbox import DEVELOPER_ID, point_portal_at, sandbox_config
 

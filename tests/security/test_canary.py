@@ -39,7 +39,7 @@ from feeds.models import FeedSubmission
 from mwsportal.celery import app as celery_app
 from mwsportal.fields import decrypt
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from partners import services as partner_services
 from partners.models import Grant, Partner
 from reports.models import Report, ReportRequest

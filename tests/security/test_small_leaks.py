@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from mwsclient.redaction import MASK
 from mwsportal import health
 from mwsportal.logredaction import redact
-from mwsportal.mws.redaction import MASK
 from partners.models import ApiKey, Partner
 
 API_KEY = "mwsp_0123456789ab_Zx9-Qw_ErTyUiOpAsDfGhJkLzXcVbNm1234567890"

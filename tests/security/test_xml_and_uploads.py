@@ -32,9 +32,9 @@ from rest_framework.test import APIClient
 from feeds.checks import FeedRefused, check_feed
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from feeds.resubmit import failed_rows
-from mwsportal.mws.client import Credentials, MWSClient
-from mwsportal.mws.errors import InvalidResponseError
-from mwsportal.sandbox.feedproc import process_feed
+from mwsclient.client import Credentials, MWSClient
+from mwsclient.errors import InvalidResponseError
+from mwssandbox.feedproc import process_feed
 from partners import services as partner_services
 from partners.models import Grant, Partner
 from reports import preview as preview_module
@@ -373,8 +373,8 @@ def test_hostile_xml_is_refused_without_expanding_or_fetching(place, kind, trap,
 LIMIT = 64 * 1024
 # Where a byte limit applies, and how the test lowers it to LIMIT.
 BYTE_LIMITS = {
-    "mws-answer": "mwsportal.mws.client.MAX_XML_ANSWER",
-    "mws-error-answer": "mwsportal.mws.client.MAX_ERROR_BODY",
+    "mws-answer": "mwsclient.client.MAX_XML_ANSWER",
+    "mws-error-answer": "mwsclient.client.MAX_ERROR_BODY",
     "processing-report": "feeds.processing_report.MAX_XML_BYTES",
     "browser-upload": "FEED_UPLOAD_MAX_BYTES",
     "api-upload-raw": "FEED_UPLOAD_MAX_BYTES",
@@ -484,11 +484,11 @@ def test_the_builders_csv_upload_is_size_limited(
 # The modules behind the places above. A new module that parses XML fails the suite until
 # its place is added to PLACES.
 XML_READERS = {
-    "mwsportal/mws/xmlparse.py",  # mws-answer, mws-error-answer, processing-report
+    "mwsclient/xmlparse.py",  # mws-answer, mws-error-answer, processing-report
     "feeds/checks.py",  # feed-checks, browser-upload, api-upload-*
     "reports/preview.py",  # report-preview
     "reports/reading.py",  # report-reading-*
-    "mwsportal/sandbox/feedproc.py",  # sandbox-feed-processing
+    "mwssandbox/feedproc.py",  # sandbox-feed-processing
     "feeds/resubmit.py",  # feed-failed-rows
 }
 _PARSES_XML = re.compile(

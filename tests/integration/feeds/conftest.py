@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from tests.factories import SellerFactory, SellerMarketplaceFactory
 from tests.integration.feeds.support import (
     DE,

@@ -12,7 +12,7 @@ from typing import Any
 
 from feeds import services
 from feeds.models import FeedSubmission
-from mwsportal.sandbox.server import RunningSandbox
+from mwssandbox.server import RunningSandbox
 from sellers.models import Seller
 from tests import sandbox_support
 

@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 
 from feeds import services
 from feeds.models import FeedMessageResult, FeedSubmission
+from mwsclient.checksums import content_md5
 from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.checksums import content_md5
 from tests.integration.feeds.support import (
     US,
     US_SELLER,
@@ -89,7 +89,7 @@ def test_a_flat_file_feed_reports_errors_by_record_and_sku(us_seller, sandbox):
 
 
 def test_a_lost_answer_is_reconciled_and_the_feed_adopted_not_sent_twice(us_seller, sandbox):
-    from mwsportal.sandbox.faults import parse_rule
+    from mwssandbox.faults import parse_rule
 
     sandbox.faults.add([parse_rule({"kind": "reset", "actions": ["SubmitFeed"], "count": 1})])
     (known,) = mfn_skus(sandbox, 1)
@@ -108,7 +108,7 @@ def test_a_lost_answer_is_reconciled_and_the_feed_adopted_not_sent_twice(us_sell
 
 
 def test_a_send_that_never_arrived_is_sent_again_once_none_can_exist(us_seller, sandbox):
-    from mwsportal.sandbox.faults import parse_rule
+    from mwssandbox.faults import parse_rule
 
     # A 500 instead of processing: MWS never stored this feed, but the portal cannot know.
     sandbox.faults.add(
@@ -133,7 +133,7 @@ def test_a_send_that_never_arrived_is_sent_again_once_none_can_exist(us_seller, 
 
 
 def test_a_feed_of_the_same_type_waits_while_the_first_is_unknown(us_seller, sandbox):
-    from mwsportal.sandbox.faults import parse_rule
+    from mwssandbox.faults import parse_rule
 
     sandbox.faults.add([parse_rule({"kind": "reset", "actions": ["SubmitFeed"], "count": 1})])
     first_sku, second_sku = mfn_skus(sandbox, 2)
@@ -186,7 +186,7 @@ def test_cancel_names_only_the_chosen_feed(slow_sandbox_delays, us_seller, sandb
 
 
 def test_a_report_whose_md5_does_not_match_is_not_kept(us_seller, sandbox):
-    from mwsportal.sandbox.faults import parse_rule
+    from mwssandbox.faults import parse_rule
 
     sandbox.faults.add(
         [parse_rule({"kind": "wrong_md5", "actions": ["GetFeedSubmissionResult"], "count": 1})]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from sellers.models import Seller
 from tests.factories import SellerFactory
 from tests.integration.gateway.support import portal_settings, seller_id, token

@@ -14,13 +14,13 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from mwsclient import errors
+from mwsclient.checksums import content_md5
 from mwsportal.developer import build_client
 from mwsportal.gateway import services
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
-from mwsportal.mws import errors
-from mwsportal.mws.checksums import content_md5
-from mwsportal.sandbox.faults import parse_rule
+from mwssandbox.faults import parse_rule
 from sellers import services as seller_services
 from sellers.models import Seller
 from tests.gateway_runner import run_until_idle

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mwsportal.sandbox.server import running_sandbox
+from mwssandbox.server import running_sandbox
 from tests.integration.gateway.support import DEVELOPER, p99, refused, sandbox_config
 
 pytestmark = pytest.mark.integration

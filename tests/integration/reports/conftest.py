@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from tests.factories import SellerFactory
 from tests.integration.reports.support import (
     JP_SELLER,

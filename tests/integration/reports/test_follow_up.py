@@ -10,7 +10,7 @@ import pytest
 
 from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.server import RunningSandbox, running_sandbox
 from reports import services
 from reports.models import Report, ReportRequest
 from tests import sandbox_support

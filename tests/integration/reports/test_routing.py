@@ -7,8 +7,8 @@ import io
 import pytest
 
 from feeds import services as feed_services
+from mwsclient.errors import InvalidParameterError
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
-from mwsportal.mws.errors import InvalidParameterError
 from reports import services
 from reports.models import ReportRequest
 from tests import sandbox_support

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from mwsportal.sandbox.clock import ManualClock
-from mwsportal.sandbox.server import RunningSandbox, running_sandbox
+from mwssandbox.clock import ManualClock
+from mwssandbox.server import RunningSandbox, running_sandbox
 from tests.integration.sandbox.signed_client import Client
 
 MANAGE = Path(__file__).resolve().parents[3] / "manage.py"

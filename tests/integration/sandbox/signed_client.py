@@ -1,6 +1,6 @@
 """A deliberately small MWS client for the sandbox's tests.
 
-It signs with its own few lines of Signature Version 2 (not ``mwsportal.mws`` and not the
+It signs with its own few lines of Signature Version 2 (not ``mwsclient`` and not the
 sandbox's ``signing`` module), so the server's check is tested against an independent reading of
 the developer guide.
 """

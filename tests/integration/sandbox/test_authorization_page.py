@@ -8,9 +8,9 @@ import re
 import pytest
 import requests
 
-from mwsportal.sandbox.accounts import Accounts
-from mwsportal.sandbox.authpage import AuthPages
-from mwsportal.sandbox.config import DEFAULT_CONFIG, ConfigError, load_config
+from mwssandbox.accounts import Accounts
+from mwssandbox.authpage import AuthPages
+from mwssandbox.config import DEFAULT_CONFIG, ConfigError, load_config
 from tests.integration.sandbox.conftest import DEVELOPER, UNAUTHORIZED_SELLER
 from tests.integration.sandbox.signed_client import error, texts, xml
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mwsportal.sandbox.config import ConfigError, load_config
+from mwssandbox.config import ConfigError, load_config
 from tests.integration.sandbox.conftest import config
 from tests.integration.sandbox.signed_client import children, error, text, xml
 from tests.integration.sandbox.test_feeds import feed_info, inventory_feed, submit

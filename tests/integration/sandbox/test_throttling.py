@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from mwsportal.sandbox.throttle import reset_minute
+from mwssandbox.throttle import reset_minute
 from tests.integration.sandbox.conftest import DEVELOPER, EU_SELLER, EU_TOKEN, SELLER, config
 from tests.integration.sandbox.signed_client import error, xml
 

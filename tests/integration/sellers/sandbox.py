@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from mwsportal.gateway.buckets import bucket_backend
-from mwsportal.sandbox.config import DEFAULT_CONFIG
-from mwsportal.sandbox.server import RunningSandbox
+from mwssandbox.config import DEFAULT_CONFIG
+from mwssandbox.server import RunningSandbox
 from tests import sandbox_support
 
 DEMO_TOKEN = "amzn.mws.00000000-0000-0000-0000-000000000001"

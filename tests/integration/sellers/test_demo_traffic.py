@@ -8,7 +8,7 @@ import pytest
 
 from mwsportal.demo import DEMO_SELLER_ID, seed_demo
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
-from mwsportal.sandbox.server import running_sandbox
+from mwssandbox.server import running_sandbox
 from tests import sandbox_support
 from tests.integration.sellers.sandbox import sandbox_config
 

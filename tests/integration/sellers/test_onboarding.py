@@ -10,14 +10,14 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from mwsclient.operations import get_operation
 from mwsportal.gateway import services as gateway
 from mwsportal.gateway.bookkeeping import bucket_for
 from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS
 from mwsportal.gateway.models import RequestLogEntry
-from mwsportal.mws.operations import get_operation
-from mwsportal.sandbox.faults import parse_rule
-from mwsportal.sandbox.server import running_sandbox
+from mwssandbox.faults import parse_rule
+from mwssandbox.server import running_sandbox
 from sellers import services
 from sellers.models import Seller
 from tests.integration.sellers.sandbox import (

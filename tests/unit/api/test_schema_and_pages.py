@@ -132,7 +132,7 @@ def test_request_log_filters_by_outcome_and_time(api, seller):
 
 
 def test_schema_enumerates_every_report_and_feed_type(client, db):
-    from mwsportal.mws.operations import FEED_TYPES, REPORT_TYPES, REQUESTABLE_REPORT_TYPES
+    from mwsclient.operations import FEED_TYPES, REPORT_TYPES, REQUESTABLE_REPORT_TYPES
 
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     schemas = response.json()["components"]["schemas"]

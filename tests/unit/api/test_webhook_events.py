@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 
 from feeds import services as feed_services
-from mwsportal.gateway.handlers import CallOutcome
-from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.errors import ServerError
-from mwsportal.mws.results import (
+from mwsclient.errors import ServerError
+from mwsclient.results import (
     FeedSubmissionInfo,
     FeedSubmissionListResult,
     ReportRequestInfo,
     ReportRequestListResult,
 )
+from mwsportal.gateway.handlers import CallOutcome
+from mwsportal.gateway.models import MWSCall
 from partners import webhooks
 from partners.models import WebhookDelivery
 from reports import services as report_services

@@ -8,7 +8,7 @@ from lxml import html
 
 from feeds.forms import offered_feed_types
 from feeds.services import list_recent_feed_types
-from mwsportal.mws.operations import FEED_TYPES
+from mwsclient.operations import FEED_TYPES
 from mwsportal.picker import RECENTLY_USED
 from tests.factories import FeedSubmissionFactory, SellerFactory
 

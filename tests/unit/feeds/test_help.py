@@ -14,8 +14,8 @@ from feeds.codes import RESULT_CODES, code_help
 from feeds.forms import feed_type_choices
 from feeds.models import FeedSubmission
 from feeds.samples import NoSample, feed_sample
-from mwsportal.mws.endpoints import REGIONS
-from mwsportal.mws.operations import FEED_TYPES
+from mwsclient.endpoints import REGIONS
+from mwsclient.operations import FEED_TYPES
 from tests.factories import FeedMessageResultFactory, FeedSubmissionFactory, SellerFactory
 
 pytestmark = pytest.mark.django_db

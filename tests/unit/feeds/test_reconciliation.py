@@ -9,7 +9,7 @@ import pytest
 
 from feeds.models import FeedSubmission
 from feeds.reconciliation import MAX_RECONCILE_PAGES, Finding, judge_listing
-from mwsportal.mws.results import FeedSubmissionInfo, FeedSubmissionListResult
+from mwsclient.results import FeedSubmissionInfo, FeedSubmissionListResult
 from tests.factories import FeedSubmissionFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,14 +11,14 @@ from django.utils import timezone
 from feeds import reconciliation, services
 from feeds.checks import FeedRefused
 from feeds.models import FeedSubmission
-from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS, CallOutcome
-from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.errors import NextTokenCorruptedError, NotReadyError, TransportError
-from mwsportal.mws.results import (
+from mwsclient.errors import NextTokenCorruptedError, NotReadyError, TransportError
+from mwsclient.results import (
     FeedSubmissionInfo,
     FeedSubmissionListResult,
     SubmitFeedResult,
 )
+from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS, CallOutcome
+from mwsportal.gateway.models import MWSCall
 from tests.factories import FEED_BODY, FeedSubmissionFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feeds.models import FeedSubmission
+from mwsclient.checksums import content_md5
 from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.checksums import content_md5
 from tests.factories import (
     FEED_BODY,
     FeedMessageResultFactory,
@@ -138,7 +138,7 @@ def test_the_upload_form_offers_the_catalogs_feed_types(owner_client, seller):
 
 
 def test_the_feed_picker_groups_every_offered_type_by_category(owner_client, seller):
-    from mwsportal.mws.operations import FEED_TYPES
+    from mwsclient.operations import FEED_TYPES
 
     page = owner_client.get(reverse("feeds:upload", args=[seller.pk])).content.decode()
     picker = page.split('name="feed_type"', 1)[1].split("</select>", 1)[0]

@@ -8,6 +8,7 @@ import threading
 import pytest
 import redis
 
+from mwsclient.operations import get_operation
 from mwsportal.gateway.bucket_arithmetic import (
     DELIVERY_ALLOWANCE_SECONDS,
     BucketKey,
@@ -15,7 +16,6 @@ from mwsportal.gateway.bucket_arithmetic import (
     arrival_matters,
 )
 from mwsportal.gateway.buckets import RedisBuckets
-from mwsportal.mws.operations import get_operation
 
 SUBMIT_FEED = BucketLimits.for_group(get_operation("SubmitFeed").throttle)
 KEY = BucketKey("1234-5678-9012", "A1SELLER", "SubmitFeed")

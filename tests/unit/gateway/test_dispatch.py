@@ -14,17 +14,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import override_settings
 
+from mwsclient import errors
+from mwsclient.checksums import content_md5
+from mwsclient.client import AttemptRecord, Response
+from mwsclient.results import CountResult, QuotaInfo, ResponseMetadata, SubmitFeedResult
 from mwsportal.gateway import dispatch, services
 from mwsportal.gateway.bucket_arithmetic import DELIVERY_ALLOWANCE_SECONDS
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.dispatch import Attempted
 from mwsportal.gateway.handlers import CallOutcome, result_handler
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
-from mwsportal.mws import errors
-from mwsportal.mws.checksums import content_md5
-from mwsportal.mws.client import AttemptRecord, Response
-from mwsportal.mws.results import CountResult, QuotaInfo, ResponseMetadata, SubmitFeedResult
-from mwsportal.sandbox.throttle import THROTTLE_TABLE, Throttler, throttle_group
+from mwssandbox.throttle import THROTTLE_TABLE, Throttler, throttle_group
 from sellers.models import Seller
 from tests.factories import SellerFactory
 from tests.gateway_runner import InlineExecutor

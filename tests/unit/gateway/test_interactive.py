@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
+from mwsclient import errors
+from mwsclient.client import AttemptRecord
+from mwsclient.operations import get_operation
+from mwsclient.results import QuotaInfo
 from mwsportal.gateway import interactive
 from mwsportal.gateway.bookkeeping import bucket_key
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.models import RequestLogEntry
-from mwsportal.mws import errors
-from mwsportal.mws.client import AttemptRecord
-from mwsportal.mws.operations import get_operation
-from mwsportal.mws.results import QuotaInfo
 from tests.factories import SellerFactory
 
 SELLER_ID = "A1DIRECTSELLER1"

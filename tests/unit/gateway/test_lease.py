@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mwsclient.client import AttemptRecord, Response
+from mwsclient.results import CountResult, ResponseMetadata
 from mwsportal.gateway import dispatch, services
 from mwsportal.gateway import leases as lease_keeping
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.dispatch import Attempted
 from mwsportal.gateway.models import CallQueue, MWSCall
-from mwsportal.mws.client import AttemptRecord, Response
-from mwsportal.mws.results import CountResult, ResponseMetadata
 from sellers.models import Seller
 from tests.factories import SellerFactory
 from tests.gateway_runner import InlineExecutor

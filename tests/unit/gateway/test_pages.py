@@ -11,10 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mwsclient.operations import OPERATIONS
 from mwsportal.gateway import services
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
-from mwsportal.mws.operations import OPERATIONS
 from tests.factories import SellerFactory
 
 TOKEN = "amzn.mws.12345678-aaaa-bbbb-cccc-1234567890ab"
@@ -50,8 +50,8 @@ def log_entry(seller, n: int, **fields) -> RequestLogEntry:
 
 
 def take_tokens(backend, seller, group_operation: str, count: int) -> None:
+    from mwsclient.operations import get_operation
     from mwsportal.gateway.bookkeeping import bucket_for
-    from mwsportal.mws.operations import get_operation
 
     key, limits = bucket_for(seller, get_operation(group_operation))
     for _ in range(count):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import redis
 
+from mwsclient.operations import get_operation
 from mwsportal.gateway.buckets import BucketKey, BucketLimits, RedisBuckets
-from mwsportal.mws.operations import get_operation
 
 SUBMIT_FEED = BucketLimits.for_group(get_operation("SubmitFeed").throttle)
 KEY = BucketKey("1234-5678-9012", "A1SELLER", "SubmitFeed")

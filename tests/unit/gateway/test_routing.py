@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mwsclient.endpoints import MARKETPLACES, REGIONS
 from mwsportal.gateway.routing import MixedHosts, check_one_host, destination, home_marketplace
-from mwsportal.mws.endpoints import MARKETPLACES, REGIONS
 from tests.factories import SellerFactory, SellerMarketplaceFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from mwsclient import errors
+from mwsclient.retry import DEFAULT_RETRY_POLICY, NO_RETRY, RetryPolicy
 from mwsportal.gateway.settlement import Alarm, Next, Settlement, Tries, settle
-from mwsportal.mws import errors
-from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY, RetryPolicy
 
 FRESH = Tries()
 USED_UP = Tries(server_retries=4)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from mwsportal.mws.client import AttemptRecord, Credentials, MWSClient
+from mwsclient.client import AttemptRecord, Credentials, MWSClient
 
 from .server import ScriptedServer
 

@@ -4,7 +4,7 @@ import base64
 import hashlib
 import io
 
-from mwsportal.mws.checksums import CHUNK_SIZE, EMPTY_MD5, content_md5
+from mwsclient.checksums import CHUNK_SIZE, EMPTY_MD5, content_md5
 
 
 def _expected(data: bytes) -> str:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mwsportal.mws.client import AttemptRecord, Credentials, MWSClient
-from mwsportal.mws.errors import (
+from mwsclient.client import AttemptRecord, Credentials, MWSClient
+from mwsclient.errors import (
     AccessDeniedError,
     ChecksumMismatchError,
     InvalidCredentialsError,
@@ -28,9 +28,9 @@ from mwsportal.mws.errors import (
     ThrottledError,
     TransportError,
 )
-from mwsportal.mws.results import CountResult, SubmitFeedResult
-from mwsportal.mws.retry import NO_RETRY
-from mwsportal.mws.signing import sign, string_to_sign
+from mwsclient.results import CountResult, SubmitFeedResult
+from mwsclient.retry import NO_RETRY
+from mwsclient.signing import sign, string_to_sign
 
 from .conftest import ACCESS_KEY, AUTH_TOKEN, NOW, SECRET_KEY, SELLER, FakeClock
 from .fixtures import error_fixture, fixture

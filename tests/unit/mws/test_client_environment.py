@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from mwsportal.mws.client import MWSClient
-from mwsportal.mws.results import CountResult
+from mwsclient.client import MWSClient
+from mwsclient.results import CountResult
 
 from .conftest import AUTH_TOKEN, SELLER
 from .server import ScriptedServer

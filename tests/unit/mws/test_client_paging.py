@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
-from mwsportal.mws.client import MWSClient, has_more
-from mwsportal.mws.errors import (
+from mwsclient.client import MWSClient, has_more
+from mwsclient.errors import (
     InvalidParameterError,
     InvalidResponseError,
     NextTokenCorruptedError,
 )
-from mwsportal.mws.results import FeedSubmissionListResult, ReportListResult
+from mwsclient.results import FeedSubmissionListResult, ReportListResult
 
 from .conftest import SELLER
 from .fixtures import error_fixture, fixture

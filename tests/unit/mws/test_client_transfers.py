@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from mwsportal.mws.client import MWSClient
-from mwsportal.mws.errors import (
+from mwsclient.client import MWSClient
+from mwsclient.errors import (
     ChecksumMismatchError,
     FeedChangedError,
     InvalidParameterError,
     NotReadyError,
     TransportError,
 )
-from mwsportal.mws.signing import sign, string_to_sign
+from mwsclient.signing import sign, string_to_sign
 
 from .conftest import AUTH_TOKEN, SECRET_KEY, SELLER
 from .fixtures import error_fixture, fixture

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mwsportal.mws.endpoints import (
+from mwsclient.endpoints import (
     MARKETPLACES,
     REGIONS,
     marketplace_by_country,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mwsportal.mws.errors import (
+from mwsclient.errors import (
     AccessDeniedError,
     ChecksumMismatchError,
     InvalidCredentialsError,
@@ -21,7 +21,7 @@ from mwsportal.mws.errors import (
     TransportError,
     error_class_for,
 )
-from mwsportal.mws.results import QuotaInfo
+from mwsclient.results import QuotaInfo
 
 
 @pytest.mark.parametrize(

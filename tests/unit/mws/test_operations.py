@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mwsportal.mws.operations import (
+from mwsclient.operations import (
     FEED_CATEGORIES,
     FEED_PROCESSING_STATUSES,
     FEED_TYPES,
@@ -253,7 +253,7 @@ def test_feed_types() -> None:
         if info.format == "xml" and info.message_type
     }
     # The sandbox reads the same envelopes from its own table (it must not import the client).
-    from mwsportal.sandbox.feedproc import XML_FEED_MESSAGE_TYPES
+    from mwssandbox.feedproc import XML_FEED_MESSAGE_TYPES
 
     assert xml_message_types == XML_FEED_MESSAGE_TYPES
     for info in FEED_TYPES.values():
@@ -324,7 +324,7 @@ def test_every_feed_type_has_a_category_a_distinct_name_and_a_content_type() -> 
 
 
 def test_the_catalog_and_the_sandbox_know_the_same_report_and_feed_types() -> None:
-    from mwsportal.sandbox import enums
+    from mwssandbox import enums
 
     assert set(REPORT_TYPES) == enums.ALL_REPORT_TYPES
     assert set(REQUESTABLE_REPORT_TYPES) == enums.REQUESTABLE_REPORT_TYPES

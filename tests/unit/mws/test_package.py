@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mwsportal.mws
+import mwsclient
 
-PACKAGE = Path(mwsportal.mws.__file__).parent
-FORBIDDEN = ("django", "rest_framework", "celery", "mwsportal.sandbox")
+PACKAGE = Path(mwsclient.__file__).parent
+FORBIDDEN = ("django", "rest_framework", "celery", "mwssandbox")
 
 
 def _imports(path: Path) -> set[str]:
@@ -41,7 +41,7 @@ sys.modules["django"] = None
 parent = types.ModuleType("mwsportal")
 parent.__path__ = [{str(PACKAGE.parent)!r}]
 sys.modules["mwsportal"] = parent
-import mwsportal.mws.client, mwsportal.mws.operations, mwsportal.mws.endpoints
+import mwsclient.client, mwsclient.operations, mwsclient.endpoints
 loaded = {{name.split(".")[0] for name, module in sys.modules.items() if module is not None}}
 print("django" in loaded, "celery" in loaded)
 """

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from mwsportal.mws.errors import InvalidParameterError
-from mwsportal.mws.operations import get_operation
-from mwsportal.mws.params import encode_params, format_datetime
+from mwsclient.errors import InvalidParameterError
+from mwsclient.operations import get_operation
+from mwsclient.params import encode_params, format_datetime
 
 
 def _encode(operation: str, **values: object) -> dict[str, str]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from mwsportal.mws.redaction import MASK, redact
+from mwsclient.redaction import MASK, redact
 
 TOKEN = "amzn.mws.4ea38b7b-f563-7709-4bae-87aeaEXAMPLE"
 SIGNATURE = "ICdIBNTI7rjj74ehosssIDINkT8SSacn7J62R0afY4Q%3D"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from mws.future_utils.params import clean_params_dict
 from mws.mws import calc_request_description
 
-from mwsportal.mws.signing import (
+from mwsclient.signing import (
     Signer,
     canonical_query,
     encode_path,

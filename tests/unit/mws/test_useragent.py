@@ -4,8 +4,8 @@ import platform
 
 import pytest
 
-from mwsportal.mws.errors import InvalidParameterError
-from mwsportal.mws.useragent import MAX_LENGTH, build_user_agent
+from mwsclient.errors import InvalidParameterError
+from mwsclient.useragent import MAX_LENGTH, build_user_agent
 
 
 def test_guide_format() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from mwsportal.mws import xmlparse
-from mwsportal.mws.errors import InvalidResponseError
-from mwsportal.mws.results import (
+from mwsclient import xmlparse
+from mwsclient.errors import InvalidResponseError
+from mwsclient.results import (
     CancelFeedSubmissionsResult,
     CancelReportRequestsResult,
     CountResult,
@@ -33,7 +33,7 @@ from mwsportal.mws.results import (
     SubmitFeedResult,
     UpdateReportAcknowledgementsResult,
 )
-from mwsportal.mws.xmlparse import parse_document, parse_error, parse_result
+from mwsclient.xmlparse import parse_document, parse_error, parse_result
 
 from .fixtures import error_fixture, fixture, shuffled, variants
 
@@ -284,7 +284,7 @@ XML_OPERATIONS = sorted(EXPECTED)
 
 
 def test_every_xml_operation_has_a_fixture() -> None:
-    from mwsportal.mws.operations import OPERATIONS
+    from mwsclient.operations import OPERATIONS
 
     assert set(XML_OPERATIONS) == {n for n, op in OPERATIONS.items() if op.kind != "download"}
 

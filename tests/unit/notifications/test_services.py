@@ -10,15 +10,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from feeds import services as feed_services
-from mwsportal.gateway.handlers import CallOutcome, Download
-from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.errors import ServerError
-from mwsportal.mws.results import (
+from mwsclient.errors import ServerError
+from mwsclient.results import (
     FeedSubmissionInfo,
     FeedSubmissionListResult,
     ReportRequestInfo,
     ReportRequestListResult,
 )
+from mwsportal.gateway.handlers import CallOutcome, Download
+from mwsportal.gateway.models import MWSCall
 from notifications import services
 from notifications import tasks as notification_tasks
 from notifications.models import Digest, Kind, Notice

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from mwsportal.mws.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES
+from mwsclient.operations import FEED_TYPES, OPERATIONS, REPORT_TYPES
 
 pytestmark = pytest.mark.django_db
 

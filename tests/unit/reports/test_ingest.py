@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.reportgen import build_report
+from mwssandbox.catalogue import Catalogue
+from mwssandbox.reportgen import build_report
 from reports import ingest
 from reports.models import (
     GenericRow,

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mwsportal.mws.results import ReportInfo
+from mwsclient.results import ReportInfo
 from reports import services
 from reports.models import Report, ReportSchedule
 from tests.factories import ReportFactory, ReportRequestFactory, SellerFactory

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.reportgen import (
+from mwssandbox.catalogue import Catalogue
+from mwssandbox.reportgen import (
     ALL_ORDERS_BY_ORDER_DATE_HEADER,
     ALL_ORDERS_HEADER,
     SETTLEMENT_FLAT_V2_HEADER,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
-from mwsportal.mws.operations import REPORT_CATEGORIES
+from mwsclient.operations import REPORT_CATEGORIES
 from reports.forms import RECENTLY_USED, RequestReportForm
 from reports.services import list_recent_report_types
 from tests.factories import ReportRequestFactory, SellerFactory, SellerMarketplaceFactory

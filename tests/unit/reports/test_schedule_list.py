@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from lxml import html
 
-from mwsportal.mws.operations import REQUESTABLE_REPORT_TYPES
+from mwsclient.operations import REQUESTABLE_REPORT_TYPES
 from reports import services
 from reports.models import ReportSchedule
 from tests.factories import SellerFactory

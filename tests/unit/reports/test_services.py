@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mwsclient.errors import InvalidParameterError, NextTokenCorruptedError, TransportError
+from mwsclient.operations import REPORT_OPTIONS, REQUESTABLE_REPORT_TYPES
+from mwsclient.results import ReportListResult, ReportRequestListResult
 from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS, CallOutcome
 from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.errors import InvalidParameterError, NextTokenCorruptedError, TransportError
-from mwsportal.mws.operations import REPORT_OPTIONS, REQUESTABLE_REPORT_TYPES
-from mwsportal.mws.results import ReportListResult, ReportRequestListResult
 from reports import services
 from reports.models import ReportRequest, SellerReportSettings
 from tests.factories import ReportRequestFactory, SellerFactory

@@ -111,7 +111,7 @@ def test_request_form_shows_the_catalogs_names_and_descriptions(seller, owner_cl
 
 
 def test_report_pickers_group_every_requestable_type_by_category(seller, owner_client):
-    from mwsportal.mws.operations import REPORT_TYPES, REQUESTABLE_REPORT_TYPES
+    from mwsclient.operations import REPORT_TYPES, REQUESTABLE_REPORT_TYPES
 
     for url in ("reports:request_new", "reports:schedules"):
         page = owner_client.get(reverse(url, args=[seller.pk])).content.decode()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from mwsportal.sandbox.accounts import Accounts
-from mwsportal.sandbox.config import load_config
+from mwssandbox.accounts import Accounts
+from mwssandbox.config import load_config
 
 RAW = {
     "developers": [

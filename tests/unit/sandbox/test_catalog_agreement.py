@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from mwsportal.mws.operations import OPERATIONS
-from mwsportal.sandbox.throttle import THROTTLE_TABLE, throttle_group
+from mwsclient.operations import OPERATIONS
+from mwssandbox.throttle import THROTTLE_TABLE, throttle_group
 
 
 def test_the_sandbox_throttles_exactly_the_operations_of_the_catalog():

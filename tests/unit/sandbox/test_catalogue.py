@@ -8,14 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from mwsportal.sandbox.catalogue import (
+from mwssandbox.catalogue import (
     CONDITION_CODES,
     LOCALES,
     PRODUCT_ID_TYPES,
     Catalogue,
     locale_of,
 )
-from mwsportal.sandbox.marketplaces import MARKETPLACES
+from mwssandbox.marketplaces import MARKETPLACES
 
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mwsportal.sandbox.config import DEFAULT_CONFIG, ConfigError, load_config
+from mwssandbox.config import DEFAULT_CONFIG, ConfigError, load_config
 
 MINIMAL = {
     "developers": [

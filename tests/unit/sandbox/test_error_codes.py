@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import mwsportal.sandbox
-from mwsportal.mws.errors import MWSError as ClientError
-from mwsportal.mws.errors import error_class_for, known_codes
-from mwsportal.sandbox.errors import CODES, MWSError
+import mwssandbox
+from mwsclient.errors import MWSError as ClientError
+from mwsclient.errors import error_class_for, known_codes
+from mwssandbox.errors import CODES, MWSError
 
-PACKAGE = Path(mwsportal.sandbox.__file__).parent
+PACKAGE = Path(mwssandbox.__file__).parent
 
 
 def _codes_in_source() -> set[str]:

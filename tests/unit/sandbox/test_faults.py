@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mwsportal.sandbox.faults import FaultInjector, parse_rule
+from mwssandbox.faults import FaultInjector, parse_rule
 
 
 def _fired(injector, action="GetReportList", seller="A1", times=6):

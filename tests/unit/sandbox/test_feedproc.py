@@ -15,15 +15,15 @@ import psutil
 import pytest
 from lxml import etree
 
-from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.enums import FEED_TYPES
-from mwsportal.sandbox.feedproc import (
+from mwssandbox.catalogue import Catalogue
+from mwssandbox.enums import FEED_TYPES
+from mwssandbox.feedproc import (
     XML_FEED_MESSAGE_TYPES,
     FeedOutcome,
     MessageResult,
     process_feed,
 )
-from mwsportal.sandbox.reportgen import build_report
+from mwssandbox.reportgen import build_report
 
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"

@@ -1,7 +1,7 @@
 """The sandbox verifies on its own: no module of it imports the MWS client or Django.
 
 Only the management command (and the app config) may use Django; nothing may use
-``mwsportal.mws``, or a mistake in the client could be mirrored by the server.
+``mwsclient``, or a mistake in the client could be mirrored by the server.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import mwsportal.sandbox
+import mwssandbox
 
-PACKAGE = Path(mwsportal.sandbox.__file__).parent
+PACKAGE = Path(mwssandbox.__file__).parent
 CORE = sorted(
     path
     for path in PACKAGE.rglob("*.py")
@@ -36,12 +36,12 @@ def test_core_module_imports_neither_the_client_nor_django(path):
     forbidden = {
         name
         for name in _imports(path)
-        if name == "django" or name.startswith(("django.", "mwsportal.mws"))
+        if name == "django" or name.startswith(("django.", "mwsclient"))
     }
     assert not forbidden, f"{path.name} imports {sorted(forbidden)}"
 
 
 def test_the_command_does_not_import_the_client_either():
     command = PACKAGE / "management" / "commands" / "mws_sandbox.py"
-    assert not {name for name in _imports(command) if name.startswith("mwsportal.mws")}
+    assert not {name for name in _imports(command) if name.startswith("mwsclient")}
     assert len(CORE) > 10

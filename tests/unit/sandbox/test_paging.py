@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from mwsportal.sandbox.clock import ManualClock
-from mwsportal.sandbox.errors import MWSError
-from mwsportal.sandbox.paging import NextTokens
+from mwssandbox.clock import ManualClock
+from mwssandbox.errors import MWSError
+from mwssandbox.paging import NextTokens
 
 SCOPE = {"kind": "reports", "seller": "A1", "developer": "1234-5678-9012"}
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.reportgen import (
+from mwssandbox.catalogue import Catalogue
+from mwssandbox.reportgen import (
     UNDECLARED_CHARSET_REPORT_TYPES,
     GeneratedReport,
     build_report,

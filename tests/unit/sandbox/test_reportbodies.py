@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
-from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.enums import ALL_REPORT_TYPES, FEED_SUMMARY_REPORT_TYPE
-from mwsportal.sandbox.reportbodies import LAYOUTS, FlatLayout, JsonLayout, XmlLayout
-from mwsportal.sandbox.reportgen import SUPPORTED_REPORT_TYPES, GeneratedReport, build_report
+from mwssandbox.catalogue import Catalogue
+from mwssandbox.enums import ALL_REPORT_TYPES, FEED_SUMMARY_REPORT_TYPE
+from mwssandbox.reportbodies import LAYOUTS, FlatLayout, JsonLayout, XmlLayout
+from mwssandbox.reportgen import SUPPORTED_REPORT_TYPES, GeneratedReport, build_report
 
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"

@@ -13,8 +13,8 @@ import psutil
 import pytest
 from lxml import etree
 
-from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.reportgen import (
+from mwssandbox.catalogue import Catalogue
+from mwssandbox.reportgen import (
     CHUNK_SIZE,
     SUPPORTED_REPORT_TYPES,
     GeneratedReport,

@@ -6,10 +6,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mwsportal.sandbox.clock import ManualClock
-from mwsportal.sandbox.config import load_config
-from mwsportal.sandbox.reportgen import SETTLEMENT_REPORT_TYPES
-from mwsportal.sandbox.state import DAY, SETTLEMENT_LAG, SandboxState
+from mwssandbox.clock import ManualClock
+from mwssandbox.config import load_config
+from mwssandbox.reportgen import SETTLEMENT_REPORT_TYPES
+from mwssandbox.state import DAY, SETTLEMENT_LAG, SandboxState
 
 SELLER = "A1EXAMPLE"
 CONFIG = {

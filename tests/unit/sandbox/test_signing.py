@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from mwsportal.sandbox.signing import canonical_query, signature_matches, string_to_sign
+from mwssandbox.signing import canonical_query, signature_matches, string_to_sign
 
 SECRET = "test-secret-key"
 

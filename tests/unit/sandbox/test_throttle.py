@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mwsportal.sandbox.clock import ManualClock
-from mwsportal.sandbox.throttle import (
+from mwssandbox.clock import ManualClock
+from mwssandbox.throttle import (
     THROTTLE_TABLE,
     ThrottleLimits,
     Throttler,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mwsportal.sandbox.errors import MWSError
-from mwsportal.sandbox.useragent import check_user_agent
+from mwssandbox.errors import MWSError
+from mwssandbox.useragent import check_user_agent
 
 
 @pytest.mark.parametrize(

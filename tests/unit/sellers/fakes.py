@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from mwsportal.mws.results import (
+from mwsclient.results import (
     ListMarketplaceParticipationsResult,
     MarketplaceInfo,
     Participation,

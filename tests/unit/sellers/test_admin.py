@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mwsclient import errors as mws_errors
 from mwsportal.accounts.models import EmailConfirmation
 from mwsportal.gateway.buckets import bucket_backend
-from mwsportal.mws import errors as mws_errors
 from sellers import services, tasks
 from sellers.models import Seller
 from tests.factories import SellerFactory, SellerMarketplaceFactory, UserFactory, make_token

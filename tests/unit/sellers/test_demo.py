@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from mwsclient.operations import get_operation
 from mwsportal.demo import DEMO_SELLER_ID, DEMO_USERNAME, seed_demo
 from mwsportal.gateway.bookkeeping import bucket_for
 from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.gateway.models import MWSCall
-from mwsportal.mws.operations import get_operation
-from mwsportal.sandbox.config import load_config
+from mwssandbox.config import load_config
 from sellers.models import Seller
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mwsportal.mws import errors as mws_errors
+from mwsclient import errors as mws_errors
 from sellers import services
 from sellers.models import Seller
 from tests.factories import SellerFactory, SellerMarketplaceFactory, UserFactory, make_token

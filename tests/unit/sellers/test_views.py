@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from mwsportal.mws import errors as mws_errors
+from mwsclient import errors as mws_errors
 from sellers.models import Seller
 from tests.factories import SellerFactory, SellerMarketplaceFactory, make_token
 from tests.unit.sellers.fakes import CA, US, page

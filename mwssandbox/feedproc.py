@@ -47,7 +47,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from mwsportal.sandbox.catalogue import (
+from mwssandbox.catalogue import (
     CONDITION_CODES,
     MFN_CHANNEL,
     PRODUCT_ID_TYPES,

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from mwsportal.sandbox.catalogue import CONDITION_NAMES, CatalogueSnapshot, Listing, Locale
-from mwsportal.sandbox.marketplaces import MARKETPLACES
+from mwssandbox.catalogue import CONDITION_NAMES, CatalogueSnapshot, Listing, Locale
+from mwssandbox.marketplaces import MARKETPLACES
 
 CHUNK_SIZE = 64 * 1024
 # Records of a body without a target size: enough to read as a table, small enough to look at.

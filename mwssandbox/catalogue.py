@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from mwsportal.sandbox.marketplaces import MARKETPLACES, Marketplace
+from mwssandbox.marketplaces import MARKETPLACES, Marketplace
 
 # Flat-file item-condition codes (merchant listings reports) by the ConditionType names that
 # product feeds use (amzn-base.xsd); 9 is unused in the flat-file tables.

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from mwsportal.sandbox.config import Developer, SandboxConfig, Seller
+from mwssandbox.config import Developer, SandboxConfig, Seller
 
 
 @dataclass(frozen=True)

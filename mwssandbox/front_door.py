@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote_plus
 
-from mwsportal.sandbox.config import Developer, Seller
-from mwsportal.sandbox.errors import (
+from mwssandbox.config import Developer, Seller
+from mwssandbox.errors import (
     FRONT,
     MWSError,
     access_denied,
@@ -31,8 +31,8 @@ from mwsportal.sandbox.errors import (
     invalid_value,
     missing_parameter,
 )
-from mwsportal.sandbox.faults import ActiveFaults, FaultInjector
-from mwsportal.sandbox.operations import (
+from mwssandbox.faults import ActiveFaults, FaultInjector
+from mwssandbox.operations import (
     OPERATIONS,
     PATHS,
     Call,
@@ -41,14 +41,14 @@ from mwsportal.sandbox.operations import (
     Section,
     respond,
 )
-from mwsportal.sandbox.params import parse_date
-from mwsportal.sandbox.signing import SIGNATURE_METHODS, SIGNATURE_VERSION, signature_matches
-from mwsportal.sandbox.state import Downloadable, SandboxState
-from mwsportal.sandbox.throttle import Decision, throttle_group
-from mwsportal.sandbox.useragent import check_user_agent
-from mwsportal.sandbox.xmlout import NS_ENDPOINT, NS_MWS_2009, El, iso_millis, render
+from mwssandbox.params import parse_date
+from mwssandbox.signing import SIGNATURE_METHODS, SIGNATURE_VERSION, signature_matches
+from mwssandbox.state import Downloadable, SandboxState
+from mwssandbox.throttle import Decision, throttle_group
+from mwssandbox.useragent import check_user_agent
+from mwssandbox.xmlout import NS_ENDPOINT, NS_MWS_2009, El, iso_millis, render
 
-log = logging.getLogger("mwsportal.sandbox")
+log = logging.getLogger("mwssandbox")
 
 FORM = "application/x-www-form-urlencoded"
 _SECTION_ROOTS = {"/Reports", "/Feeds", "/Sellers"}

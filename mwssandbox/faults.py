@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mwsportal.sandbox.errors import MWSError, internal_error, service_unavailable
-from mwsportal.sandbox.paging import corrupted
+from mwssandbox.errors import MWSError, internal_error, service_unavailable
+from mwssandbox.paging import corrupted
 
 KINDS = frozenset(
     {

@@ -24,9 +24,9 @@ from html import escape
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, quote, urlsplit
 
-from mwsportal.sandbox.accounts import Accounts
-from mwsportal.sandbox.config import Seller
-from mwsportal.sandbox.marketplaces import MARKETPLACES
+from mwssandbox.accounts import Accounts
+from mwssandbox.config import Seller
+from mwssandbox.marketplaces import MARKETPLACES
 
 SIGNIN = "/ap/signin"
 SIGNOUT = "/ap/signout"

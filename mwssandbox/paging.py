@@ -21,8 +21,8 @@ import secrets
 import zlib
 from typing import Any
 
-from mwsportal.sandbox.clock import Clock
-from mwsportal.sandbox.errors import MWSError
+from mwssandbox.clock import Clock
+from mwssandbox.errors import MWSError
 
 _MAC_BYTES = 20
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from mwsportal.sandbox.xmlout import NS_ENDPOINT, El, render
+from mwssandbox.xmlout import NS_ENDPOINT, El, render
 
 FRONT = "RequestID"
 SERVICE = "RequestId"

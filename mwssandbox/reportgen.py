@@ -46,8 +46,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from mwsportal.sandbox import reportbodies
-from mwsportal.sandbox.catalogue import (
+from mwssandbox import reportbodies
+from mwssandbox.catalogue import (
     CONDITION_NAMES,
     Catalogue,
     CatalogueSnapshot,
@@ -57,7 +57,7 @@ from mwsportal.sandbox.catalogue import (
     locale_of,
     marketplace,
 )
-from mwsportal.sandbox.marketplaces import Marketplace
+from mwssandbox.marketplaces import Marketplace
 
 CHUNK_SIZE = 64 * 1024
 

@@ -38,9 +38,9 @@ from urllib.parse import urlsplit
 import requests
 import urllib3.exceptions
 
-from mwsportal.mws.checksums import CHUNK_SIZE, encode_digest
-from mwsportal.mws.checksums import content_md5 as hash_file
-from mwsportal.mws.endpoints import (
+from mwsclient.checksums import CHUNK_SIZE, encode_digest
+from mwsclient.checksums import content_md5 as hash_file
+from mwsclient.endpoints import (
     LATIN_1,
     MARKETPLACES,
     REGIONS,
@@ -49,7 +49,7 @@ from mwsportal.mws.endpoints import (
     marketplace_by_country,
     sends_marketplace_id_list,
 )
-from mwsportal.mws.errors import (
+from mwsclient.errors import (
     ChecksumMismatchError,
     FeedChangedError,
     InvalidParameterError,
@@ -60,20 +60,20 @@ from mwsportal.mws.errors import (
     TransportError,
     error_class_for,
 )
-from mwsportal.mws.operations import (
+from mwsclient.operations import (
     FEED_TYPES,
     MAX_FEED_BYTES,
     Operation,
     PagingStyle,
     get_operation,
 )
-from mwsportal.mws.params import encode_params
-from mwsportal.mws.redaction import partial, redact
-from mwsportal.mws.results import Paged, QuotaInfo, ResponseMetadata, SubmitFeedResult
-from mwsportal.mws.retry import DEFAULT_RETRY_POLICY, NO_RETRY, RetryPolicy
-from mwsportal.mws.signing import Signer, encode_base64, encode_path, percent_encode
-from mwsportal.mws.useragent import build_user_agent
-from mwsportal.mws.xmlparse import parse_document, parse_error, parse_result, parse_timestamp
+from mwsclient.params import encode_params
+from mwsclient.redaction import partial, redact
+from mwsclient.results import Paged, QuotaInfo, ResponseMetadata, SubmitFeedResult
+from mwsclient.retry import DEFAULT_RETRY_POLICY, NO_RETRY, RetryPolicy
+from mwsclient.signing import Signer, encode_base64, encode_path, percent_encode
+from mwsclient.useragent import build_user_agent
+from mwsclient.xmlparse import parse_document, parse_error, parse_result, parse_timestamp
 
 logger = logging.getLogger(__name__)
 

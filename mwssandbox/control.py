@@ -16,8 +16,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from mwsportal.sandbox.faults import FaultInjector, parse_rule
-from mwsportal.sandbox.state import SandboxState
+from mwssandbox.faults import FaultInjector, parse_rule
+from mwssandbox.state import SandboxState
 
 PREFIX = "/_sandbox/"
 

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypedDict, Unpack
 
-from mwsportal.mws.redaction import redact
-from mwsportal.mws.results import QuotaInfo
+from mwsclient.redaction import redact
+from mwsclient.results import QuotaInfo
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mwsportal.sandbox.config import ConfigError, load_config
-from mwsportal.sandbox.server import build_server
+from mwssandbox.config import ConfigError, load_config
+from mwssandbox.server import build_server
 
 
 def _address(value: str) -> tuple[str, int]:

@@ -22,7 +22,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 
-from mwsportal.sandbox.clock import Clock
+from mwssandbox.clock import Clock
 
 # Float comparisons on refilled levels must not turn "exactly one request restored" into
 # "0.9999999 restored".

@@ -8,7 +8,7 @@ phrased like the real parser's (``Encountered "<EOF>" at column 116. Was expecti
 
 from __future__ import annotations
 
-from mwsportal.sandbox.errors import FRONT, MWSError
+from mwssandbox.errors import FRONT, MWSError
 
 MAX_LENGTH = 500
 _EXAMPLE = (

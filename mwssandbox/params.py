@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mwsportal.sandbox.errors import MWSError, invalid_value, missing_parameter
+from mwssandbox.errors import MWSError, invalid_value, missing_parameter
 
 # Parameters every call may carry; the front door checks them before the operation sees the rest.
 COMMON = frozenset(

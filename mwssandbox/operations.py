@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mwsportal.sandbox import reportgen
-from mwsportal.sandbox.config import Developer, Seller
-from mwsportal.sandbox.enums import (
+from mwssandbox import reportgen
+from mwssandbox.config import Developer, Seller
+from mwssandbox.enums import (
     ALL_REPORT_TYPES,
     FEED_STATUSES,
     FEED_TYPES,
@@ -26,17 +26,17 @@ from mwsportal.sandbox.enums import (
     SYSTEM_REPORT_TYPES,
     default_start_offset,
 )
-from mwsportal.sandbox.errors import FRONT, MWSError, invalid_value, validation_null
-from mwsportal.sandbox.marketplaces import (
+from mwssandbox.errors import FRONT, MWSError, invalid_value, validation_null
+from mwssandbox.marketplaces import (
     LIST_IGNORING_HOSTS,
     MARKETPLACE_ID_LIST_IGNORED,
     MARKETPLACES,
     MWS_HOSTS,
     NON_RETAIL_MARKETPLACES,
 )
-from mwsportal.sandbox.paging import corrupted
-from mwsportal.sandbox.params import Spec, parse_params
-from mwsportal.sandbox.state import (
+from mwssandbox.paging import corrupted
+from mwssandbox.params import Spec, parse_params
+from mwssandbox.state import (
     DAY,
     Downloadable,
     FeedSubmission,
@@ -46,7 +46,7 @@ from mwsportal.sandbox.state import (
     Schedule,
     SellerBook,
 )
-from mwsportal.sandbox.xmlout import (
+from mwssandbox.xmlout import (
     NS_MWS_2009,
     NS_SELLERS,
     El,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mwsportal.sandbox.faults import FaultRule, parse_rule
-from mwsportal.sandbox.marketplaces import MARKETPLACES, NON_RETAIL_MARKETPLACES, REGIONS
-from mwsportal.sandbox.throttle import THROTTLE_TABLE, ThrottleLimits
+from mwssandbox.faults import FaultRule, parse_rule
+from mwssandbox.marketplaces import MARKETPLACES, NON_RETAIL_MARKETPLACES, REGIONS
+from mwssandbox.throttle import THROTTLE_TABLE, ThrottleLimits
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.json")
 

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class SandboxConfig(AppConfig):
-    name = "mwsportal.sandbox"
+    name = "mwssandbox"
     label = "sandbox"
     verbose_name = "MWS sandbox"

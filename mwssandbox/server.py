@@ -27,17 +27,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mwsportal.sandbox import authpage, control
-from mwsportal.sandbox.authpage import AuthPages
-from mwsportal.sandbox.clock import Clock, SystemClock
-from mwsportal.sandbox.config import SandboxConfig, load_config
-from mwsportal.sandbox.control import Control
-from mwsportal.sandbox.errors import MWSError, invalid_value
-from mwsportal.sandbox.faults import FaultInjector
-from mwsportal.sandbox.front_door import ApiRequest, ApiResponse, FrontDoor
-from mwsportal.sandbox.state import SandboxState
+from mwssandbox import authpage, control
+from mwssandbox.authpage import AuthPages
+from mwssandbox.clock import Clock, SystemClock
+from mwssandbox.config import SandboxConfig, load_config
+from mwssandbox.control import Control
+from mwssandbox.errors import MWSError, invalid_value
+from mwssandbox.faults import FaultInjector
+from mwssandbox.front_door import ApiRequest, ApiResponse, FrontDoor
+from mwssandbox.state import SandboxState
 
-log = logging.getLogger("mwsportal.sandbox")
+log = logging.getLogger("mwssandbox")
 
 CHUNK = 1024 * 1024
 MAX_FEED_BYTES = 2**31 - 1  # "max size < 2 GiB (2^31 bytes)" (Feeds_SubmitFeed)

@@ -25,17 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from mwsportal.sandbox.accounts import Accounts
-from mwsportal.sandbox.catalogue import Catalogue
-from mwsportal.sandbox.clock import Clock, utc
-from mwsportal.sandbox.config import SandboxConfig, Seller
-from mwsportal.sandbox.enums import FEED_SUMMARY_REPORT_TYPE, SCHEDULES
-from mwsportal.sandbox.feedproc import FeedOutcome, process_feed
-from mwsportal.sandbox.paging import NextTokens
-from mwsportal.sandbox.reportgen import SETTLEMENT_REPORT_TYPES, GeneratedReport, build_report
-from mwsportal.sandbox.throttle import Throttler
+from mwssandbox.accounts import Accounts
+from mwssandbox.catalogue import Catalogue
+from mwssandbox.clock import Clock, utc
+from mwssandbox.config import SandboxConfig, Seller
+from mwssandbox.enums import FEED_SUMMARY_REPORT_TYPE, SCHEDULES
+from mwssandbox.feedproc import FeedOutcome, process_feed
+from mwssandbox.paging import NextTokens
+from mwssandbox.reportgen import SETTLEMENT_REPORT_TYPES, GeneratedReport, build_report
+from mwssandbox.throttle import Throttler
 
-log = logging.getLogger("mwsportal.sandbox")
+log = logging.getLogger("mwssandbox")
 
 DAY = 86400.0
 # Amazon requested a settlement's report shortly after its period closed (issue 14's recorded

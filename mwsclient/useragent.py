@@ -19,7 +19,7 @@ import platform
 import re
 from collections.abc import Mapping
 
-from mwsportal.mws.errors import InvalidParameterError
+from mwsclient.errors import InvalidParameterError
 
 MAX_LENGTH = 500
 

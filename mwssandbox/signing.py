@@ -1,7 +1,7 @@
 """Signature Version 2, as the MWS server checks it.
 
 Written from the developer guide ("Creating the Canonicalized Query String", "Signing the query
-request") and kept independent of ``mwsportal.mws``: if the portal's client signed wrongly, a
+request") and kept independent of ``mwsclient``: if the portal's client signed wrongly, a
 shared implementation would agree with it and the mistake would never surface.
 """
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from mwsportal.mws.errors import InvalidParameterError
-from mwsportal.mws.operations import Operation, Param
+from mwsclient.errors import InvalidParameterError
+from mwsclient.operations import Operation, Param
 
 # Set by the client on every request; a caller passing one is a mistake worth catching.
 RESERVED = frozenset(

@@ -19,8 +19,8 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from mwsportal.mws.errors import ErrorItem, InvalidResponseError
-from mwsportal.mws.results import (
+from mwsclient.errors import ErrorItem, InvalidResponseError
+from mwsclient.results import (
     CancelFeedSubmissionsResult,
     CancelReportRequestsResult,
     CountResult,
