@@ -49,6 +49,8 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.support import free_port  # noqa: E402
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mwsportal_bench_api"
 REPORT_TYPE = "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"
 
@@ -156,12 +158,6 @@ def server_cpu_seconds(gunicorn_pid: int, database: str) -> dict[int, tuple[floa
         elif command.startswith("postgres:") and f" {database} " in command:
             used[int(entry.name)] = ((utime + stime) / tick, "db")
     return used
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def seed(rows: int) -> tuple[str, int, dict[str, list[int]]]:

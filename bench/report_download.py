@@ -47,6 +47,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.support import cpu_model
+
 BLOCK = 1024 * 1024
 BLOCKS = 16
 MIB = 1024 * 1024
@@ -215,16 +217,6 @@ def run_worker(kind: str, port: int, directory: Path) -> dict[str, object]:
         return result
     finally:
         out.unlink(missing_ok=True)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -21,8 +21,6 @@ Prints one JSON object. Usage: python bench/report_pipeline.py [--size BYTES] (d
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 import os
 import platform
@@ -40,6 +38,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.support import cpu_model, file_md5_base64  # noqa: E402
 
 MIB = 1024 * 1024
 REPORT_TYPE = "_GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_"
@@ -147,21 +147,6 @@ def worker() -> None:
     )
 
 
-def file_md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(MIB), b""):
-            digest.update(chunk)
-    return base64.b64encode(digest.digest()).decode()
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1024**3, help="report size in bytes")
@@ -213,7 +198,7 @@ def main() -> None:
         md5_ok = (
             bool(path)
             and path.stat().st_size == result["size"]
-            and (file_md5(path) == result["md5"])
+            and (file_md5_base64(path) == result["md5"])
         )
 
     print(

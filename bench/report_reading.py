@@ -26,6 +26,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.support import cpu_model
 from mwssandbox.catalogue import Catalogue
 from mwssandbox.reportgen import build_report
 from reports.reading import read_report
@@ -100,7 +101,7 @@ def main() -> None:
                 "mb_per_s": round(size / elapsed / 1e6, 1),
                 "peak_rss_growth_mib": round(max(memory.peak - rss_before, 0) / MIB, 1),
                 "python": platform.python_version(),
-                "cpu": platform.processor() or platform.machine(),
+                "cpu": cpu_model(),
             }
         )
     )

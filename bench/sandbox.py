@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,17 +33,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.support import cpu_model, free_port  # noqa: E402
 from mwssandbox.config import DEFAULT_CONFIG  # noqa: E402
 from mwssandbox.signing import compute_signature, string_to_sign  # noqa: E402
 
 PATH = "/Reports/2009-01-01"
 USER_AGENT = "MWSPortalBench/1.0 (Language=Python/3.11)"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ def _start_sandbox(workdir: Path) -> tuple[subprocess.Popen[bytes], Caller]:
     seller = next(s for s in config["sellers"] if s.get("authorizations"))
     path = workdir / "bench-sandbox.json"
     path.write_text(json.dumps(config))
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -194,7 +188,7 @@ def main() -> None:
                 "machine": {
                     "python": platform.python_version(),
                     "platform": platform.platform(),
-                    "processor": platform.processor() or platform.machine(),
+                    "processor": cpu_model(),
                     "cpus": os.cpu_count(),
                 },
                 "date": datetime.now(UTC).strftime("%Y-%m-%d"),

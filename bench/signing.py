@@ -38,6 +38,7 @@ from mws import utils as peer_utils
 from mws.future_utils.params import clean_params_dict, remove_empty_param_keys
 from mws.mws import calc_request_description
 
+from bench.support import cpu_model
 from mwsclient.client import Credentials, MWSClient
 from mwsclient.signing import sign, string_to_sign
 
@@ -144,16 +145,6 @@ def rate(prepare: Callable[[], object], seconds: float) -> float:
         if elapsed >= seconds:
             return batch / elapsed
         batch *= 2
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -69,6 +69,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.support import cpu_model, file_md5_base64, free_port  # noqa: E402
+
 MIB = 1024 * 1024
 REDIS_SERVER = "/usr/bin/redis-server"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mwsportal_soak"
@@ -149,12 +151,6 @@ class SoakOptions:
         return self.kills if self.kills is not None else max(1, int(self.duration // 120))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -166,21 +162,6 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = 
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing answered on 127.0.0.1:{port} within {timeout} s")
-
-
-def md5_base64(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(MIB), b""):
-            digest.update(chunk)
-    return base64.b64encode(digest.digest()).decode()
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 # ---- processes ----------------------------------------------------------------------------------
@@ -855,7 +836,7 @@ class Soak:
             path = media / report.file
             if not path.is_file():
                 bad.append(f"report {report.pk}: {report.file} missing")
-            elif path.stat().st_size != report.size or md5_base64(path) != report.md5:
+            elif path.stat().st_size != report.size or file_md5_base64(path) != report.md5:
                 bad.append(f"report {report.pk}: {report.file} differs from its size or MD5")
         return self.verdict(
             not bad and by_state["stored"] > 0, by_state=dict(by_state), bad=bad[:20]
@@ -950,12 +931,12 @@ class Soak:
             referenced.add(feed.file)
             path = media / feed.file
             whole = path.is_file() and path.stat().st_size == feed.size
-            if not whole or md5_base64(path) != feed.content_md5:
+            if not whole or file_md5_base64(path) != feed.content_md5:
                 partial.append(feed.file)
             if feed.report_file:
                 referenced.add(feed.report_file)
                 report = media / feed.report_file
-                if not report.is_file() or md5_base64(report) != feed.report_md5:
+                if not report.is_file() or file_md5_base64(report) != feed.report_md5:
                     partial.append(feed.report_file)
         orphans, temporaries = [], []
         for path in media.rglob("*"):

@@ -43,7 +43,6 @@ import json
 import os
 import platform
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -60,6 +59,8 @@ from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.support import free_port  # noqa: E402
 
 DEVELOPER = {
     "access_key_id": "AKIABENCHTHROTTLE001",
@@ -78,12 +79,6 @@ def seller_id(run: str, n: int) -> str:
 
 def token(n: int) -> str:
     return f"amzn.mws.{n:08d}-0000-4000-8000-{uuid.uuid4().hex[:12]}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def feed_body(n: int) -> bytes:
