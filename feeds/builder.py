@@ -17,7 +17,7 @@ from typing import Literal
 
 from lxml import etree
 
-from mwsclient.operations import FEED_TYPES
+from mwsportal.gateway.mws import FEED_TYPES
 
 Kind = Literal["inventory", "price"]
 FEED_TYPE_OF: dict[Kind, str] = {

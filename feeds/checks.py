@@ -20,8 +20,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from mwsclient.endpoints import REGIONS
-from mwsclient.operations import FEED_TYPES
+from mwsportal.gateway.mws import FEED_TYPES, REGIONS
 
 CHUNK_SIZE = 1024 * 1024
 # IDNumber in amzn-base.xsd: 1 to 20 digits.

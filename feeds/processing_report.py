@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from mwsclient.errors import InvalidResponseError
-from mwsclient.xmlparse import Node, local_name, parse_document
+from mwsportal.gateway.mws import InvalidResponseError, Node, local_name, parse_document
 
 # Result types that mean "error" in the marketplaces' languages (reference 3.8); anything
 # else is a warning, as MWS only ever writes these two kinds.

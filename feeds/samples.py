@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from mwsclient.operations import FEED_TYPES, FeedTypeInfo
+from mwsportal.gateway.mws import FEED_TYPES, FeedTypeInfo
 
 # Header and example record of each flat-file type: the columns of Amazon's templates that a
 # minimal file of that type needs (Seller Central's "Inventory File Templates" and the order

@@ -38,13 +38,18 @@ from feeds.checks import FeedRefused, check_feed, region_charset, transcode_utf8
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from feeds.uploads import FilenameRefused, clean_filename, shorten_filename
-from mwsclient.checksums import content_md5
-from mwsclient.errors import FeedChangedError, NotReadyError
-from mwsclient.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, MAX_IDS
-from mwsclient.results import FeedSubmissionInfo
 from mwsportal import polling
 from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
 from mwsportal.gateway.models import MWSCall
+from mwsportal.gateway.mws import (
+    FEED_PROCESSING_STATUSES,
+    FEED_TYPES,
+    MAX_IDS,
+    FeedChangedError,
+    FeedSubmissionInfo,
+    NotReadyError,
+    content_md5,
+)
 from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.gateway.services import (
     SellerNotCallable,

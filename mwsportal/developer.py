@@ -12,9 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from mwsclient.client import Credentials, MWSClient
-from mwsclient.endpoints import REGIONS
-from mwsclient.redaction import partial
+from mwsportal.gateway.mws import REGIONS, Credentials, MWSClient, partial
 
 
 @dataclass(frozen=True)

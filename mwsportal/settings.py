@@ -19,10 +19,9 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from mwsclient.endpoints import REGIONS as MWS_ENDPOINT_REGIONS
-from mwsclient.errors import InvalidParameterError
-from mwsclient.useragent import build_user_agent
 from mwsportal.env import Env
+from mwsportal.gateway.mws import REGIONS as MWS_ENDPOINT_REGIONS
+from mwsportal.gateway.mws import InvalidParameterError, build_user_agent
 
 env = Env()
 

@@ -9,16 +9,16 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from mwsclient.errors import InvalidParameterError
-from mwsclient.operations import (
+from mwsportal.gateway.mws import (
     REPORT_CATEGORIES,
     REPORT_OPTIONS,
     REPORT_TYPES,
     REQUESTABLE_REPORT_TYPES,
     SCHEDULES,
+    InvalidParameterError,
+    encode_params,
     get_operation,
 )
-from mwsclient.params import encode_params
 from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.listforms import SortedListForm
 from mwsportal.picker import RECENTLY_USED, PickerEntry, PickerSelect

@@ -28,22 +28,26 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from mwsclient.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
-from mwsclient.errors import ChecksumMismatchError, InvalidParameterError
-from mwsclient.operations import (
+from mwsportal import polling
+from mwsportal.gateway import services as gateway
+from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
+from mwsportal.gateway.models import MWSCall
+from mwsportal.gateway.mws import (
+    MARKETPLACES,
     MAX_IDS,
+    REGIONS,
     REPORT_OPTIONS,
     REPORT_PROCESSING_STATUSES,
     REPORT_TYPES,
     REQUESTABLE_REPORT_TYPES,
     SCHEDULES,
+    ChecksumMismatchError,
+    InvalidParameterError,
+    ReportInfo,
     ReportOption,
+    ReportRequestInfo,
+    sends_marketplace_id_list,
 )
-from mwsclient.results import ReportInfo, ReportRequestInfo
-from mwsportal import polling
-from mwsportal.gateway import services as gateway
-from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
-from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
 from mwsportal.storage import open_stored, store_file

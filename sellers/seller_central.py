@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from mwsclient.endpoints import REGIONS
 from mwsportal.developer import developer_account
+from mwsportal.gateway.mws import REGIONS
 
 # Seller Central of each MWS region (the hosts sellers signed in to when MWS was live).
 SELLER_CENTRAL_HOSTS = {

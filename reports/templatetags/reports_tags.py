@@ -10,7 +10,7 @@ from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
-from mwsclient.operations import REPORT_TYPES
+from mwsportal.gateway.mws import REPORT_TYPES
 from reports import services
 from reports.models import Report, ReportRequest
 from sellers.models import Seller
