@@ -107,23 +107,55 @@ def stranger_client(stranger) -> Client:
     return client
 
 
-# Redis database reserved for the gateway's tests; only it is ever flushed.
-GATEWAY_TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
+# --- Redis ----------------------------------------------------------------------------------
+# Tests that need Redis (the gateway's Lua bucket script, atomic cache counters, a worker on a
+# Redis broker) use one database of their own, flushed before each such test: TEST_REDIS_URL,
+# by default database 10 on loopback. Without a Redis answering they skip, except under CI=true,
+# where .ci/run provides Redis and its absence is a failure.
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/10")
+
+
+def redis_missing(reason: str) -> None:
+    """Skip a test that needs Redis, or fail it in CI, where a quiet skip would hide it."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: Redis tests may not skip)", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture
-def gateway_redis_url() -> str:
-    """A clean Redis database for bucket tests; skips when no Redis answers on loopback."""
+def test_redis_url() -> str:
+    """TEST_REDIS_URL, emptied for this test."""
     import redis
 
-    client = redis.Redis.from_url(GATEWAY_TEST_REDIS_URL, socket_connect_timeout=0.5)
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=0.5)
     try:
         client.flushdb()
     except redis.exceptions.ConnectionError:
-        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+        redis_missing(f"Redis does not answer at {TEST_REDIS_URL}")
     finally:
         client.close()
-    return GATEWAY_TEST_REDIS_URL
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def gateway_redis_url(test_redis_url: str) -> str:
+    """The Redis database the gateway's Redis bucket backend is tested on."""
+    return test_redis_url
+
+
+@pytest.fixture
+def redis_cache(settings, test_redis_url: str) -> str:
+    """Django's cache on the test Redis database, whatever CACHE_URL says, for the tests of what
+    only a Redis cache does (atomic counters shared by processes)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": test_redis_url,
+        },
+    }
+    return test_redis_url
 
 
 # --- Browser tests ------------------------------------------------------------------------

@@ -13,13 +13,18 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
+from tests.conftest import redis_missing
+
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_SERVER = Path("/usr/bin/redis-server")
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not REDIS_SERVER.exists(), reason="redis-server is not installed"),
-]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def _redis_server_installed() -> None:
+    if not REDIS_SERVER.exists():
+        redis_missing(f"{REDIS_SERVER} is not installed")
 
 
 def free_port() -> int:

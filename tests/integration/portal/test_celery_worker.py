@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,14 +13,6 @@ import pytest
 from celery import Celery
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def start_worker(broker: str, backend: str, data_dir: Path) -> subprocess.Popen[bytes]:
@@ -86,8 +77,7 @@ def test_worker_completes_a_task_on_the_embedded_sqlite_transport(worker_for, tm
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not redis_answers(), reason="Redis does not answer on 127.0.0.1:6379")
-def test_worker_completes_a_task_on_redis(worker_for):
-    probe = worker_for("redis://127.0.0.1:6379/14", "redis://127.0.0.1:6379/14")
+def test_worker_completes_a_task_on_redis(worker_for, test_redis_url):
+    probe = worker_for(test_redis_url, test_redis_url)
     result = probe.send_task("mwsportal.health_check")
     assert result.get(timeout=60) == {"worker": "ok", "database": "ok"}
