@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test install install-dev browser lint format clean bench
+.PHONY: run test install install-dev browser lint typecheck format clean bench
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -51,9 +51,12 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

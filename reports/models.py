@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db import models
 from django.db.models import F
@@ -381,8 +382,17 @@ def _row_meta(name: str) -> type:
     return Meta
 
 
-_AMOUNT = {"max_digits": 18, "decimal_places": 2, "null": True, "blank": True}
-_PRICE = {"max_digits": 18, "decimal_places": 4, "null": True, "blank": True}
+class _DecimalColumn(TypedDict):
+    """The options shared by a family of decimal columns, typed so each field checks them."""
+
+    max_digits: int
+    decimal_places: int
+    null: bool
+    blank: bool
+
+
+_AMOUNT: _DecimalColumn = {"max_digits": 18, "decimal_places": 2, "null": True, "blank": True}
+_PRICE: _DecimalColumn = {"max_digits": 18, "decimal_places": 4, "null": True, "blank": True}
 
 
 class GenericRow(_ReportRowBase):

@@ -94,6 +94,10 @@ class BucketBackend(Protocol):
 # ---- database backend -------------------------------------------------------------------
 
 
+# What a change to a stored bucket returns (a Take, or nothing for a charge).
+_Outcome = TypeVar("_Outcome")
+
+
 class DatabaseBuckets:
     """Buckets as rows, changed under a row lock (PostgreSQL) or the database write lock
     (SQLite, whose transactions here start IMMEDIATE). Time is PostgreSQL's clock, or this
