@@ -12,7 +12,9 @@ from typing import Any
 
 from django.conf import settings
 
-from mwsportal.gateway.mws import REGIONS, Credentials, MWSClient, partial
+from mwsclient.client import Credentials, MWSClient
+from mwsclient.endpoints import REGIONS
+from mwsclient.redaction import partial
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
 
-from mwsportal.gateway.mws import MASK, redact_text
+from mwsclient.redaction import MASK, redact_text
 
 # Broader than the client's pattern: any amzn.mws. value, even one that is not a well-formed
 # token, is what a seller pasted as a token.

@@ -1,19 +1,18 @@
 """The part of the MWS client that the rest of the portal may use, all through the gateway.
 
-Apps, settings and the project's helpers import these names from here, never from
+Apps and settings import these names from here, never from
 ``mwsclient`` (an import contract in pyproject.toml holds them to it): the catalog and the
 endpoints they describe their choices with, the error classes they tell outcomes apart by, the
-result types handlers receive, and the few helpers (checksums, redaction, parameter encoding,
+result types handlers receive, and the few helpers (checksums, parameter encoding, and the
 XML parsing of processing reports) that must behave exactly as the client does. Calls
-themselves go out through ``mwsportal.gateway.services``; ``MWSClient`` is here for the
-developer-account factory the gateway uses.
+themselves go out through ``mwsportal.gateway.services``.
 """
 
 from __future__ import annotations
 
 from mwsclient import errors
 from mwsclient.checksums import content_md5
-from mwsclient.client import Credentials, MWSClient, has_more
+from mwsclient.client import has_more
 from mwsclient.endpoints import MARKETPLACES, REGIONS, sends_marketplace_id_list
 from mwsclient.errors import (
     ChecksumMismatchError,
@@ -40,7 +39,6 @@ from mwsclient.operations import (
     get_operation,
 )
 from mwsclient.params import encode_params
-from mwsclient.redaction import MASK, partial, redact_text
 from mwsclient.results import (
     FeedSubmissionInfo,
     ListMarketplaceParticipationsResult,
@@ -55,7 +53,6 @@ __all__ = [
     "FEED_PROCESSING_STATUSES",
     "FEED_TYPES",
     "MARKETPLACES",
-    "MASK",
     "MAX_IDS",
     "OPERATIONS",
     "REGIONS",
@@ -66,14 +63,12 @@ __all__ = [
     "REQUESTABLE_REPORT_TYPES",
     "SCHEDULES",
     "ChecksumMismatchError",
-    "Credentials",
     "FeedChangedError",
     "FeedSubmissionInfo",
     "FeedTypeInfo",
     "InvalidParameterError",
     "InvalidResponseError",
     "ListMarketplaceParticipationsResult",
-    "MWSClient",
     "Node",
     "NotReadyError",
     "ReportInfo",
@@ -88,7 +83,5 @@ __all__ = [
     "has_more",
     "local_name",
     "parse_document",
-    "partial",
-    "redact_text",
     "sends_marketplace_id_list",
 ]
