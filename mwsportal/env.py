@@ -7,6 +7,7 @@ file that holds the value (Docker/Kubernetes secrets), which keeps them out of p
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping
 
@@ -19,13 +20,13 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 class Env:
     """Typed access to a mapping of environment variables (``os.environ`` by default)."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[builtins.str, builtins.str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def str(self, name: str, default: str = "") -> str:
+    def str(self, name: builtins.str, default: builtins.str = "") -> builtins.str:
         return self.environ.get(name, default)
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -36,7 +37,7 @@ class Env:
             return False
         raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
 
-    def int(self, name: str, default: int) -> int:
+    def int(self, name: builtins.str, default: builtins.int) -> builtins.int:
         raw = self.environ.get(name)
         if raw is None or raw.strip() == "":
             return default
@@ -45,13 +46,18 @@ class Env:
         except ValueError:
             raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
-    def list(self, name: str, default: list[str] | None = None, sep: str = ",") -> list[str]:
+    def list(
+        self,
+        name: builtins.str,
+        default: builtins.list[builtins.str] | None = None,
+        sep: builtins.str = ",",
+    ) -> builtins.list[builtins.str]:
         raw = self.environ.get(name)
         if raw is None:
             return list(default or [])
         return [item.strip() for item in raw.split(sep) if item.strip()]
 
-    def secret(self, name: str) -> str:
+    def secret(self, name: builtins.str) -> builtins.str:
         """The value of ``name``, or the content of the file named by ``name_FILE``."""
         value = self.environ.get(name, "")
         path = self.environ.get(f"{name}_FILE", "")
@@ -67,7 +73,7 @@ class Env:
                 ) from None
         return value
 
-    def required_secret(self, name: str, how_to_make: str) -> str:
+    def required_secret(self, name: builtins.str, how_to_make: builtins.str) -> builtins.str:
         """A secret that production cannot start without; the error says how to make one."""
         value = self.secret(name)
         if not value:
