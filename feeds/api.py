@@ -25,10 +25,10 @@ from feeds.uploads import (
     clean_filename,
     limit_message,
 )
-from mwsclient.operations import FEED_TYPES
 from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, represent
 from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
+from mwsportal.gateway.mws import FEED_TYPES
 from mwsportal.storage import StoredFileMissing
 from partners.models import Grant
 

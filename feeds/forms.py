@@ -11,7 +11,7 @@ from feeds.checks import region_charset, single_byte_charset
 from feeds.models import FeedSubmission
 from feeds.services import FEED_DEFAULT_SORT, FEED_SORTS, list_recent_feed_types
 from feeds.uploads import size_text
-from mwsclient.operations import FEED_CATEGORIES, FEED_TYPES
+from mwsportal.gateway.mws import FEED_CATEGORIES, FEED_TYPES
 from mwsportal.listforms import SortedListForm
 from mwsportal.picker import RECENTLY_USED, PickerEntry, PickerSelect
 from sellers.models import Seller

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from mwsclient.operations import FEED_PROCESSING_STATUSES, FEED_TYPES, StatusInfo
+from mwsportal.gateway.mws import FEED_PROCESSING_STATUSES, FEED_TYPES, StatusInfo
 from mwsportal.tenancy import SellerScopedQuerySet
 
 FEED_TYPE_CHOICES = [(value, info.name) for value, info in FEED_TYPES.items()]

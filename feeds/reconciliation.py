@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from feeds.models import FeedSubmission
-from mwsclient.operations import MAX_IDS
-from mwsclient.results import FeedSubmissionInfo, FeedSubmissionListResult
 from mwsportal.gateway.handlers import paging_context
 from mwsportal.gateway.models import MWSCall
+from mwsportal.gateway.mws import MAX_IDS, FeedSubmissionInfo, FeedSubmissionListResult
 from mwsportal.gateway.services import SellerNotCallable, request_call
 
 # MWS's clock and ours may differ: the reconciliation window opens this long before the send.

@@ -23,7 +23,7 @@ from feeds.forms import BuildFeedForm, FeedFilterForm, UploadFeedForm, feed_type
 from feeds.models import FeedSubmission
 from feeds.samples import NoSample, feed_sample
 from feeds.uploads import LimitedFeedUploadHandler
-from mwsclient.operations import FEED_PROCESSING_STATUSES, FEED_TYPES
+from mwsportal.gateway.mws import FEED_PROCESSING_STATUSES, FEED_TYPES
 from mwsportal.keyset import SortError, pager_links, sort_headers
 from mwsportal.storage import StoredFileMissing
 from sellers.models import Seller

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from mwsclient.operations import MAX_IDS
+from mwsportal.gateway.mws import MAX_IDS
 
 # The first step of the back-off, and the first check of work with no history to go by.
 FIRST_STEP_SECONDS = 5.0

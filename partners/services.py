@@ -15,9 +15,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from mwsclient.operations import OPERATIONS
 from mwsportal.api.base import free_again
 from mwsportal.gateway.models import RequestLogEntry
+from mwsportal.gateway.mws import OPERATIONS
 from partners import webhooks
 from partners.models import ApiKey, Grant, IdempotentRequest, Partner
 from sellers.models import Seller

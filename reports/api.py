@@ -16,11 +16,10 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mwsclient.errors import InvalidParameterError
-from mwsclient.operations import REQUESTABLE_REPORT_TYPES
 from mwsportal.api.base import PAGE_PARAMETERS, FilterSerializer, PartnerViewSet, represent
 from mwsportal.api.errors import Conflict
 from mwsportal.api.schema import conflict, download, page_of
+from mwsportal.gateway.mws import REQUESTABLE_REPORT_TYPES, InvalidParameterError
 from mwsportal.storage import StoredFileMissing
 from partners.models import Grant
 from reports import insights, services

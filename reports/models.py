@@ -14,8 +14,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-from mwsclient.endpoints import REGIONS
-from mwsclient.operations import REPORT_TYPES, SCHEDULES
+from mwsportal.gateway.mws import REGIONS, REPORT_TYPES, SCHEDULES
 from mwsportal.tenancy import SellerScopedQuerySet
 from sellers.models import Seller
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from mwsclient.operations import OPERATIONS
+from mwsportal.gateway.mws import OPERATIONS
 from mwsportal.listforms import SortedListForm
 from partners.models import Grant, Partner
 from sellers.services import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from mwsclient.endpoints import REGIONS
 from mwsportal.fields import EncryptedTextField
+from mwsportal.gateway.mws import REGIONS
 from mwsportal.tenancy import OwnedQuerySet
 
 REGION_CHOICES = [(code, region.name) for code, region in REGIONS.items()]

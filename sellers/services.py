@@ -20,15 +20,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from mwsclient import errors as mws_errors
-from mwsclient.client import has_more
-from mwsclient.endpoints import MARKETPLACES, REGIONS
-from mwsclient.operations import get_operation
-from mwsclient.results import ListMarketplaceParticipationsResult
 from mwsportal.developer import developer_account
 from mwsportal.gateway.handlers import MAX_PAGING_RESTARTS
 from mwsportal.gateway.interactive import INTERACTIVE_MAX_WAIT_SECONDS, BucketBusy, call_now
 from mwsportal.gateway.models import RequestLogEntry
+from mwsportal.gateway.mws import (
+    MARKETPLACES,
+    REGIONS,
+    ListMarketplaceParticipationsResult,
+    get_operation,
+    has_more,
+)
+from mwsportal.gateway.mws import errors as mws_errors
 from mwsportal.keyset import Page, SortColumn, keyset_page, parse_sort
 from notifications import services as notifications
 from partners import webhooks

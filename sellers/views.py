@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mwsclient.endpoints import REGIONS
+from mwsportal.gateway.mws import REGIONS
 from partners import services as partners
 from partners.models import Grant
 from sellers import services

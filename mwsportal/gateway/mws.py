@@ -41,6 +41,7 @@ from mwsclient.operations import (
 from mwsclient.params import encode_params
 from mwsclient.results import (
     FeedSubmissionInfo,
+    FeedSubmissionListResult,
     ListMarketplaceParticipationsResult,
     ReportInfo,
     ReportRequestInfo,
@@ -65,6 +66,7 @@ __all__ = [
     "ChecksumMismatchError",
     "FeedChangedError",
     "FeedSubmissionInfo",
+    "FeedSubmissionListResult",
     "FeedTypeInfo",
     "InvalidParameterError",
     "InvalidResponseError",
