@@ -340,10 +340,11 @@ def matching_report_types(search: str) -> list[str]:
 
 
 # The columns each list sorts by; the pk follows each in the same direction, and each has a
-# (seller, column, id) index so a page is an index range scan (see mwsportal.keyset).
+# (seller, column, id) index so a page is an index range scan (see mwsportal.keyset). "type"
+# sorts by the report's name as the seller reads it (the stored ``type_name``).
 REQUEST_SORTS = {
     "created": SortColumn("created", PK, "Requested"),
-    "type": SortColumn("type", "report_type", "Report"),
+    "type": SortColumn("type", "type_name", "Report"),
     "status": SortColumn("status", "status", "Status"),
 }
 REQUEST_DEFAULT_SORT = "-created"
@@ -351,7 +352,7 @@ REPORT_SORTS = {
     # When the portal found the report: the partner API's order.
     "found": SortColumn("found", PK, "Found"),
     "available": SortColumn("available", "available_at", "Available", nullable=True),
-    "type": SortColumn("type", "report_type", "Report"),
+    "type": SortColumn("type", "type_name", "Report"),
     "size": SortColumn("size", "size", "Size", nullable=True),
     "state": SortColumn("state", "state", "State"),
 }
