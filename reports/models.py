@@ -37,9 +37,10 @@ def report_type_name(report_type: str) -> str:
 class ReportTypeNameField(models.CharField):
     """The catalog's name of the row's ``report_type``, stored beside it so that a list sorted
     "by report" follows the names the seller reads and still walks an index (see
-    ``mwsportal.keyset``). Written from the catalog on every save and ``bulk_create``; a
-    catalog that renames a type comes with a data migration calling
-    ``reports.type_names.refresh_type_names`` for the rows already stored."""
+    ``mwsportal.keyset``). Written from the catalog on every save and ``bulk_create`` (a
+    queryset's ``update()`` of ``report_type`` must set it too); a catalog that renames a
+    type comes with a data migration calling ``reports.type_names.refresh_type_names`` for
+    the rows already stored."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 100)
