@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.db import models
 from django.db.models import F
@@ -25,6 +25,33 @@ REPORT_TYPE_CHOICES = [(value, info.name) for value, info in REPORT_TYPES.items(
 SCHEDULE_CHOICES = [(value, info.name) for value, info in SCHEDULES.items()]
 # What a schedule can be set to; ``_NEVER_`` (no interval) deletes one instead.
 SETTABLE_SCHEDULES = [value for value, info in SCHEDULES.items() if info.interval_seconds]
+
+
+def report_type_name(report_type: str) -> str:
+    """The name a seller reads for ``report_type``; a type the catalog does not know shows
+    its code."""
+    info = REPORT_TYPES.get(report_type)
+    return info.name if info else report_type
+
+
+class ReportTypeNameField(models.CharField):
+    """The catalog's name of the row's ``report_type``, stored beside it so that a list sorted
+    "by report" follows the names the seller reads and still walks an index (see
+    ``mwsportal.keyset``). Written from the catalog on every save and ``bulk_create`` (a
+    queryset's ``update()`` of ``report_type`` must set it too); a catalog that renames a
+    type comes with a data migration calling ``reports.type_names.refresh_type_names`` for
+    the rows already stored."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        name = report_type_name(model_instance.report_type)  # type: ignore[attr-defined]
+        setattr(model_instance, self.attname, name)
+        return name
 
 
 class ReportRequest(models.Model):
@@ -48,6 +75,7 @@ class ReportRequest(models.Model):
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="report_requests")
     report_type = models.CharField(max_length=64, choices=REPORT_TYPE_CHOICES)
+    type_name = ReportTypeNameField("report name")
     start_date = models.DateTimeField(null=True, blank=True)
     end_date = models.DateTimeField(null=True, blank=True)
     marketplace_ids = models.JSONField(default=list, blank=True)
@@ -74,6 +102,8 @@ class ReportRequest(models.Model):
             models.Index(fields=["seller", "-id"], name="reports_request_seller"),
             models.Index(fields=["seller", "status", "id"], name="reports_request_status"),
             models.Index(fields=["seller", "report_type", "id"], name="reports_request_type"),
+            # Sorted by report, the list follows the names the seller reads, not the codes.
+            models.Index(fields=["seller", "type_name", "id"], name="reports_request_name"),
             models.Index(fields=["seller", "mws_request_id"], name="reports_request_mws_id"),
         ]
 
@@ -82,8 +112,7 @@ class ReportRequest(models.Model):
 
     @property
     def report_type_name(self) -> str:
-        info = REPORT_TYPES.get(self.report_type)
-        return info.name if info else self.report_type
+        return report_type_name(self.report_type)
 
     @property
     def is_final(self) -> bool:
@@ -136,6 +165,7 @@ class Report(models.Model):
     )
     report_id = models.CharField("ReportId", max_length=32)
     report_type = models.CharField(max_length=64, choices=REPORT_TYPE_CHOICES)
+    type_name = ReportTypeNameField("report name")
     available_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     downloads = models.PositiveSmallIntegerField(default=0, help_text="GetReport calls asked for.")
@@ -164,6 +194,7 @@ class Report(models.Model):
             models.Index(fields=["seller", "-id"], name="reports_report_seller"),
             models.Index(fields=["seller", "report_type", "id"], name="reports_report_type"),
             # The report list's sort columns (mwsportal.keyset: the pk follows the column).
+            models.Index(fields=["seller", "type_name", "id"], name="reports_report_name"),
             models.Index(fields=["seller", "available_at", "id"], name="reports_report_available"),
             models.Index(fields=["seller", "size", "id"], name="reports_report_size"),
             models.Index(fields=["seller", "state", "id"], name="reports_report_state"),
@@ -174,8 +205,7 @@ class Report(models.Model):
 
     @property
     def report_type_name(self) -> str:
-        info = REPORT_TYPES.get(self.report_type)
-        return info.name if info else self.report_type
+        return report_type_name(self.report_type)
 
     @property
     def format(self) -> str:
@@ -236,8 +266,7 @@ class ReportSchedule(models.Model):
 
     @property
     def report_type_name(self) -> str:
-        info = REPORT_TYPES.get(self.report_type)
-        return info.name if info else self.report_type
+        return report_type_name(self.report_type)
 
     @property
     def schedule_name(self) -> str:

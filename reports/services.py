@@ -340,10 +340,11 @@ def matching_report_types(search: str) -> list[str]:
 
 
 # The columns each list sorts by; the pk follows each in the same direction, and each has a
-# (seller, column, id) index so a page is an index range scan (see mwsportal.keyset).
+# (seller, column, id) index so a page is an index range scan (see mwsportal.keyset). "type"
+# sorts by the report's name as the seller reads it (the stored ``type_name``).
 REQUEST_SORTS = {
     "created": SortColumn("created", PK, "Requested"),
-    "type": SortColumn("type", "report_type", "Report"),
+    "type": SortColumn("type", "type_name", "Report"),
     "status": SortColumn("status", "status", "Status"),
 }
 REQUEST_DEFAULT_SORT = "-created"
@@ -351,7 +352,7 @@ REPORT_SORTS = {
     # When the portal found the report: the partner API's order.
     "found": SortColumn("found", PK, "Found"),
     "available": SortColumn("available", "available_at", "Available", nullable=True),
-    "type": SortColumn("type", "report_type", "Report"),
+    "type": SortColumn("type", "type_name", "Report"),
     "size": SortColumn("size", "size", "Size", nullable=True),
     "state": SortColumn("state", "state", "State"),
 }
@@ -598,6 +599,13 @@ def report_progress(report_request: ReportRequest, report: Report | None) -> Pro
     if report_request.is_settled:
         return None
     if report_request.status == ReportRequest.Status.DONE:
+        wait = download_wait(report) if report is not None else None
+        if wait is not None and not wait.sending:
+            return Progress(
+                "The download goes out as soon as Amazon's download quota allows",
+                None,
+                wait.expected_in or None,
+            )
         return Progress("Downloading the report from Amazon", None, None)
     stage = _STAGES.get(report_request.status)
     if stage is None:
@@ -814,6 +822,12 @@ def _download_priority(report: Report) -> int:
     return SELLER_PRIORITY if report.request_id is not None and not report.scheduled else 0
 
 
+def _download_key(report: Report) -> str:
+    # Per attempt: a re-download is asked for while the failed attempt's call is still
+    # pending (its handler is running), and must not be folded into it.
+    return f"reports.download:{report.report_id}:{report.downloads}"
+
+
 def _queue_download(report: Report, *, priority: int = 0) -> None:
     report.downloads += 1
     Report.objects.filter(pk=report.pk).update(downloads=report.downloads)
@@ -823,11 +837,17 @@ def _queue_download(report: Report, *, priority: int = 0) -> None:
         {"ReportId": report.report_id},
         handler="reports.report_downloaded",
         context={"report": report.pk},
-        # Per attempt: a re-download is asked for while the failed attempt's call is still
-        # pending (its handler is running), and must not be folded into it.
-        dedupe_key=f"reports.download:{report.report_id}:{report.downloads}",
+        dedupe_key=_download_key(report),
         priority=priority,
     )
+
+
+def download_wait(report: Report) -> gateway.CallWait | None:
+    """Whether the download of a report still waiting for it is queued for a GetReport
+    token (and about how long until one) or on its way; None when no download is pending."""
+    if report.state != Report.State.PENDING:
+        return None
+    return gateway.pending_call_wait(report.seller, _download_key(report))
 
 
 def redownload_report(report: Report) -> None:

@@ -556,7 +556,14 @@ HISTORY_OUTCOMES = {
 }
 # Amazon's answers that say "too many requests" rather than "this request is wrong".
 THROTTLING_CODES = ("RequestThrottled", "QuotaExceeded")
-HISTORY_SORTS = {"sent": SortColumn("sent", "sent_at", "Sent")}
+# Each sort walks a (seller, column, id) index of the log (see mwsportal.keyset). "answer"
+# sorts by Amazon's error code: the requests it answered (no code) come first ascending,
+# then each refusal's code in turn, so a run of one error is read together.
+HISTORY_SORTS = {
+    "sent": SortColumn("sent", "sent_at", "Sent"),
+    "operation": SortColumn("operation", "operation", "Request"),
+    "answer": SortColumn("answer", "error_code", "Answer"),
+}
 HISTORY_DEFAULT_SORT = "-sent"
 HISTORY_PAGE_SIZE = 25
 
@@ -574,10 +581,11 @@ def list_request_history(
     after: str | None = None,
     size: int = HISTORY_PAGE_SIZE,
 ) -> Page:
-    """One page of the seller's MWS requests (the 30-day log), latest first. ``search`` matches
-    the operation, the MWS request id or the error code; ``outcome`` is a ``HISTORY_OUTCOMES``
-    key. Pages walk the (seller, sent_at) index. Raises ``SortError`` for a bad sort or
-    cursor, ``ValueError`` for an unknown outcome."""
+    """One page of the seller's MWS requests (the 30-day log), latest first unless ``sort``
+    names another ``HISTORY_SORTS`` column. ``search`` matches the operation, the MWS request
+    id or the error code; ``outcome`` is a ``HISTORY_OUTCOMES`` key. Pages walk the index of
+    the sort column. Raises ``SortError`` for a bad sort or cursor, ``ValueError`` for an
+    unknown outcome."""
     order = parse_sort(sort, HISTORY_SORTS, HISTORY_DEFAULT_SORT)
     rows = RequestLogEntry.objects.filter(seller=seller)
     failed = ~Q(error_code="") | ~Q(error_family="")

@@ -154,6 +154,10 @@ class RequestLogEntry(models.Model):
             models.Index(fields=["sent_at"], name="gateway_log_sent"),
             models.Index(fields=["mws_seller_id", "-sent_at"], name="gateway_log_seller_id"),
             models.Index(fields=["seller", "-sent_at"], name="gateway_log_seller"),
+            # The seller's request history sorted by request or by answer, a page at a time
+            # (mwsportal.keyset: the id follows the column).
+            models.Index(fields=["seller", "operation", "id"], name="gateway_log_seller_op"),
+            models.Index(fields=["seller", "error_code", "id"], name="gateway_log_seller_error"),
             models.Index(fields=["operation", "-sent_at"], name="gateway_log_operation"),
             models.Index(fields=["error_code", "-sent_at"], name="gateway_log_error"),
             models.Index(fields=["request_id"], name="gateway_log_request_id"),

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from mwsclient.operations import OPERATIONS, Operation, get_operation
 from mwsclient.params import encode_params
@@ -307,6 +307,61 @@ def quota_status(seller: Seller, *, active_only: bool = False) -> list[GroupQuot
             )
         )
     return status
+
+
+# ---- one call's wait ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallWait:
+    """Where a pending call stands: still waiting in its queue (``sending`` False, for its
+    turn, its time or its bucket's token) or on its way to MWS."""
+
+    sending: bool
+    # Queued: about how long until it may go, from its place in the queue and its bucket's
+    # level and restore rate (zero when it goes at the dispatcher's next look).
+    expected_in: timedelta
+
+
+def pending_call_wait(seller: Seller, dedupe_key: str) -> CallWait | None:
+    """How the pending call of ``seller`` asked for with ``dedupe_key`` is getting on; None
+    when no such call is pending (never asked for, or answered already).
+
+    The estimate counts the queued calls that go before it (higher priority, or asked for
+    earlier): each needs a token first, and the bucket gives one back every restore interval.
+    """
+    call = (
+        MWSCall.objects.filter(
+            seller=seller, dedupe_key=dedupe_key, state__in=MWSCall.PENDING_STATES
+        )
+        .order_by("pk")
+        .first()
+    )
+    if call is None:
+        return None
+    if call.state == MWSCall.State.SENDING:
+        return CallWait(sending=True, expected_in=timedelta(0))
+    same_priority_earlier = Q(priority=call.priority) & (
+        Q(available_at__lt=call.available_at) | Q(available_at=call.available_at, pk__lt=call.pk)
+    )
+    ahead = (
+        MWSCall.objects.filter(queue_id=call.queue_id, state=MWSCall.State.QUEUED)
+        .filter(
+            Q(priority__gt=call.priority, available_at__lte=call.available_at)
+            | same_priority_earlier
+        )
+        .count()
+    )
+    view = bucket_backend().views([bucket_for(seller, get_operation(call.operation))])[0]
+    if view.level < 1:
+        # The bucket's next token goes to the first call in line, each later one a restore
+        # interval after it.
+        token_at = view.next_token_at + ahead * view.restore_seconds
+    else:
+        missing = max(0.0, ahead + 1 - view.level)
+        token_at = max(view.next_token_at, view.now + missing * view.restore_seconds)
+    ready_at = max(to_datetime(token_at), call.available_at, call.retry_at or call.available_at)
+    return CallWait(sending=False, expected_in=max(timedelta(0), ready_at - to_datetime(view.now)))
 
 
 def request_log(seller: Seller, *, operation: str | None = None) -> QuerySet[RequestLogEntry]:

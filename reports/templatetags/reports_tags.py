@@ -31,6 +31,13 @@ def report_progress(report_request: ReportRequest, report: Report | None) -> dic
     return {"progress": services.report_progress(report_request, report)}
 
 
+@register.inclusion_tag("reports/includes/download_badge.html")
+def download_badge(report: Report) -> dict[str, object]:
+    """A pending report's badge: waiting for Amazon's download quota until the GetReport call
+    is really sent, then downloading."""
+    return {"wait": services.download_wait(report)}
+
+
 @register.filter
 def about(duration: timedelta | None) -> str:
     """A rough duration in words: "about 20 seconds", "about 3 minutes"."""

@@ -1,5 +1,6 @@
 """A seller opens the request history from the connection health panel, searches it, filters
-it by outcome and pages through it, on a phone as on a desktop; axe finds nothing serious."""
+it by outcome, sorts it by time, request and answer and pages through it, on a phone as on a
+desktop; axe finds nothing serious."""
 
 from __future__ import annotations
 
@@ -81,5 +82,26 @@ def test_search_filter_and_page_the_request_history(live_server, axe_page, owner
     page.click("button:has-text('Filter')")
     page.wait_for_url("**q=ok-0007**")
     assert rows.count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert blocking_axe_violations(page) == []
+
+    # Sorted by request, Z to A: the two SubmitFeed requests, though the oldest, come first;
+    # sorted by answer, the throttled ones come last, then first the other way round.
+    page.get_by_label("Search").fill("")
+    page.click("button:has-text('Filter')")
+    page.click("th >> text=Request")
+    page.wait_for_url("**sort=-operation**")
+    assert "SubmitFeed" in rows.first.inner_text()
+    assert page.locator("th[aria-sort=descending]").inner_text().startswith("Request")
+    page.click("th >> text=Answer")
+    page.wait_for_url("**sort=-answer**")
+    assert "RequestThrottled" in rows.first.inner_text()
+    page.click("th >> text=Answer")
+    page.wait_for_url("**sort=answer**")
+    assert "HTTP 200" in rows.first.inner_text()
+    page.click(".pager >> text=Next →")
+    page.wait_for_url("**after=**")
+    assert rows.count() == 7
+    assert "RequestThrottled" in rows.last.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert blocking_axe_violations(page) == []

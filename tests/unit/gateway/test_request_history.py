@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from lxml import html
 
 from mwsportal.gateway.models import RequestLogEntry
@@ -81,7 +82,7 @@ def test_filters_by_outcome_operation_and_date(seller):
     assert submitted.pk not in pks(one_day)
     with pytest.raises(ValueError, match="not an outcome"):
         services.list_request_history(seller, outcome="sideways")
-    with pytest.raises(SortError, match="sort by one of: sent"):
+    with pytest.raises(SortError, match="sort by one of: sent, operation, answer"):
         services.list_request_history(seller, sort="took")
 
 
@@ -127,3 +128,77 @@ def test_another_owners_history_is_not_found(stranger_client, seller):
     sent(seller, 1)
     response = stranger_client.get(f"/gateway/sellers/{seller.pk}/requests/")
     assert response.status_code == 404
+
+
+def test_sorts_by_request_and_by_answer_page_by_page(seller):
+    feeds = [sent(seller, n, operation="SubmitFeed").pk for n in range(3)]
+    polls = [sent(seller, 10 + n).pk for n in range(2)]
+    reports = [sent(seller, 20 + n, operation="GetReport").pk for n in range(2)]
+    # Operations A to Z, each one's requests in the order they were sent.
+    by_operation = reports + polls + feeds
+    first = services.list_request_history(seller, sort="operation", size=3)
+    assert pks(first) == by_operation[:3]
+    rest = services.list_request_history(seller, sort="operation", size=3, after=first.after)
+    assert pks(rest) == by_operation[3:6]
+    back = services.list_request_history(seller, sort="operation", size=3, before=rest.before)
+    assert pks(back) == by_operation[:3]
+    z_to_a = services.list_request_history(seller, sort="-operation", size=7)
+    assert pks(z_to_a) == by_operation[::-1]
+
+    throttled = sent(seller, 30, error_code="RequestThrottled", http_status=503).pk
+    refused = sent(seller, 31, error_code="InvalidParameterValue", http_status=400).pk
+    answered = by_operation
+    by_answer = services.list_request_history(seller, sort="answer", size=10)
+    assert pks(by_answer) == [*sorted(answered), refused, throttled]
+    worst_first = services.list_request_history(seller, sort="-answer", size=2)
+    assert pks(worst_first) == [throttled, refused]
+
+
+def test_sorted_history_leaves_out_another_sellers_requests(seller):
+    mine = sent(seller, 1, operation="SubmitFeed")
+    sent(SellerFactory(), 2, operation="GetReport")
+    sent(SellerFactory(), 3, error_code="AccessDenied", http_status=401)
+    assert pks(services.list_request_history(seller, sort="operation")) == [mine.pk]
+    assert pks(services.list_request_history(seller, sort="-answer")) == [mine.pk]
+
+
+def test_a_cursor_from_another_sort_is_refused(seller):
+    sent(seller, 1)
+    with pytest.raises(SortError, match="not valid for this list"):
+        services.list_request_history(seller, sort="operation", after="12")
+    with pytest.raises(SortError, match="sort by one of"):
+        services.list_request_history(seller, sort="-error_code")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's EXPLAIN QUERY PLAN")
+@pytest.mark.parametrize("sort", ["operation", "-operation", "answer", "-answer"])
+def test_a_deep_sorted_page_is_an_index_range_scan(seller, sort, django_assert_num_queries):
+    sent(seller, 1)
+    with django_assert_num_queries(1) as captured:
+        services.list_request_history(seller, sort=sort, before="100000:GetReportList")
+    sql = captured.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert plan.startswith("SEARCH gateway_requestlogentry USING"), plan
+    assert "seller_id=?" in plan, plan
+    assert "TEMP B-TREE" not in plan, f"sorted instead of read in index order: {plan}"
+
+
+def test_page_sorts_by_a_column_header_and_keeps_the_filters(owner_client, seller):
+    sent(seller, 1, operation="SubmitFeed")
+    sent(seller, 2)
+    url = f"/gateway/sellers/{seller.pk}/requests/"
+    page = html.fromstring(owner_client.get(url, {"outcome": "ok"}).content)
+    headers = {th.text_content().split(" (")[0]: th for th in page.xpath("//thead//th")}
+    link = headers["Request"].find("a").get("href")
+    assert "sort=-operation" in link
+    assert "outcome=ok" in link
+    sorted_page = html.fromstring(owner_client.get(url + link).content)
+    rows = sorted_page.xpath("//table[@class='request-log']/tbody/tr")
+    operations = [row.xpath("string(td[2])").strip() for row in rows]
+    assert operations == ["SubmitFeed", "GetReportRequestList"]
+    assert sorted_page.xpath("//th[@aria-sort]")[0].text_content().startswith("Request")
+    bad = owner_client.get(url, {"sort": "took"})
+    assert "sort by one of: sent, operation, answer" in bad.content.decode()
+    assert len(bad.context["page"].items) == 2
