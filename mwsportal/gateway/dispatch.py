@@ -55,7 +55,7 @@ from mwsportal.gateway import signals, statements
 from mwsportal.gateway.bookkeeping import bucket_for, learn_from_answer, log_entries, to_datetime
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
 from mwsportal.gateway.buckets import BucketBackend, bucket_backend
-from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
+from mwsportal.gateway.handlers import CallOutcome, Download, resolve_handler
 from mwsportal.gateway.leases import LEASE_SECONDS, lease_kept
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.gateway.routing import destination
@@ -585,7 +585,7 @@ def _deliver(outcome: CallOutcome) -> None:
         return
     try:
         with transaction.atomic():
-            get_handler(call.handler)(outcome)
+            resolve_handler(call.handler)(outcome)
     except _UNREACHABLE:
         raise
     except Exception as exc:
