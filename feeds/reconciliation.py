@@ -96,9 +96,9 @@ def read_next_page(
     page: int,
     listed_at: datetime,
     paging_restarts: int,
-) -> None:
+) -> MWSCall | None:
     try:
-        request_call(
+        return request_call(
             feed.seller,
             "GetFeedSubmissionListByNextToken",
             {"NextToken": next_token},
@@ -112,7 +112,7 @@ def read_next_page(
             dedupe_key=f"feeds.reconcile.{feed.pk}.{feed.reconcile_attempts}.page",
         )
     except SellerNotCallable:
-        return
+        return None
 
 
 def judge_listing(

@@ -39,7 +39,7 @@ from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from feeds.uploads import FilenameRefused, clean_filename, shorten_filename
 from mwsportal import polling
-from mwsportal.gateway.handlers import CallOutcome, handler_path, paging_context
+from mwsportal.gateway.handlers import CallOutcome, paging_context
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.mws import (
     FEED_PROCESSING_STATUSES,
@@ -372,7 +372,7 @@ def _request_submit(feed: FeedSubmission) -> None:
     feed.send_attempts += 1
     feed.save()
     try:
-        request_call(
+        feed.submit_call = request_call(
             feed.seller,
             "SubmitFeed",
             params,
@@ -380,6 +380,7 @@ def _request_submit(feed: FeedSubmission) -> None:
             handler=on_submitted,
             context={"feed": feed.pk},
         )
+        feed.save(update_fields=["submit_call"])
     except SellerNotCallable:
         # Nothing of this seller can be sent any more: the feeds queued behind this one fail too.
         message = "Not sent: the seller's authorization was removed."
@@ -436,14 +437,11 @@ def _recover_unrecorded_submit(feed: FeedSubmission) -> None:
         feed = _locked(feed.pk)
         if feed is None or feed.state != State.SENDING:
             return
-        submits = MWSCall.objects.filter(
-            seller_id=feed.seller_id, handler=handler_path(on_submitted), context__feed=feed.pk
-        )
-        if submits.filter(state__in=MWSCall.PENDING_STATES).exists():
+        submit = feed.submit_call
+        if submit is not None and not submit.is_finished:
             return
-        ended = submits.order_by("-pk").first()
-        if ended is not None:
-            _check_whether_received(feed, ended.sent_at)
+        if submit is not None:
+            _check_whether_received(feed, submit.sent_at)
 
 
 def reconcile_feed(
@@ -451,9 +449,17 @@ def reconcile_feed(
 ) -> MWSCall | None:
     """Find out whether Amazon received a feed whose SubmitFeed answer was lost (see
     ``reconciliation``); None when the feed needs no reconciling or cannot be called for."""
-    return reconciliation.request_listing(
+    call = reconciliation.request_listing(
         feed, handler=on_reconciled, not_before=not_before, paging_restarts=paging_restarts
     )
+    _link_reconcile_call(feed, call)
+    return call
+
+
+def _link_reconcile_call(feed: FeedSubmission, call: MWSCall | None) -> None:
+    if call is not None:
+        feed.reconcile_call = call
+        FeedSubmission.objects.filter(pk=feed.pk).update(reconcile_call=call)
 
 
 def on_reconciled(outcome: CallOutcome) -> None:
@@ -488,7 +494,7 @@ def on_reconciled(outcome: CallOutcome) -> None:
         send_next(feed.seller_id, feed.feed_type)
     elif verdict.finding is Finding.READ_ON:
         feed.save()
-        reconciliation.read_next_page(
+        next_page = reconciliation.read_next_page(
             feed,
             outcome.result.next_token,
             handler=on_reconciled,
@@ -496,6 +502,7 @@ def on_reconciled(outcome: CallOutcome) -> None:
             listed_at=listed_at,
             paging_restarts=int(outcome.context.get("paging_restarts", 0)),
         )
+        _link_reconcile_call(feed, next_page)
     elif verdict.finding is Finding.TOO_LONG:
         feed.state = State.FAILED
         feed.state_message = reconciliation.TOO_LONG_MESSAGE
@@ -816,12 +823,7 @@ def cancel_feed(feed: FeedSubmission) -> None:
 
 def _withdraw_submit(feed: FeedSubmission) -> bool:
     """Take back a SubmitFeed still waiting in the gateway's queue; False once it went out."""
-    call = MWSCall.objects.filter(
-        seller_id=feed.seller_id,
-        operation="SubmitFeed",
-        state=MWSCall.State.QUEUED,
-        context__feed=feed.pk,
-    ).first()
+    call = feed.submit_call
     return call is not None and cancel_call(call)
 
 
@@ -862,13 +864,10 @@ def sync_seller(seller: Seller, *, spread_over: timedelta | None = None) -> None
     for feed in feeds.filter(state=State.SENDING):
         _recover_unrecorded_submit(feed)
     # A reconciliation reading its later pages is not started again from the first.
-    reconciling = set(
-        MWSCall.objects.filter(
-            seller=seller, handler=handler_path(on_reconciled), state__in=MWSCall.PENDING_STATES
-        ).values_list("context__feed", flat=True)
-    )
     for feed in (
-        feeds.filter(state=State.UNKNOWN).exclude(pk__in=reconciling).select_related("seller")
+        feeds.filter(state=State.UNKNOWN)
+        .exclude(reconcile_call__state__in=MWSCall.PENDING_STATES)
+        .select_related("seller")
     ):
         reconcile_feed(feed)
     for feed in feeds.filter(state=State.FETCHING).select_related("seller"):

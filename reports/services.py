@@ -31,7 +31,7 @@ from django.utils.text import slugify
 
 from mwsportal import polling
 from mwsportal.gateway import services as gateway
-from mwsportal.gateway.handlers import CallOutcome, handler_path, paging_context
+from mwsportal.gateway.handlers import CallOutcome, paging_context
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.mws import (
     MARKETPLACES,
@@ -215,7 +215,7 @@ def request_report(
         marketplace_ids=list(params.get("MarketplaceIdList", [])),
         report_options=report_options,
     )
-    gateway.request_call(
+    report_request.request_call = gateway.request_call(
         seller,
         "RequestReport",
         params,
@@ -223,6 +223,7 @@ def request_report(
         context={"report_request": report_request.pk},
         priority=SELLER_PRIORITY,
     )
+    report_request.save(update_fields=["request_call"])
     return report_request
 
 
@@ -274,11 +275,7 @@ def cancel_report_request(report_request: ReportRequest) -> None:
     if not report_request.is_cancellable:
         raise ReportActionRefused("Only a queued or submitted request can be cancelled.")
     if report_request.status == ReportRequest.Status.QUEUED:
-        call = MWSCall.objects.filter(
-            handler=handler_path(on_report_requested),
-            context__report_request=report_request.pk,
-            state=MWSCall.State.QUEUED,
-        ).first()
+        call = report_request.request_call
         if call is not None and gateway.cancel_call(call):
             ReportRequest.objects.filter(
                 pk=report_request.pk, status=ReportRequest.Status.QUEUED
