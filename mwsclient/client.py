@@ -1170,7 +1170,7 @@ class MWSClient:
         root = parse_document(content)
         if parse_error(root) is not None:
             raise self._error(op, response, content)
-        result, body_request_id = parse_result(op.name, root)
+        result, body_request_id = parse_result(op.name, op.parser, root)
         return Response(op.name, result, self._metadata(response, prepared, body_request_id))
 
     def _send_download(
