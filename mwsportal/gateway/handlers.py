@@ -115,7 +115,13 @@ def handler_path(function: Handler) -> str:
             f"{path} cannot be a result handler: a handler is a module-level function, "
             "found again by its dotted path in the worker that delivers the outcome"
         )
+    if len(path) > MAX_HANDLER_PATH:
+        raise ValueError(f"{path} is longer than the {MAX_HANDLER_PATH} characters a call stores")
     return path
+
+
+# The length of MWSCall.handler.
+MAX_HANDLER_PATH = 100
 
 
 def resolve_handler(path: str) -> Handler:

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 
 from feeds import services as feed_services
-from mwsportal.gateway import services
+from mwsportal.gateway import handlers, services
 from mwsportal.gateway.handlers import CallOutcome, handler_path, resolve_handler
 from mwsportal.gateway.models import MWSCall
 from reports import services as report_services
@@ -65,3 +65,9 @@ def test_calls_queued_before_the_upgrade_reach_their_handler(db, app, migration,
     module.to_old_names(apps, None)
     queued.refresh_from_db()
     assert queued.handler == old
+
+
+def test_a_path_longer_than_a_call_stores_is_refused(monkeypatch):
+    monkeypatch.setattr(handlers, "MAX_HANDLER_PATH", 10)
+    with pytest.raises(ValueError, match="longer than the 10 characters"):
+        handler_path(noted)
