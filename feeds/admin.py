@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from feeds import reconciliation, services
+from feeds import services
 from feeds.models import FeedMessageResult, FeedSubmission
 
 
@@ -56,7 +56,7 @@ class FeedSubmissionAdmin(admin.ModelAdmin):
     @admin.action(description="Reconcile unknown submissions with Amazon's list of feeds")
     def reconcile(self, request: HttpRequest, queryset: QuerySet[FeedSubmission]) -> None:
         unknown = queryset.filter(state=FeedSubmission.State.UNKNOWN).select_related("seller")
-        asked = sum(1 for feed in unknown if reconciliation.reconcile_feed(feed) is not None)
+        asked = sum(1 for feed in unknown if services.reconcile_feed(feed) is not None)
         skipped = queryset.count() - asked
         messages.info(
             request,

@@ -88,6 +88,14 @@ class FeedSubmission(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
     reconcile_attempts = models.PositiveSmallIntegerField(default=0)
+    # The gateway's latest SubmitFeed call for this feed, and the latest call of the listing
+    # that reconciles it after a lost answer (GetFeedSubmissionList and its next pages).
+    submit_call = models.ForeignKey(
+        "gateway.MWSCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reconcile_call = models.ForeignKey(
+        "gateway.MWSCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     feed_submission_id = models.CharField("FeedSubmissionId", max_length=32, blank=True)
     processing_status = models.CharField(

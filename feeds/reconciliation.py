@@ -1,7 +1,7 @@
 """Finding out whether Amazon received a feed whose SubmitFeed answer was lost.
 
 Resending blindly could apply a feed twice, so the portal lists the seller's submissions of
-the feed's type since the send (``reconcile_feed``, then ``read_next_page`` along the
+the feed's type since the send (``request_listing``, then ``read_next_page`` along the
 listing's NextToken) and ``judge_listing`` says what each page means: the feed is there (a
 submission the portal does not know yet, the nearest to the send), read on, the listing is too
 long to prove anything, it is too soon after the send to be conclusive, or Amazon never
@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from feeds.models import FeedSubmission
-from mwsportal.gateway.handlers import paging_context
+from mwsportal.gateway.handlers import Handler, paging_context
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.mws import MAX_IDS, FeedSubmissionInfo, FeedSubmissionListResult
 from mwsportal.gateway.services import SellerNotCallable, request_call
@@ -54,11 +54,16 @@ class Verdict:
     ask_again_at: datetime | None = None
 
 
-def reconcile_feed(
-    feed: FeedSubmission, *, not_before: datetime | None = None, paging_restarts: int = 0
+def request_listing(
+    feed: FeedSubmission,
+    *,
+    handler: Handler,
+    not_before: datetime | None = None,
+    paging_restarts: int = 0,
 ) -> MWSCall | None:
     """Ask MWS which submissions of this type it has since the lost send: one listing, read
-    page by page (``read_next_page`` follows its NextToken). ``paging_restarts``: as for
+    page by page (``read_next_page`` follows its NextToken), each page answered to
+    ``handler`` (``feeds.services.on_reconciled``). ``paging_restarts``: as for
     ``feeds.services.poll_seller``."""
     if feed.state != FeedSubmission.State.UNKNOWN or feed.sent_at is None:
         return None
@@ -71,7 +76,7 @@ def reconcile_feed(
                 "SubmittedFromDate": feed.sent_at - CLOCK_MARGIN,
                 "MaxCount": MAX_IDS,
             },
-            handler="feeds.reconciled",
+            handler=handler,
             context={"feed": feed.pk, **paging_context(paging_restarts)},
             not_before=not_before,
             # One listing per attempt: a tick asking again while it waits gets the same call, and
@@ -87,16 +92,17 @@ def read_next_page(
     feed: FeedSubmission,
     next_token: str,
     *,
+    handler: Handler,
     page: int,
     listed_at: datetime,
     paging_restarts: int,
-) -> None:
+) -> MWSCall | None:
     try:
-        request_call(
+        return request_call(
             feed.seller,
             "GetFeedSubmissionListByNextToken",
             {"NextToken": next_token},
-            handler="feeds.reconciled",
+            handler=handler,
             context={
                 "feed": feed.pk,
                 "page": page,
@@ -106,7 +112,7 @@ def read_next_page(
             dedupe_key=f"feeds.reconcile.{feed.pk}.{feed.reconcile_attempts}.page",
         )
     except SellerNotCallable:
-        return
+        return None
 
 
 def judge_listing(

@@ -39,7 +39,7 @@ from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
 from feeds.uploads import FilenameRefused, clean_filename, shorten_filename
 from mwsportal import polling
-from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
+from mwsportal.gateway.handlers import CallOutcome, paging_context
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.mws import (
     FEED_PROCESSING_STATUSES,
@@ -372,14 +372,15 @@ def _request_submit(feed: FeedSubmission) -> None:
     feed.send_attempts += 1
     feed.save()
     try:
-        request_call(
+        feed.submit_call = request_call(
             feed.seller,
             "SubmitFeed",
             params,
             upload=feed.file,
-            handler="feeds.submitted",
+            handler=on_submitted,
             context={"feed": feed.pk},
         )
+        feed.save(update_fields=["submit_call"])
     except SellerNotCallable:
         # Nothing of this seller can be sent any more: the feeds queued behind this one fail too.
         message = "Not sent: the seller's authorization was removed."
@@ -391,7 +392,6 @@ def _request_submit(feed: FeedSubmission) -> None:
         feed.save()
 
 
-@result_handler("feeds.submitted")
 def on_submitted(outcome: CallOutcome) -> None:
     feed = _locked(outcome.context["feed"])
     if feed is None or feed.state != State.SENDING:
@@ -426,7 +426,7 @@ def _check_whether_received(feed: FeedSubmission, sent_at: datetime | None) -> N
         "received it. The portal checks Amazon's list of feeds instead of sending it again."
     )
     feed.save()
-    reconciliation.reconcile_feed(feed)
+    reconcile_feed(feed)
 
 
 def _recover_unrecorded_submit(feed: FeedSubmission) -> None:
@@ -437,17 +437,31 @@ def _recover_unrecorded_submit(feed: FeedSubmission) -> None:
         feed = _locked(feed.pk)
         if feed is None or feed.state != State.SENDING:
             return
-        submits = MWSCall.objects.filter(
-            seller_id=feed.seller_id, handler="feeds.submitted", context__feed=feed.pk
-        )
-        if submits.filter(state__in=MWSCall.PENDING_STATES).exists():
+        submit = feed.submit_call
+        if submit is not None and not submit.is_finished:
             return
-        ended = submits.order_by("-pk").first()
-        if ended is not None:
-            _check_whether_received(feed, ended.sent_at)
+        if submit is not None:
+            _check_whether_received(feed, submit.sent_at)
 
 
-@result_handler("feeds.reconciled")
+def reconcile_feed(
+    feed: FeedSubmission, *, not_before: datetime | None = None, paging_restarts: int = 0
+) -> MWSCall | None:
+    """Find out whether Amazon received a feed whose SubmitFeed answer was lost (see
+    ``reconciliation``); None when the feed needs no reconciling or cannot be called for."""
+    call = reconciliation.request_listing(
+        feed, handler=on_reconciled, not_before=not_before, paging_restarts=paging_restarts
+    )
+    _link_reconcile_call(feed, call)
+    return call
+
+
+def _link_reconcile_call(feed: FeedSubmission, call: MWSCall | None) -> None:
+    if call is not None:
+        feed.reconcile_call = call
+        FeedSubmission.objects.filter(pk=feed.pk).update(reconcile_call=call)
+
+
 def on_reconciled(outcome: CallOutcome) -> None:
     """One page of the listing that decides a feed whose SubmitFeed answer was lost; what the
     page means is ``reconciliation.judge_listing``'s to say, carrying it out is here."""
@@ -461,7 +475,7 @@ def on_reconciled(outcome: CallOutcome) -> None:
         restart = outcome.paging_restart()
         if restart is not None:
             feed.save()
-            reconciliation.reconcile_feed(feed, paging_restarts=restart)
+            reconcile_feed(feed, paging_restarts=restart)
             return
         feed.state_message = _error_text(outcome, "Amazon's list of feeds could not be read")
         feed.save()
@@ -480,13 +494,15 @@ def on_reconciled(outcome: CallOutcome) -> None:
         send_next(feed.seller_id, feed.feed_type)
     elif verdict.finding is Finding.READ_ON:
         feed.save()
-        reconciliation.read_next_page(
+        next_page = reconciliation.read_next_page(
             feed,
             outcome.result.next_token,
+            handler=on_reconciled,
             page=page + 1,
             listed_at=listed_at,
             paging_restarts=int(outcome.context.get("paging_restarts", 0)),
         )
+        _link_reconcile_call(feed, next_page)
     elif verdict.finding is Finding.TOO_LONG:
         feed.state = State.FAILED
         feed.state_message = reconciliation.TOO_LONG_MESSAGE
@@ -495,7 +511,7 @@ def on_reconciled(outcome: CallOutcome) -> None:
         send_next(feed.seller_id, feed.feed_type)
     elif verdict.finding is Finding.TOO_SOON:
         feed.save()
-        reconciliation.reconcile_feed(feed, not_before=verdict.ask_again_at)
+        reconcile_feed(feed, not_before=verdict.ask_again_at)
     else:
         feed.state_message = "Amazon never received the feed; it was sent again."
         _request_submit(feed)
@@ -532,7 +548,7 @@ def poll_seller(
             seller,
             "GetFeedSubmissionList",
             {"FeedSubmissionIdList": batch, "MaxCount": MAX_IDS},
-            handler="feeds.polled",
+            handler=on_polled,
             context={"seller": seller.pk, **paging_context(paging_restarts)},
             dedupe_key=dedupe_key,
             spread_over=spread_over,
@@ -541,7 +557,6 @@ def poll_seller(
     ]
 
 
-@result_handler("feeds.polled")
 def on_polled(outcome: CallOutcome) -> None:
     seller_id = outcome.context["seller"]
     if not outcome.succeeded:
@@ -557,7 +572,7 @@ def on_polled(outcome: CallOutcome) -> None:
             seller,
             "GetFeedSubmissionListByNextToken",
             {"NextToken": listing.next_token},
-            handler="feeds.polled",
+            handler=on_polled,
             context=outcome.context,
         )
     else:
@@ -614,7 +629,7 @@ def follow_up_open_feeds(seller: Seller, *, answering: MWSCall | None = None) ->
         seller,
         "GetFeedSubmissionList",
         {"FeedSubmissionIdList": [i for _, i in due[:MAX_IDS]], "MaxCount": MAX_IDS},
-        handler="feeds.polled",
+        handler=on_polled,
         context={"seller": seller.pk, **paging_context(0)},
         not_before=due[0][0],
         key="feeds.follow-up",
@@ -661,7 +676,7 @@ def fetch_result(feed: FeedSubmission) -> MWSCall | None:
             feed.seller,
             "GetFeedSubmissionResult",
             {"FeedSubmissionId": feed.feed_submission_id},
-            handler="feeds.result",
+            handler=on_result,
             context={"feed": feed.pk},
             dedupe_key=f"feeds.result.{feed.pk}",
         )
@@ -669,7 +684,6 @@ def fetch_result(feed: FeedSubmission) -> MWSCall | None:
         return None
 
 
-@result_handler("feeds.result")
 def on_result(outcome: CallOutcome) -> None:
     feed = _locked(outcome.context["feed"])
     if feed is None or feed.state != State.FETCHING:
@@ -797,7 +811,7 @@ def cancel_feed(feed: FeedSubmission) -> None:
                 feed.seller,
                 "CancelFeedSubmissions",
                 cancel_params([feed.feed_submission_id]),
-                handler="feeds.cancelled",
+                handler=on_cancelled,
                 context={"feed": feed.pk},
                 dedupe_key=f"feeds.cancel.{feed.pk}",
             )
@@ -809,16 +823,10 @@ def cancel_feed(feed: FeedSubmission) -> None:
 
 def _withdraw_submit(feed: FeedSubmission) -> bool:
     """Take back a SubmitFeed still waiting in the gateway's queue; False once it went out."""
-    call = MWSCall.objects.filter(
-        seller_id=feed.seller_id,
-        operation="SubmitFeed",
-        state=MWSCall.State.QUEUED,
-        context__feed=feed.pk,
-    ).first()
+    call = feed.submit_call
     return call is not None and cancel_call(call)
 
 
-@result_handler("feeds.cancelled")
 def on_cancelled(outcome: CallOutcome) -> None:
     feed = _locked(outcome.context["feed"])
     if feed is None:
@@ -856,15 +864,12 @@ def sync_seller(seller: Seller, *, spread_over: timedelta | None = None) -> None
     for feed in feeds.filter(state=State.SENDING):
         _recover_unrecorded_submit(feed)
     # A reconciliation reading its later pages is not started again from the first.
-    reconciling = set(
-        MWSCall.objects.filter(
-            seller=seller, handler="feeds.reconciled", state__in=MWSCall.PENDING_STATES
-        ).values_list("context__feed", flat=True)
-    )
     for feed in (
-        feeds.filter(state=State.UNKNOWN).exclude(pk__in=reconciling).select_related("seller")
+        feeds.filter(state=State.UNKNOWN)
+        .exclude(reconcile_call__state__in=MWSCall.PENDING_STATES)
+        .select_related("seller")
     ):
-        reconciliation.reconcile_feed(feed)
+        reconcile_feed(feed)
     for feed in feeds.filter(state=State.FETCHING).select_related("seller"):
         fetch_result(feed)
     poll_seller(seller, spread_over=spread_over)

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import IO, Any, BinaryIO, Generic, TypeVar
+from typing import IO, Any, BinaryIO, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -458,6 +458,49 @@ class MWSClient:
 
     # ---- public operations ----------------------------------------------------------------
 
+    def send(
+        self,
+        op: Operation,
+        *,
+        seller_id: str,
+        auth_token: str | None = None,
+        marketplace: Marketplace | str | None = None,
+        region: Region | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        sink: BinaryIO | None = None,
+        source: BinaryIO | None = None,
+        content_type: str | None = None,
+    ) -> Response[Any] | DownloadResult:
+        """Send one operation of the catalog, whatever its kind: the one path every request
+        takes (``call``, ``download`` and ``submit_feed`` are this with the operation looked
+        up by name).
+
+        - an XML operation answers its typed result (``Response``);
+        - a download streams to ``sink`` (see ``download``) and answers a ``DownloadResult``;
+        - SubmitFeed uploads ``source`` (see ``submit_feed``) with ``params`` as the catalog
+          names them; a ``ContentMD5Value`` among them is the MD5 stored with the feed, which
+          the file must still match.
+        """
+        context = self._context(marketplace, region)
+        if op.kind == "download":
+            if sink is None:
+                raise InvalidParameterError.local("sink", f"{op.name} streams to a sink")
+            return self._download(op, params, context, seller_id, auth_token, sink)
+        if op.kind == "upload":
+            if source is None:
+                raise InvalidParameterError.local("source", f"{op.name} uploads a source file")
+            return self._upload(op, params, context, seller_id, auth_token, source, content_type)
+        wire = self._encode(op, params, context)
+        endpoint = self._endpoint_for(context)
+
+        def attempt(tally: _AttemptTally, number: int) -> Response[Any]:
+            prepared = self._prepare(op, wire, seller_id, auth_token, endpoint)
+            return self._observed(
+                op, seller_id, prepared, number, tally, lambda: self._send_xml(op, prepared, tally)
+            )
+
+        return self._with_retries(op, attempt)
+
     def call(
         self,
         operation_name: str,
@@ -469,18 +512,15 @@ class MWSClient:
         params: Mapping[str, Any] | None = None,
     ) -> Response[Any]:
         """Call an XML operation and return its typed result."""
-        op = self._operation(operation_name, "xml")
-        context = self._context(marketplace, region)
-        wire = self._encode(op, params, context)
-        endpoint = self._endpoint_for(context)
-
-        def attempt(tally: _AttemptTally, number: int) -> Response[Any]:
-            prepared = self._prepare(op, wire, seller_id, auth_token, endpoint)
-            return self._observed(
-                op, seller_id, prepared, number, tally, lambda: self._send_xml(op, prepared, tally)
-            )
-
-        return self._with_retries(op, attempt)
+        response = self.send(
+            self._operation(operation_name, "xml"),
+            seller_id=seller_id,
+            auth_token=auth_token,
+            marketplace=marketplace,
+            region=region,
+            params=params,
+        )
+        return cast(Response[Any], response)
 
     def iter_pages(
         self,
@@ -555,35 +595,16 @@ class MWSClient:
         Raises ``ChecksumMismatchError`` when ``Content-MD5`` is missing or differs; the sink
         then holds the unverified bytes and the caller discards them.
         """
-        op = self._operation(operation_name, "download")
-        context = self._context(marketplace, region)
-        wire = self._encode(op, params, context)
-        endpoint = self._endpoint_for(context)
-        start = sink.tell() if sink.seekable() else None
-        dirty = False
-
-        def attempt(tally: _AttemptTally, number: int) -> DownloadResult:
-            nonlocal dirty
-            if dirty and start is not None:
-                sink.seek(start)
-                sink.truncate()
-                dirty = False
-            prepared = self._prepare(op, wire, seller_id, auth_token, endpoint)
-            try:
-                return self._observed(
-                    op,
-                    seller_id,
-                    prepared,
-                    number,
-                    tally,
-                    lambda: self._send_download(op, prepared, sink, tally),
-                )
-            finally:
-                dirty = dirty or tally.wrote_body
-
-        # A retry must start from an empty sink; one that cannot be rewound is only retried
-        # while nothing has been written to it.
-        return self._with_retries(op, attempt, retry=lambda: start is not None or not dirty)
+        result = self.send(
+            self._operation(operation_name, "download"),
+            seller_id=seller_id,
+            auth_token=auth_token,
+            marketplace=marketplace,
+            region=region,
+            params=params,
+            sink=sink,
+        )
+        return cast(DownloadResult, result)
 
     def submit_feed(
         self,
@@ -614,11 +635,100 @@ class MWSClient:
         flat files, ``application/octet-stream`` for binaries. Never retried automatically:
         a feed that reached MWS before a failure would otherwise be submitted twice.
         """
-        op = self._operation("SubmitFeed", "upload")
-        info = FEED_TYPES.get(feed_type)
+        params = {
+            "FeedType": feed_type,
+            "MarketplaceIdList": list(marketplace_ids),
+            "PurgeAndReplace": True if purge_and_replace else None,
+            "ContentMD5Value": content_md5,
+            "FeedOptions": feed_options,
+            "AmazonOrderId": amazon_order_id,
+            "DocumentType": document_type,
+        }
+        response = self.send(
+            self._operation("SubmitFeed", "upload"),
+            seller_id=seller_id,
+            auth_token=auth_token,
+            marketplace=marketplace,
+            region=region,
+            params=params,
+            source=source,
+            content_type=content_type,
+        )
+        return cast(Response[SubmitFeedResult], response)
+
+    def prepare(
+        self,
+        operation_name: str,
+        *,
+        seller_id: str,
+        auth_token: str | None = None,
+        marketplace: Marketplace | str | None = None,
+        region: Region | str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> PreparedRequest:
+        """Validate, encode and sign a request without sending it (for inspection, or a
+        transport of the caller's own). SubmitFeed needs ``ContentMD5Value`` in params."""
+        op = get_operation(operation_name)
+        context = self._context(marketplace, region)
+        wire = self._encode(op, params, context)
+        return self._prepare(op, wire, seller_id, auth_token, self._endpoint_for(context))
+
+    # ---- sending each kind of operation ---------------------------------------------------
+
+    def _download(
+        self,
+        op: Operation,
+        params: Mapping[str, Any] | None,
+        context: Marketplace | Region | None,
+        seller_id: str,
+        auth_token: str | None,
+        sink: BinaryIO,
+    ) -> DownloadResult:
+        wire = self._encode(op, params, context)
+        endpoint = self._endpoint_for(context)
+        start = sink.tell() if sink.seekable() else None
+        dirty = False
+
+        def attempt(tally: _AttemptTally, number: int) -> DownloadResult:
+            nonlocal dirty
+            if dirty and start is not None:
+                sink.seek(start)
+                sink.truncate()
+                dirty = False
+            prepared = self._prepare(op, wire, seller_id, auth_token, endpoint)
+            try:
+                return self._observed(
+                    op,
+                    seller_id,
+                    prepared,
+                    number,
+                    tally,
+                    lambda: self._send_download(op, prepared, sink, tally),
+                )
+            finally:
+                dirty = dirty or tally.wrote_body
+
+        # A retry must start from an empty sink; one that cannot be rewound is only retried
+        # while nothing has been written to it.
+        return self._with_retries(op, attempt, retry=lambda: start is not None or not dirty)
+
+    def _upload(
+        self,
+        op: Operation,
+        params: Mapping[str, Any] | None,
+        context: Marketplace | Region | None,
+        seller_id: str,
+        auth_token: str | None,
+        source: BinaryIO,
+        content_type: str | None,
+    ) -> Response[SubmitFeedResult]:
+        given = dict(params or {})
+        feed_type = given.get("FeedType")
+        content_md5 = given.get("ContentMD5Value")
+        info = FEED_TYPES.get(feed_type) if isinstance(feed_type, str) else None
         if info is None:
             raise InvalidParameterError.local("FeedType", f"{feed_type!r} is not a known feed type")
-        if purge_and_replace and not info.purge_and_replace:
+        if given.get("PurgeAndReplace") and not info.purge_and_replace:
             raise InvalidParameterError.local(
                 "PurgeAndReplace", f"only applies to product flat-file feeds, not {feed_type}"
             )
@@ -635,7 +745,6 @@ class MWSClient:
             raise InvalidParameterError.local(
                 "source", f"feeds must be smaller than 2 GiB, this one is {size} bytes"
             )
-        context = self._context(marketplace, region)
         md5 = hash_file(source)
         if content_md5 is not None and md5 != content_md5:
             raise FeedChangedError(
@@ -646,19 +755,7 @@ class MWSClient:
                 actual=md5,
                 operation=op.name,
             )
-        wire = self._encode(
-            op,
-            {
-                "FeedType": feed_type,
-                "MarketplaceIdList": list(marketplace_ids),
-                "PurgeAndReplace": True if purge_and_replace else None,
-                "ContentMD5Value": md5,
-                "FeedOptions": feed_options,
-                "AmazonOrderId": amazon_order_id,
-                "DocumentType": document_type,
-            },
-            context,
-        )
+        wire = self._encode(op, {**given, "ContentMD5Value": md5}, context)
         endpoint = self._endpoint_for(context)
         body_type = content_type or self._feed_content_type(info.format, context)
 
@@ -683,23 +780,6 @@ class MWSClient:
             return self._observed(op, seller_id, prepared, number, tally, perform)
 
         return self._with_retries(op, attempt)
-
-    def prepare(
-        self,
-        operation_name: str,
-        *,
-        seller_id: str,
-        auth_token: str | None = None,
-        marketplace: Marketplace | str | None = None,
-        region: Region | str | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> PreparedRequest:
-        """Validate, encode and sign a request without sending it (for inspection, or a
-        transport of the caller's own). SubmitFeed needs ``ContentMD5Value`` in params."""
-        op = get_operation(operation_name)
-        context = self._context(marketplace, region)
-        wire = self._encode(op, params, context)
-        return self._prepare(op, wire, seller_id, auth_token, self._endpoint_for(context))
 
     # ---- building requests ----------------------------------------------------------------
 
@@ -1090,7 +1170,7 @@ class MWSClient:
         root = parse_document(content)
         if parse_error(root) is not None:
             raise self._error(op, response, content)
-        result, body_request_id = parse_result(op.name, root)
+        result, body_request_id = parse_result(op.name, op.parser, root)
         return Response(op.name, result, self._metadata(response, prepared, body_request_id))
 
     def _send_download(

@@ -22,11 +22,15 @@ Choices made where sources differ (reference section 1.1 and 1.3):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, partial
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+from mwsclient import xmlparse
+from mwsclient.endpoints import MARKETPLACES
+from mwsclient.xmlparse import Node
 
 Section = Literal["Reports", "Feeds", "Sellers"]
 Kind = Literal["xml", "upload", "download"]
@@ -1261,6 +1265,9 @@ class Operation:
     # For a ByNextToken twin: the operation whose NextToken it takes (called again when MWS
     # answers NextTokenCorrupted).
     parent_operation: str | None = None
+    # Reads the <OperationResult> element into the operation's typed result (mwsclient.results);
+    # None for a download, whose body is the document itself.
+    parser: Callable[[Node], Any] | None = None
 
     def param(self, name: str) -> Param | None:
         return self.params_by_name.get(name)
@@ -1344,7 +1351,8 @@ _MARKETPLACE_IDS = Param(
     "list",
     "Marketplaces to cover (defaults to the seller's home marketplace; never sent in JP/CN).",
     list_member="Id",
-    max_items=MAX_IDS,
+    # Each id at most once, so the list is never longer than the marketplaces there are.
+    max_items=len(MARKETPLACES),
 )
 _FEED_TYPE_LIST = _enum_list("FeedTypeList", "Type", tuple(FEED_TYPES), "Only these feed types.")
 _FEED_STATUS_LIST = _enum_list(
@@ -1377,6 +1385,7 @@ def _operation(
     paging: PagingStyle = "none",
     twin: str | None = None,
     parent: str | None = None,
+    parser: Callable[[Node], Any] | None = None,
 ) -> Operation:
     return Operation(
         name=name,
@@ -1391,6 +1400,7 @@ def _operation(
         description=description,
         next_token_operation=twin,
         parent_operation=parent,
+        parser=parser,
     )
 
 
@@ -1425,6 +1435,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         ),
         _bucket("RequestReport", 15, 60, 60),
         "Asks Amazon to generate a report; returns the report request.",
+        parser=xmlparse.parse_request_report,
     ),
     _reports(
         "GetReportRequestList",
@@ -1440,6 +1451,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         "Lists report requests of the last 90 days, newest first.",
         paging="has_next",
         twin="GetReportRequestListByNextToken",
+        parser=xmlparse.parse_report_request_list,
     ),
     _reports(
         "GetReportRequestListByNextToken",
@@ -1449,12 +1461,14 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         paging="has_next",
         twin="GetReportRequestListByNextToken",
         parent="GetReportRequestList",
+        parser=xmlparse.parse_report_request_list,
     ),
     _reports(
         "GetReportRequestCount",
         (_REPORT_TYPE_LIST, _REPORT_STATUS_LIST, _REQUESTED_FROM, _REQUESTED_TO),
         _bucket("GetReportRequestCount", 10, 45, 80),
         "Counts report requests of the last 90 days.",
+        parser=xmlparse.parse_count,
     ),
     _reports(
         "CancelReportRequests",
@@ -1467,6 +1481,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         ),
         _bucket("CancelReportRequests", 10, 45, 80),
         "Cancels report requests that have not started processing.",
+        parser=xmlparse.parse_cancel_report_requests,
     ),
     _reports(
         "GetReportList",
@@ -1482,6 +1497,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         "Lists reports available for download from the last 90 days, newest first.",
         paging="has_next",
         twin="GetReportListByNextToken",
+        parser=xmlparse.parse_report_list,
     ),
     _reports(
         "GetReportListByNextToken",
@@ -1491,12 +1507,14 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         paging="has_next",
         twin="GetReportListByNextToken",
         parent="GetReportList",
+        parser=xmlparse.parse_report_list,
     ),
     _reports(
         "GetReportCount",
         (_REPORT_TYPE_LIST, _ACKNOWLEDGED, _AVAILABLE_FROM, _AVAILABLE_TO),
         _bucket("GetReportCount", 10, 45, 80),
         "Counts reports available for download from the last 90 days.",
+        parser=xmlparse.parse_count,
     ),
     _reports(
         "GetReport",
@@ -1526,6 +1544,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         ),
         _bucket("ManageReportSchedule", 10, 45, 80),
         "Creates, changes or deletes the schedule of one report type.",
+        parser=xmlparse.parse_manage_report_schedule,
     ),
     _reports(
         "GetReportScheduleList",
@@ -1534,6 +1553,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         "Lists report schedules (HasNext is always false: at most 100 exist).",
         paging="has_next",
         twin="GetReportScheduleListByNextToken",
+        parser=xmlparse.parse_report_schedule_list,
     ),
     _reports(
         "GetReportScheduleListByNextToken",
@@ -1545,12 +1565,14 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         paging="has_next",
         twin="GetReportScheduleListByNextToken",
         parent="GetReportScheduleList",
+        parser=xmlparse.parse_report_schedule_list,
     ),
     _reports(
         "GetReportScheduleCount",
         (_REPORT_TYPE_LIST,),
         _bucket("GetReportScheduleCount", 10, 45, 80),
         "Counts report schedules.",
+        parser=xmlparse.parse_count,
     ),
     _reports(
         "UpdateReportAcknowledgements",
@@ -1560,6 +1582,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         ),
         _bucket("UpdateReportAcknowledgements", 10, 45, 80),
         "Marks reports as received, so GetReportList(Acknowledged=false) skips them.",
+        parser=xmlparse.parse_update_report_acknowledgements,
     ),
     # ---- Feeds (reference section 3) ----
     _feeds(
@@ -1594,6 +1617,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         _bucket("SubmitFeed", 15, 120, 30),
         "Uploads a feed; the body is the feed file, the parameters go in the query string.",
         kind="upload",
+        parser=xmlparse.parse_submit_feed,
     ),
     _feeds(
         "GetFeedSubmissionList",
@@ -1609,6 +1633,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         "Lists feed submissions of the last 90 days, newest first.",
         paging="has_next",
         twin="GetFeedSubmissionListByNextToken",
+        parser=xmlparse.parse_feed_submission_list,
     ),
     _feeds(
         "GetFeedSubmissionListByNextToken",
@@ -1618,18 +1643,21 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         paging="has_next",
         twin="GetFeedSubmissionListByNextToken",
         parent="GetFeedSubmissionList",
+        parser=xmlparse.parse_feed_submission_list,
     ),
     _feeds(
         "GetFeedSubmissionCount",
         (_FEED_TYPE_LIST, _FEED_STATUS_LIST, _SUBMITTED_FROM, _SUBMITTED_TO),
         _bucket("GetFeedSubmissionCount", 10, 45, 80),
         "Counts feed submissions of the last 90 days.",
+        parser=xmlparse.parse_count,
     ),
     _feeds(
         "CancelFeedSubmissions",
         (_FEED_IDS, _FEED_TYPE_LIST, _SUBMITTED_FROM, _SUBMITTED_TO),
         _bucket("CancelFeedSubmissions", 10, 45, 80),
         "Cancels feed submissions that have not started processing.",
+        parser=xmlparse.parse_cancel_feed_submissions,
     ),
     _feeds(
         "GetFeedSubmissionResult",
@@ -1653,6 +1681,7 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         "Marketplaces the seller participates in; proves the seller's authorization.",
         paging="next_token",
         twin="ListMarketplaceParticipationsByNextToken",
+        parser=xmlparse.parse_list_marketplace_participations,
     ),
     _sellers(
         "ListMarketplaceParticipationsByNextToken",
@@ -1662,12 +1691,14 @@ _OPERATION_LIST: tuple[Operation, ...] = (
         paging="next_token",
         twin="ListMarketplaceParticipationsByNextToken",
         parent="ListMarketplaceParticipations",
+        parser=xmlparse.parse_list_marketplace_participations,
     ),
     _sellers(
         "GetServiceStatus",
         (),
         _bucket("GetServiceStatus", 2, 300, None),
         "Operational status of the Sellers API section (GREEN, GREEN_I, YELLOW, RED).",
+        parser=xmlparse.parse_service_status,
     ),
 )
 

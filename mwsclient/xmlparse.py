@@ -235,11 +235,11 @@ def _one(node: Node, name: str) -> Node:
 # ---- results ------------------------------------------------------------------------------
 
 
-def _request_report(result: Node) -> RequestReportResult:
+def parse_request_report(result: Node) -> RequestReportResult:
     return RequestReportResult(_report_request_info(_one(result, "ReportRequestInfo")))
 
 
-def _report_request_list(result: Node) -> ReportRequestListResult:
+def parse_report_request_list(result: Node) -> ReportRequestListResult:
     return ReportRequestListResult(
         report_request_info=tuple(map(_report_request_info, result.all("ReportRequestInfo"))),
         has_next=result.flag("HasNext"),
@@ -247,18 +247,18 @@ def _report_request_list(result: Node) -> ReportRequestListResult:
     )
 
 
-def _count(result: Node) -> CountResult:
+def parse_count(result: Node) -> CountResult:
     return CountResult(result.integer("Count"))
 
 
-def _cancel_report_requests(result: Node) -> CancelReportRequestsResult:
+def parse_cancel_report_requests(result: Node) -> CancelReportRequestsResult:
     return CancelReportRequestsResult(
         count=result.integer("Count"),
         report_request_info=tuple(map(_report_request_info, result.all("ReportRequestInfo"))),
     )
 
 
-def _report_list(result: Node) -> ReportListResult:
+def parse_report_list(result: Node) -> ReportListResult:
     return ReportListResult(
         report_info=tuple(map(_report_info, result.all("ReportInfo"))),
         has_next=result.flag("HasNext"),
@@ -266,14 +266,14 @@ def _report_list(result: Node) -> ReportListResult:
     )
 
 
-def _manage_report_schedule(result: Node) -> ManageReportScheduleResult:
+def parse_manage_report_schedule(result: Node) -> ManageReportScheduleResult:
     return ManageReportScheduleResult(
         count=result.integer("Count"),
         report_schedule=tuple(map(_report_schedule, result.all("ReportSchedule"))),
     )
 
 
-def _report_schedule_list(result: Node) -> ReportScheduleListResult:
+def parse_report_schedule_list(result: Node) -> ReportScheduleListResult:
     return ReportScheduleListResult(
         report_schedule=tuple(map(_report_schedule, result.all("ReportSchedule"))),
         has_next=result.flag("HasNext"),
@@ -281,18 +281,18 @@ def _report_schedule_list(result: Node) -> ReportScheduleListResult:
     )
 
 
-def _update_report_acknowledgements(result: Node) -> UpdateReportAcknowledgementsResult:
+def parse_update_report_acknowledgements(result: Node) -> UpdateReportAcknowledgementsResult:
     return UpdateReportAcknowledgementsResult(
         count=result.integer("Count"),
         report_info=tuple(map(_report_info, result.all("ReportInfo"))),
     )
 
 
-def _submit_feed(result: Node) -> SubmitFeedResult:
+def parse_submit_feed(result: Node) -> SubmitFeedResult:
     return SubmitFeedResult(_feed_submission_info(_one(result, "FeedSubmissionInfo")))
 
 
-def _feed_submission_list(result: Node) -> FeedSubmissionListResult:
+def parse_feed_submission_list(result: Node) -> FeedSubmissionListResult:
     return FeedSubmissionListResult(
         feed_submission_info=tuple(map(_feed_submission_info, result.all("FeedSubmissionInfo"))),
         has_next=result.flag("HasNext"),
@@ -300,7 +300,7 @@ def _feed_submission_list(result: Node) -> FeedSubmissionListResult:
     )
 
 
-def _cancel_feed_submissions(result: Node) -> CancelFeedSubmissionsResult:
+def parse_cancel_feed_submissions(result: Node) -> CancelFeedSubmissionsResult:
     return CancelFeedSubmissionsResult(
         count=result.integer("Count"),
         feed_submission_info=tuple(map(_feed_submission_info, result.all("FeedSubmissionInfo"))),
@@ -326,7 +326,7 @@ def _marketplace(node: Node) -> MarketplaceInfo:
     )
 
 
-def _list_marketplace_participations(result: Node) -> ListMarketplaceParticipationsResult:
+def parse_list_marketplace_participations(result: Node) -> ListMarketplaceParticipationsResult:
     participations = result.first("ListParticipations")
     marketplaces = result.first("ListMarketplaces")
     return ListMarketplaceParticipationsResult(
@@ -340,7 +340,7 @@ def _list_marketplace_participations(result: Node) -> ListMarketplaceParticipati
     )
 
 
-def _service_status(result: Node) -> ServiceStatusResult:
+def parse_service_status(result: Node) -> ServiceStatusResult:
     messages = result.first("Messages")
     return ServiceStatusResult(
         status=result.required_text("Status"),
@@ -353,37 +353,14 @@ def _service_status(result: Node) -> ServiceStatusResult:
     )
 
 
-_RESULT_PARSERS: dict[str, Callable[[Node], Any]] = {
-    "RequestReport": _request_report,
-    "GetReportRequestList": _report_request_list,
-    "GetReportRequestListByNextToken": _report_request_list,
-    "GetReportRequestCount": _count,
-    "CancelReportRequests": _cancel_report_requests,
-    "GetReportList": _report_list,
-    "GetReportListByNextToken": _report_list,
-    "GetReportCount": _count,
-    "ManageReportSchedule": _manage_report_schedule,
-    "GetReportScheduleList": _report_schedule_list,
-    "GetReportScheduleListByNextToken": _report_schedule_list,
-    "GetReportScheduleCount": _count,
-    "UpdateReportAcknowledgements": _update_report_acknowledgements,
-    "SubmitFeed": _submit_feed,
-    "GetFeedSubmissionList": _feed_submission_list,
-    "GetFeedSubmissionListByNextToken": _feed_submission_list,
-    "GetFeedSubmissionCount": _count,
-    "CancelFeedSubmissions": _cancel_feed_submissions,
-    "ListMarketplaceParticipations": _list_marketplace_participations,
-    "ListMarketplaceParticipationsByNextToken": _list_marketplace_participations,
-    "GetServiceStatus": _service_status,
-}
-
-
-def parse_result(operation: str, root: Element) -> tuple[Any, str | None]:
-    """The typed result of ``<OperationResponse>`` and the RequestId of its metadata."""
+def parse_result(
+    operation: str, parser: Callable[[Node], Any] | None, root: Element
+) -> tuple[Any, str | None]:
+    """The typed result of ``<OperationResponse>``, read by ``parser`` (the catalog's for the
+    operation), and the RequestId of its metadata."""
     node = Node(root)
     if node.name != f"{operation}Response":
         raise InvalidResponseError(f"expected <{operation}Response>, got <{node.name}>")
-    parser = _RESULT_PARSERS.get(operation)
     if parser is None:
         raise InvalidResponseError(f"{operation} does not return an XML result")
     result = _one(node, f"{operation}Result")

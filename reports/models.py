@@ -90,6 +90,10 @@ class ReportRequest(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     # Set when the request stayed open longer than REPORTS_STUCK_AFTER_MINUTES.
     stuck_since = models.DateTimeField(null=True, blank=True)
+    # The gateway's RequestReport call for this request: withdrawn while it still waits.
+    request_call = models.ForeignKey(
+        "gateway.MWSCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = SellerScopedQuerySet.as_manager()
 

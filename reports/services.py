@@ -6,8 +6,9 @@ requests in one GetReportRequestList call per 100 ids; a finished request gets a
 a GetReport call, whose verified download is moved into storage under its final name.
 ``sync_report_list`` finds reports nobody requested (schedules, settlements) with GetReportList.
 
-The ``@result_handler`` functions run in the gateway's worker inside the transaction that
-records the call's outcome; they never call MWS, they ask the gateway for the next call.
+The ``on_*`` functions are the result handlers passed with each call; they run in the gateway's
+worker inside the transaction that records the call's outcome; they never call MWS, they ask
+the gateway for the next call.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.utils.text import slugify
 
 from mwsportal import polling
 from mwsportal.gateway import services as gateway
-from mwsportal.gateway.handlers import CallOutcome, paging_context, result_handler
+from mwsportal.gateway.handlers import CallOutcome, paging_context
 from mwsportal.gateway.models import MWSCall
 from mwsportal.gateway.mws import (
     MARKETPLACES,
@@ -214,18 +215,18 @@ def request_report(
         marketplace_ids=list(params.get("MarketplaceIdList", [])),
         report_options=report_options,
     )
-    gateway.request_call(
+    report_request.request_call = gateway.request_call(
         seller,
         "RequestReport",
         params,
-        handler="reports.report_requested",
+        handler=on_report_requested,
         context={"report_request": report_request.pk},
         priority=SELLER_PRIORITY,
     )
+    report_request.save(update_fields=["request_call"])
     return report_request
 
 
-@result_handler("reports.report_requested")
 def on_report_requested(outcome: CallOutcome) -> None:
     report_request = ReportRequest.objects.filter(pk=outcome.context["report_request"]).first()
     if report_request is None or report_request.status != ReportRequest.Status.QUEUED:
@@ -274,11 +275,7 @@ def cancel_report_request(report_request: ReportRequest) -> None:
     if not report_request.is_cancellable:
         raise ReportActionRefused("Only a queued or submitted request can be cancelled.")
     if report_request.status == ReportRequest.Status.QUEUED:
-        call = MWSCall.objects.filter(
-            handler="reports.report_requested",
-            context__report_request=report_request.pk,
-            state=MWSCall.State.QUEUED,
-        ).first()
+        call = report_request.request_call
         if call is not None and gateway.cancel_call(call):
             ReportRequest.objects.filter(
                 pk=report_request.pk, status=ReportRequest.Status.QUEUED
@@ -289,13 +286,12 @@ def cancel_report_request(report_request: ReportRequest) -> None:
         report_request.seller,
         "CancelReportRequests",
         {"ReportRequestIdList": [report_request.mws_request_id]},
-        handler="reports.requests_cancelled",
+        handler=on_requests_cancelled,
         priority=SELLER_PRIORITY,
         dedupe_key=f"reports.cancel:{report_request.mws_request_id}",
     )
 
 
-@result_handler("reports.requests_cancelled")
 def on_requests_cancelled(outcome: CallOutcome) -> None:
     if outcome.succeeded:
         seller = outcome.call.seller
@@ -513,7 +509,7 @@ def poll_open_requests(
             seller,
             "GetReportRequestList",
             {"ReportRequestIdList": batch, "MaxCount": MAX_IDS},
-            handler="reports.requests_polled",
+            handler=on_requests_polled,
             context=paging_context(paging_restarts),
             dedupe_key=dedupe_key,
             spread_over=spread_over,
@@ -537,7 +533,6 @@ def poll_all_sellers() -> int:
     return polled
 
 
-@result_handler("reports.requests_polled")
 def on_requests_polled(outcome: CallOutcome) -> None:
     seller = outcome.call.seller
     if not outcome.succeeded:
@@ -553,7 +548,7 @@ def on_requests_polled(outcome: CallOutcome) -> None:
             seller,
             "GetReportRequestListByNextToken",
             {"NextToken": page.next_token},
-            handler="reports.requests_polled",
+            handler=on_requests_polled,
             context=outcome.context,
         )
     else:
@@ -640,7 +635,7 @@ def follow_up_open_requests(seller: Seller, *, answering: MWSCall | None = None)
         seller,
         "GetReportRequestList",
         {"ReportRequestIdList": [i for _, i in due[:MAX_IDS]], "MaxCount": MAX_IDS},
-        handler="reports.requests_polled",
+        handler=on_requests_polled,
         context=paging_context(0),
         not_before=due[0][0],
         key="reports.follow-up",
@@ -716,7 +711,7 @@ def sync_report_list(
         seller,
         "GetReportList",
         {"Acknowledged": False, "MaxCount": MAX_IDS},
-        handler="reports.report_list_synced",
+        handler=on_report_list_synced,
         context=paging_context(paging_restarts),
         dedupe_key="reports.sync",
         spread_over=spread_over,
@@ -733,7 +728,6 @@ def sync_all_sellers() -> int:
     return count
 
 
-@result_handler("reports.report_list_synced")
 def on_report_list_synced(outcome: CallOutcome) -> None:
     seller = outcome.call.seller
     if not outcome.succeeded:
@@ -749,7 +743,7 @@ def on_report_list_synced(outcome: CallOutcome) -> None:
             seller,
             "GetReportListByNextToken",
             {"NextToken": page.next_token},
-            handler="reports.report_list_synced",
+            handler=on_report_list_synced,
             context=outcome.context,
         )
     else:
@@ -835,7 +829,7 @@ def _queue_download(report: Report, *, priority: int = 0) -> None:
         report.seller,
         "GetReport",
         {"ReportId": report.report_id},
-        handler="reports.report_downloaded",
+        handler=on_report_downloaded,
         context={"report": report.pk},
         dedupe_key=_download_key(report),
         priority=priority,
@@ -862,7 +856,6 @@ def redownload_report(report: Report) -> None:
     _queue_download(report, priority=SELLER_PRIORITY)
 
 
-@result_handler("reports.report_downloaded")
 def on_report_downloaded(outcome: CallOutcome) -> None:
     report = Report.objects.select_related("seller").filter(pk=outcome.context["report"]).first()
     if report is None:
@@ -938,11 +931,10 @@ def acknowledge_reports(seller: Seller, reports: Iterable[Report]) -> None:
             seller,
             "UpdateReportAcknowledgements",
             {"ReportIdList": ids[start : start + MAX_IDS], "Acknowledged": True},
-            handler="reports.reports_acknowledged",
+            handler=on_reports_acknowledged,
         )
 
 
-@result_handler("reports.reports_acknowledged")
 def on_reports_acknowledged(outcome: CallOutcome) -> None:
     if not outcome.succeeded:
         return
@@ -1010,7 +1002,7 @@ def save_schedule(
             seller,
             "ManageReportSchedule",
             params,
-            handler="reports.schedule_managed",
+            handler=on_schedule_managed,
             context={"schedule": row.pk, "requested": schedule},
             priority=SELLER_PRIORITY,
         )
@@ -1021,7 +1013,6 @@ def delete_schedule(schedule: ReportSchedule) -> ReportSchedule:
     return save_schedule(schedule.seller, schedule.report_type, "_NEVER_")
 
 
-@result_handler("reports.schedule_managed")
 def on_schedule_managed(outcome: CallOutcome) -> None:
     row = ReportSchedule.objects.filter(pk=outcome.context["schedule"]).first()
     if row is None:
@@ -1049,13 +1040,12 @@ def refresh_schedules(seller: Seller) -> MWSCall:
         seller,
         "GetReportScheduleList",
         {},
-        handler="reports.schedules_listed",
+        handler=on_schedules_listed,
         priority=SELLER_PRIORITY,
         dedupe_key="reports.schedules",
     )
 
 
-@result_handler("reports.schedules_listed")
 def on_schedules_listed(outcome: CallOutcome) -> None:
     if not outcome.succeeded:
         return

@@ -55,7 +55,7 @@ from mwsportal.gateway import signals, statements
 from mwsportal.gateway.bookkeeping import bucket_for, learn_from_answer, log_entries, to_datetime
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
 from mwsportal.gateway.buckets import BucketBackend, bucket_backend
-from mwsportal.gateway.handlers import CallOutcome, Download, get_handler
+from mwsportal.gateway.handlers import CallOutcome, Download, resolve_handler
 from mwsportal.gateway.leases import LEASE_SECONDS, lease_kept
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwsportal.gateway.routing import destination
@@ -180,27 +180,20 @@ def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
         route: dict[str, Any] = (
             {"marketplace": where} if isinstance(where, Marketplace) else {"region": where}
         )
-        common = {"seller_id": seller.seller_id, "auth_token": seller.auth_token}
+        common: dict[str, Any] = {
+            "seller_id": seller.seller_id,
+            "auth_token": seller.auth_token,
+            "params": params,
+            **route,
+        }
         if op.kind == "download":
-            return _download(client, op, common, params, route, records)
+            return _download(client, op, common, records)
         if op.kind == "upload":
             with default_storage.open(call.upload, "rb") as source:
-                response = client.submit_feed(
-                    **common,
-                    feed_type=params["FeedType"],
-                    # Django's File hands every read and seek to the file it wraps.
-                    source=cast(BinaryIO, source),
-                    marketplace_ids=tuple(params.get("MarketplaceIdList") or ()),
-                    purge_and_replace=bool(params.get("PurgeAndReplace")),
-                    feed_options=params.get("FeedOptions"),
-                    amazon_order_id=params.get("AmazonOrderId"),
-                    document_type=params.get("DocumentType"),
-                    **route,
-                    content_md5=params["ContentMD5Value"],
-                )
+                # Django's File hands every read and seek to the file it wraps.
+                response = client.send(op, source=cast(BinaryIO, source), **common)
             return Attempted(records, result=response)
-        response = client.call(op.name, **common, **route, params=params)
-        return Attempted(records, result=response)
+        return Attempted(records, result=client.send(op, **common))
     except Exception as exc:
         return Attempted(records, error=exc)
     finally:
@@ -208,12 +201,7 @@ def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
 
 
 def _download(
-    client: MWSClient,
-    op: Operation,
-    common: dict[str, Any],
-    params: dict[str, Any],
-    route: dict[str, Any],
-    records: list[AttemptRecord],
+    client: MWSClient, op: Operation, common: dict[str, Any], records: list[AttemptRecord]
 ) -> Attempted:
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed to the result handler
         prefix="mws-download-", dir=settings.FILE_UPLOAD_TEMP_DIR, delete=False
@@ -221,12 +209,11 @@ def _download(
     path = Path(handle.name)
     try:
         with handle:
-            result: DownloadResult = client.download(
-                op.name, **common, **route, params=params, sink=cast(BinaryIO, handle)
-            )
+            result = client.send(op, sink=cast(BinaryIO, handle), **common)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    assert isinstance(result, DownloadResult), "a download operation answers a DownloadResult"
     download = Download(path, result.md5, result.bytes_written, result.content_type, result.charset)
     return Attempted(records, result=result, download=download)
 
@@ -585,7 +572,7 @@ def _deliver(outcome: CallOutcome) -> None:
         return
     try:
         with transaction.atomic():
-            get_handler(call.handler)(outcome)
+            resolve_handler(call.handler)(outcome)
     except _UNREACHABLE:
         raise
     except Exception as exc:

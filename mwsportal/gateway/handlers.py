@@ -1,17 +1,18 @@
 """Result handlers: what a service wants done with the outcome of the MWS calls it asked for.
 
-A service registers a function under a stable name and passes that name when it asks for a
-call; the name (not the function) is stored with the call, so the outcome can be delivered by
-whichever worker process sends it::
+A service passes the handler function itself when it asks for a call; its dotted path
+(``reports.services.on_report_requested``) is stored with the call, so the outcome can be
+delivered by whichever worker process sends it, and is checked when the call is queued::
 
-    @result_handler("reports.report_requested")
+    gateway.request_call(seller, operation, params, handler=on_report_requested, ...)
+
     def on_report_requested(outcome: CallOutcome) -> None:
         ...
 
-Handlers live in the app's ``services.py``, which the gateway imports at start-up in every
-process. A handler runs once, in the worker, inside the transaction that records the call's
-outcome: its database writes and the call's final state commit together. It must not sleep or
-call MWS itself (it asks the gateway for the next call instead).
+Handlers are module-level functions, usually in the app's ``services.py``. A handler runs once,
+in the worker, inside the transaction that records the call's outcome: its database writes and
+the call's final state commit together. It must not sleep or call MWS itself (it asks the
+gateway for the next call instead).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from mwsclient.errors import MWSError, NextTokenCorruptedError
 
@@ -97,32 +98,36 @@ def paging_context(restarts: int) -> dict[str, int]:
 
 Handler = Callable[[CallOutcome], None]
 
-_handlers: dict[str, Handler] = {}
 
+def handler_path(function: Handler) -> str:
+    """The dotted path stored with a call to name ``function`` as its handler.
 
-def result_handler(name: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the handler called ``name``."""
-
-    def register(function: Handler) -> Handler:
-        existing = _handlers.get(name)
-        if existing is not None and existing is not function:
-            raise ImproperlyConfigured(
-                f"Two MWS result handlers are named {name!r}: "
-                f"{existing.__module__}.{existing.__qualname__} and "
-                f"{function.__module__}.{function.__qualname__}."
-            )
-        _handlers[name] = function
-        return function
-
-    return register
-
-
-def get_handler(name: str) -> Handler:
+    Checked when the call is queued, so a handler no worker could find again (a nested
+    function, a lambda, a method) fails in the service that names it and not later in a
+    worker: the path must import back to this very function."""
+    path = f"{function.__module__}.{function.__qualname__}"
     try:
-        return _handlers[name]
-    except KeyError:
-        raise LookupError(f"no MWS result handler is registered as {name!r}") from None
+        found = import_string(path)
+    except ImportError:
+        found = None
+    if found is not function:
+        raise ValueError(
+            f"{path} cannot be a result handler: a handler is a module-level function, "
+            "found again by its dotted path in the worker that delivers the outcome"
+        )
+    if len(path) > MAX_HANDLER_PATH:
+        raise ValueError(f"{path} is longer than the {MAX_HANDLER_PATH} characters a call stores")
+    return path
 
 
-def is_registered(name: str) -> bool:
-    return name in _handlers
+# The length of MWSCall.handler.
+MAX_HANDLER_PATH = 100
+
+
+def resolve_handler(path: str) -> Handler:
+    """The handler function a call names by its dotted path."""
+    try:
+        function: Handler = import_string(path)
+    except ImportError:
+        raise LookupError(f"no MWS result handler is found at {path!r}") from None
+    return function

@@ -1,6 +1,6 @@
 """The one way the portal asks for MWS calls, and what it can read about them.
 
-A service asks for a call with ``request_call`` and names a result handler (see
+A service asks for a call with ``request_call`` and passes its result handler function (see
 ``handlers.py``); the gateway decides when the call may go out, signs and sends it, retries it
 when that is safe, records every attempt in the request log and hands the outcome to the
 handler. Callers never sign, sleep or retry::
@@ -9,7 +9,7 @@ handler. Callers never sign, sleep or retry::
         seller,
         "RequestReport",
         {"ReportType": "_GET_FLAT_FILE_OPEN_LISTINGS_DATA_"},
-        handler="reports.report_requested",
+        handler=on_report_requested,
         context={"report_request": report_request.pk},
     )
 """
@@ -33,7 +33,7 @@ from mwsclient.operations import OPERATIONS, Operation, get_operation
 from mwsclient.params import encode_params
 from mwsportal.gateway.bookkeeping import bucket_for, to_datetime
 from mwsportal.gateway.buckets import bucket_backend
-from mwsportal.gateway.handlers import is_registered
+from mwsportal.gateway.handlers import Handler, handler_path
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from sellers.models import Seller
 
@@ -47,7 +47,7 @@ def request_call(
     operation: str,
     params: Mapping[str, Any] | None = None,
     *,
-    handler: str = "",
+    handler: Handler | None = None,
     context: Mapping[str, Any] | None = None,
     priority: int = 0,
     upload: str = "",
@@ -60,8 +60,9 @@ def request_call(
     - ``params``: the operation's parameters as the client takes them (datetimes, lists,
       booleans), checked now so a bad call fails here and not in a worker. Never the seller
       id or token: the gateway adds those when it sends.
-    - ``handler``/``context``: the registered result handler that receives the outcome, and
-      small JSON data it needs (ids of the service's own rows, never secrets).
+    - ``handler``/``context``: the result handler function that receives the outcome (a
+      module-level function: its dotted path is stored and checked now), and small JSON data it
+      needs (ids of the service's own rows, never secrets).
     - ``priority``: higher goes first among the seller's calls of the same throttle group;
       equal priorities go in the order they were asked for.
     - ``upload``: for SubmitFeed, the storage name of the feed file, with the MD5 stored with
@@ -82,8 +83,7 @@ def request_call(
     op = _operation(operation)
     params = dict(params or {})
     _check_params(op, params, upload)
-    if handler and not is_registered(handler):
-        raise LookupError(f"no MWS result handler is registered as {handler!r}")
+    handler_name = handler_path(handler) if handler is not None else ""
     # The bucket store's clock is the gateway's single time source, shared by every machine.
     now = to_datetime(bucket_backend().now())
     available_at = max(now, not_before) if not_before else now
@@ -107,7 +107,7 @@ def request_call(
             upload=upload,
             priority=priority,
             available_at=available_at,
-            handler=handler,
+            handler=handler_name,
             context=dict(context or {}),
             dedupe_key=dedupe_key,
         )
@@ -122,7 +122,7 @@ def request_follow_up(
     operation: str,
     params: Mapping[str, Any],
     *,
-    handler: str,
+    handler: Handler,
     context: Mapping[str, Any] | None = None,
     not_before: datetime,
     key: str,

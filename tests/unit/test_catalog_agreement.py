@@ -103,26 +103,6 @@ def test_parameter_names_agree(name: str) -> None:
 PARAMETERS = [
     (name, param_name) for name in OPERATION_NAMES for param_name in sorted(_client_params(name))
 ]
-# Known disagreements, each to be settled in the catalog (a strict xfail fails once it is).
-DISAGREEMENTS = {
-    ("RequestReport", "MarketplaceIdList"): "the client allows 100 ids, the sandbox its 22",
-    ("SubmitFeed", "MarketplaceIdList"): "the client allows 100 ids, the sandbox its 22",
-}
-
-
-def _parameter_cases() -> list[object]:
-    return [
-        pytest.param(
-            name,
-            param_name,
-            id=f"{name}.{param_name}",
-            marks=[pytest.mark.xfail(reason=DISAGREEMENTS[name, param_name], strict=True)]
-            if (name, param_name) in DISAGREEMENTS
-            else [],
-        )
-        for name, param_name in PARAMETERS
-    ]
-
 
 # Parameters the sandbox requires in the operation itself, with the answer MWS gives, so its
 # spec leaves them optional.
@@ -148,7 +128,9 @@ def _values_accepted_by_sandbox(name: str, spec: Spec) -> frozenset[str] | None:
     return spec.values
 
 
-@pytest.mark.parametrize(("name", "param_name"), _parameter_cases())
+@pytest.mark.parametrize(
+    ("name", "param_name"), PARAMETERS, ids=[f"{name}.{param}" for name, param in PARAMETERS]
+)
 def test_parameter_facts_agree(name: str, param_name: str) -> None:
     param = _client_params(name)[param_name]
     spec = _sandbox_params(name)[param_name]

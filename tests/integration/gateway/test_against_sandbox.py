@@ -18,7 +18,7 @@ from mwsclient import errors
 from mwsclient.checksums import content_md5
 from mwsportal.developer import build_client
 from mwsportal.gateway import services
-from mwsportal.gateway.handlers import CallOutcome, result_handler
+from mwsportal.gateway.handlers import CallOutcome
 from mwsportal.gateway.models import MWSCall, RequestLogEntry
 from mwssandbox.faults import parse_rule
 from sellers import services as seller_services
@@ -39,7 +39,6 @@ INVENTORY = "_POST_INVENTORY_AVAILABILITY_DATA_"
 DOWNLOADS: list[bytes] = []
 
 
-@result_handler("tests.gateway.keep_download")
 def keep_download(outcome: CallOutcome) -> None:
     DOWNLOADS.append(outcome.download.path.read_bytes() if outcome.download else b"")
 
@@ -197,7 +196,7 @@ def test_a_download_reaches_its_handler_and_the_file_is_cleaned_up(
             seller,
             "GetFeedSubmissionResult",
             {"FeedSubmissionId": feed_id},
-            handler="tests.gateway.keep_download",
+            handler=keep_download,
         )
         run_until_idle(timeout=10)
         fetch.refresh_from_db()

@@ -76,7 +76,7 @@ def test_a_submit_whose_outcome_could_not_be_recorded_is_reconciled_by_the_sync(
     feed.refresh_from_db()
     assert feed.state == FeedSubmission.State.UNKNOWN
     assert feed.sent_at == sent_at
-    (listing,) = MWSCall.objects.filter(handler="feeds.reconciled")
+    (listing,) = MWSCall.objects.filter(handler="feeds.services.on_reconciled")
     assert listing.operation == "GetFeedSubmissionList"
     assert listing.context == {"feed": feed.pk}
     # Never sent again blindly: the listing decides.

@@ -474,3 +474,17 @@ def test_a_corrupted_next_token_restarts_the_reconciliation_from_its_first_page(
         _ended(restarted, "succeeded", result=FeedSubmissionListResult((), True, "page-2b"))
     )
     assert calls("GetFeedSubmissionListByNextToken")[-1].context["paging_restarts"] == 1
+
+
+def test_a_feed_points_at_its_submit_call_and_at_the_listing_that_reconciles_it(seller, settings):
+    settings.FEED_RECONCILE_SETTLE_SECONDS = 0
+    feed = upload(seller)
+    feed.refresh_from_db()
+    (submit,) = calls("SubmitFeed")
+    assert feed.submit_call == submit
+    services.on_submitted(outcome_of(submit, "unknown_outcome"))
+    feed.refresh_from_db()
+    assert feed.reconcile_call == calls("GetFeedSubmissionList")[0]
+    # A sync tick while the listing waits does not start a second one.
+    services.sync_seller(seller)
+    assert len(calls("GetFeedSubmissionList")) == 1

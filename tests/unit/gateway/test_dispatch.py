@@ -22,7 +22,7 @@ from mwsportal.gateway import dispatch, services
 from mwsportal.gateway.bucket_arithmetic import DELIVERY_ALLOWANCE_SECONDS
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
 from mwsportal.gateway.dispatch import Attempted
-from mwsportal.gateway.handlers import CallOutcome, result_handler
+from mwsportal.gateway.handlers import CallOutcome
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
 from mwssandbox.throttle import THROTTLE_TABLE, Throttler, throttle_group
 from sellers.models import Seller
@@ -32,12 +32,10 @@ from tests.gateway_runner import InlineExecutor
 OUTCOMES: list[CallOutcome] = []
 
 
-@result_handler("tests.gateway.collect")
 def collect(outcome: CallOutcome) -> None:
     OUTCOMES.append(outcome)
 
 
-@result_handler("tests.gateway.explode")
 def explode(outcome: CallOutcome) -> None:
     raise RuntimeError("the handler broke")
 
@@ -120,7 +118,7 @@ def run_for(mws: FakeMWS, clock, seconds: float, step: float = 1.0) -> None:
 
 def count_call(seller: Seller, **kwargs) -> MWSCall:
     return services.request_call(
-        seller, "GetReportCount", {"Acknowledged": False}, handler="tests.gateway.collect", **kwargs
+        seller, "GetReportCount", {"Acknowledged": False}, handler=collect, **kwargs
     )
 
 
@@ -138,8 +136,8 @@ def test_a_call_is_checked_when_it_is_asked_for(seller, backend):
         services.request_call(seller, "GetReportList", {"MaxCount": 500})
     with pytest.raises(errors.InvalidParameterError, match="set by the client"):
         services.request_call(seller, "GetReportCount", {"MWSAuthToken": "amzn.mws.x"})
-    with pytest.raises(LookupError, match="no MWS result handler"):
-        services.request_call(seller, "GetReportCount", handler="nobody.registered.this")
+    with pytest.raises(ValueError, match="cannot be a result handler"):
+        services.request_call(seller, "GetReportCount", handler=lambda outcome: None)
     with pytest.raises(ValueError, match="ContentMD5Value must be the base64 MD5"):
         services.request_call(seller, "SubmitFeed", {"FeedType": "_POST_PRODUCT_DATA_"})
     with pytest.raises(ValueError, match="ContentMD5Value must be the base64 MD5"):
@@ -343,7 +341,7 @@ def test_submitfeed_is_never_resent_after_a_server_error(seller, backend, mws, c
                 "ContentMD5Value": content_md5(b"<AmazonEnvelope/>"),
             },
             upload="feed.xml",
-            handler="tests.gateway.collect",
+            handler=collect,
         )
         mws.script.append(errors.ServerError("boom", http_status=500, code="InternalError"))
         run_for(mws, clock, 60)
@@ -493,7 +491,7 @@ def test_a_call_in_flight_when_its_worker_died_is_recovered(seller, backend, mws
 
 
 def test_a_failing_handler_does_not_undo_the_calls_outcome(seller, backend, mws):
-    call = services.request_call(seller, "GetReportCount", handler="tests.gateway.explode")
+    call = services.request_call(seller, "GetReportCount", handler=explode)
     tick(mws)
     call.refresh_from_db()
     assert call.state == MWSCall.State.SUCCEEDED
@@ -591,7 +589,7 @@ def _follow_up(seller: Seller, not_before: datetime, answering: MWSCall | None =
         seller,
         "GetReportCount",
         {"Acknowledged": False},
-        handler="tests.gateway.collect",
+        handler=collect,
         not_before=not_before,
         key="tests.follow-up",
         answering=answering,

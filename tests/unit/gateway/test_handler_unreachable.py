@@ -7,7 +7,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from mwsportal.gateway import dispatch, services
 from mwsportal.gateway.buckets import DatabaseBuckets, set_bucket_backend
-from mwsportal.gateway.handlers import CallOutcome, result_handler
+from mwsportal.gateway.handlers import CallOutcome
 from mwsportal.gateway.models import MWSCall
 from tests.factories import SellerFactory
 from tests.gateway_runner import InlineExecutor
@@ -17,7 +17,6 @@ SEEN: list[CallOutcome] = []
 FAILURES: list[Exception] = []
 
 
-@result_handler("tests.gateway.needs_redis")
 def needs_redis(outcome: CallOutcome) -> None:
     if FAILURES:
         raise FAILURES.pop()
@@ -45,7 +44,7 @@ def test_an_outcome_whose_handler_could_not_reach_redis_is_recorded_later(clock,
     call = services.request_call(
         SellerFactory(seller_id="A1HANDLERDOWN1"),
         "GetReportCount",
-        handler="tests.gateway.needs_redis",
+        handler=needs_redis,
     )
     FAILURES.append(RedisConnectionError("Error 111 connecting to 127.0.0.1:6379."))
     with pytest.raises(RedisConnectionError):
@@ -68,7 +67,7 @@ def test_a_handler_that_is_wrong_still_closes_the_call(clock, buckets):
     call = services.request_call(
         SellerFactory(seller_id="A1HANDLERDOWN2"),
         "GetReportCount",
-        handler="tests.gateway.needs_redis",
+        handler=needs_redis,
     )
     FAILURES.append(KeyError("report"))
     tick()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mwsclient.client import MWSClient
+from mwsclient.client import DownloadResult, MWSClient
 from mwsclient.errors import (
     ChecksumMismatchError,
     FeedChangedError,
@@ -19,6 +19,8 @@ from mwsclient.errors import (
     NotReadyError,
     TransportError,
 )
+from mwsclient.operations import get_operation
+from mwsclient.results import SubmitFeedResult
 from mwsclient.signing import sign, string_to_sign
 
 from .conftest import AUTH_TOKEN, SECRET_KEY, SELLER
@@ -346,3 +348,39 @@ def test_a_file_that_changes_while_it_streams_is_cut_off_before_its_last_block(
     (request,) = server.received
     assert request.headers["Content-Length"] == str(len(feed))
     assert request.body_size < len(feed)
+
+
+def test_one_send_path_takes_every_kind_of_operation(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    client = make_client()
+    common = {"seller_id": SELLER, "auth_token": AUTH_TOKEN}
+    server.reply(report_reply())
+    sink = io.BytesIO()
+    downloaded = client.send(
+        get_operation("GetReport"), params={"ReportId": "1"}, sink=sink, **common
+    )
+    assert isinstance(downloaded, DownloadResult)
+    assert sink.getvalue() == REPORT
+    feed = b"<AmazonEnvelope/>"
+    server.reply(Reply(200, fixture("SubmitFeed.xml")))
+    submitted = client.send(
+        get_operation("SubmitFeed"),
+        params={"FeedType": "_POST_PRODUCT_DATA_", "ContentMD5Value": md5_b64(feed)},
+        source=io.BytesIO(feed),
+        **common,
+    )
+    assert isinstance(submitted.result, SubmitFeedResult)
+    assert server.received[-1].query["ContentMD5Value"] == md5_b64(feed)
+
+
+def test_the_send_path_names_what_a_download_or_an_upload_lacks(make_client: MakeClient) -> None:
+    client = make_client()
+    with pytest.raises(InvalidParameterError, match="sink"):
+        client.send(get_operation("GetReport"), seller_id=SELLER, params={"ReportId": "1"})
+    with pytest.raises(InvalidParameterError, match="source"):
+        client.send(
+            get_operation("SubmitFeed"),
+            seller_id=SELLER,
+            params={"FeedType": "_POST_PRODUCT_DATA_"},
+        )

@@ -11,6 +11,7 @@ from lxml import etree
 
 from mwsclient import xmlparse
 from mwsclient.errors import InvalidResponseError
+from mwsclient.operations import get_operation
 from mwsclient.results import (
     CancelFeedSubmissionsResult,
     CancelReportRequestsResult,
@@ -289,8 +290,17 @@ def test_every_xml_operation_has_a_fixture() -> None:
     assert set(XML_OPERATIONS) == {n for n, op in OPERATIONS.items() if op.kind != "download"}
 
 
+def test_the_catalog_carries_a_parser_for_every_xml_operation_and_none_for_downloads() -> None:
+    from mwsclient.operations import OPERATIONS
+
+    for op in OPERATIONS.values():
+        assert (op.parser is None) == (op.kind == "download"), op.name
+    with pytest.raises(InvalidResponseError, match="does not return an XML result"):
+        parse_result("GetReport", None, parse_document(b"<GetReportResponse/>"))
+
+
 def _parse(operation: str, body: bytes) -> tuple[Any, str | None]:
-    return parse_result(operation, parse_document(body))
+    return parse_result(operation, get_operation(operation).parser, parse_document(body))
 
 
 @pytest.mark.parametrize("operation", XML_OPERATIONS)
