@@ -13,6 +13,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("feeds/", include("feeds.urls")),
     path("notifications/", include("notifications.urls")),
+    # The request history lived under /gateway/ before it became a seller page.
+    path("gateway/sellers/", include("sellers.moved_urls")),
     path("gateway/", include("mwsportal.gateway.urls")),
     path("api/", include(("mwsportal.api.urls", "api"))),
     path("admin/", admin.site.urls),

@@ -1,4 +1,5 @@
-"""Seller pages: the list, the onboarding wizard, a dashboard and settings per seller account.
+"""Seller pages: the list, the onboarding wizard, a dashboard and settings per seller account,
+the dashboard's MWS panel (refreshed by htmx) and the seller's whole request history.
 
 Every seller is looked up through ``Seller.objects.for_user``, so another user's seller is a
 404 on every URL here. Tokens only ever arrive in POST bodies and are never rendered back.
@@ -6,22 +7,32 @@ Every seller is looked up through ``Seller.objects.for_user``, so another user's
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mwsportal.gateway.mws import REGIONS
+from mwsportal.keyset import SortError, pager_links, sort_headers
 from partners import services as partners
 from partners.models import Grant
 from sellers import services
-from sellers.forms import ConnectSellerForm, GrantPartnerForm, RenameSellerForm, ReplaceTokenForm
+from sellers.forms import (
+    ConnectSellerForm,
+    GrantPartnerForm,
+    RenameSellerForm,
+    ReplaceTokenForm,
+    RequestHistoryFilterForm,
+)
 from sellers.models import Seller
 from sellers.seller_central import authorization_guide
+from sellers.templatetags.seller_activity import activity_context
 
 
 def _seller(request: HttpRequest, pk: int) -> Seller:
@@ -193,3 +204,49 @@ def revoke_grant(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     partners.revoke_grant(grant)
     messages.success(request, f"{grant.partner.name} no longer has access to this seller account.")
     return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")
+
+
+@never_cache
+@login_required
+@require_GET
+def activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard's MWS panel on its own, for its htmx refresh."""
+    return render(request, "sellers/activity.html", activity_context(_seller(request, pk)))
+
+
+@login_required
+@require_GET
+def request_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every MWS request of the seller still in the log, searchable and filtered, a page at a
+    time."""
+    seller = get_object_or_404(Seller.objects.for_user(request.user).defer("auth_token"), pk=pk)
+    filters = RequestHistoryFilterForm(request.GET)
+    query = filters.query()
+    try:
+        page = services.list_request_history(seller, **query)
+    except SortError as error:
+        filters.refuse_cursor(error)
+        page = services.list_request_history(seller, **{**query, "before": None, "after": None})
+    return render(
+        request,
+        "sellers/request_history.html",
+        {
+            "seller": seller,
+            "filters": filters,
+            "page": page,
+            "sort_headers": sort_headers(request, page.sort, services.HISTORY_SORTS),
+            "retention_days": settings.MWS_REQUEST_LOG_RETENTION_DAYS,
+            **pager_links(request, page),
+        },
+    )
+
+
+@login_required
+@require_GET
+def moved_request_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request history's former address (under /gateway/), kept for bookmarks: the same
+    page, filters and all, at its address among the seller's pages."""
+    seller = _seller(request, pk)
+    target = reverse("sellers:request_history", args=[seller.pk])
+    query = request.GET.urlencode()
+    return redirect(f"{target}?{query}" if query else target, permanent=True)
