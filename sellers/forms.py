@@ -106,7 +106,8 @@ class RequestHistoryFilterForm(SortedListForm):
     until = forms.DateField(required=False, widget=_DateInput, label="Sent until")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", "“Until” must not be before “from”.")
         return data
