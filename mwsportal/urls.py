@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("mwsportal.accounts.urls")),
     path("sellers/", include("sellers.urls")),
+    # The partners section of a seller's settings page.
+    path("sellers/", include("partners.seller_urls")),
     path("reports/", include("reports.urls")),
     path("feeds/", include("feeds.urls")),
     path("notifications/", include("notifications.urls")),

@@ -17,6 +17,4 @@ urlpatterns = [
     path("<int:pk>/verify/", views.verify, name="verify"),
     path("<int:pk>/token/", views.replace_token, name="replace_token"),
     path("<int:pk>/remove/", views.remove, name="remove"),
-    path("<int:pk>/partners/", views.grant_partner, name="grant_partner"),
-    path("<int:pk>/partners/<int:grant_pk>/revoke/", views.revoke_grant, name="revoke_grant"),
 ]

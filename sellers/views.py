@@ -7,6 +7,7 @@ Every seller is looked up through ``Seller.objects.for_user``, so another user's
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,12 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mwsportal.gateway.mws import REGIONS
 from mwsportal.keyset import SortError, pager_links, sort_headers
-from partners import services as partners
-from partners.models import Grant
 from sellers import services
 from sellers.forms import (
     ConnectSellerForm,
-    GrantPartnerForm,
     RenameSellerForm,
     ReplaceTokenForm,
     RequestHistoryFilterForm,
@@ -104,17 +102,19 @@ def seller_settings(request: HttpRequest, pk: int) -> HttpResponse:
         services.rename_seller(seller, name=rename_form.cleaned_data["name"])
         messages.success(request, "The name is saved.")
         return redirect("sellers:settings", pk=seller.pk)
-    return _settings_page(request, seller, rename_form=rename_form)
+    return settings_page(request, seller, rename_form=rename_form)
 
 
-def _settings_page(
+def settings_page(
     request: HttpRequest,
     seller: Seller,
     *,
     rename_form: RenameSellerForm | None = None,
     token_form: ReplaceTokenForm | None = None,
-    grant_form: GrantPartnerForm | None = None,
+    grant_form: forms.Form | None = None,
 ) -> HttpResponse:
+    """The settings page, a refused form shown with its errors (a 400). ``grant_form`` is
+    the partners section's (``partners.views``), which that section renders itself."""
     forms_with_errors = [
         f for f in (rename_form, token_form, grant_form) if f is not None and f.errors
     ]
@@ -125,8 +125,7 @@ def _settings_page(
             "seller": seller,
             "rename_form": rename_form or RenameSellerForm(initial={"name": seller.name}),
             "token_form": token_form or ReplaceTokenForm(),
-            "grant_form": grant_form or GrantPartnerForm(),
-            "grants": Grant.objects.filter(seller=seller).select_related("partner"),
+            "grant_form": grant_form,
             "guide": authorization_guide(seller.region),
         },
         status=400 if forms_with_errors else 200,
@@ -164,7 +163,7 @@ def replace_token(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Amazon accepted the new token; it replaces the old one.")
             return redirect("sellers:dashboard", pk=seller.pk)
-    return _settings_page(request, seller, token_form=form)
+    return settings_page(request, seller, token_form=form)
 
 
 @login_required
@@ -179,31 +178,6 @@ def remove(request: HttpRequest, pk: int) -> HttpResponse:
         "the token.",
     )
     return redirect("sellers:dashboard", pk=seller.pk)
-
-
-@login_required
-@require_POST
-def grant_partner(request: HttpRequest, pk: int) -> HttpResponse:
-    seller = _seller(request, pk)
-    form = GrantPartnerForm(request.POST)
-    if not form.is_valid():
-        return _settings_page(request, seller, grant_form=form)
-    partner = form.cleaned_data["partner"]
-    partners.grant_partner(seller, partner, scopes=form.cleaned_data["scopes"])
-    messages.success(request, f"{partner.name} can now use this seller account through the API.")
-    return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")
-
-
-@login_required
-@require_POST
-def revoke_grant(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
-    seller = _seller(request, pk)
-    grant = get_object_or_404(
-        Grant.objects.filter(seller=seller).select_related("partner"), pk=grant_pk
-    )
-    partners.revoke_grant(grant)
-    messages.success(request, f"{grant.partner.name} no longer has access to this seller account.")
-    return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")
 
 
 @never_cache
