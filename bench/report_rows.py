@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -108,7 +108,6 @@ def fill(rows: int, settlement_lines: int) -> dict[str, object]:
     """A seller with a partner key, one orders report of ``rows`` order lines and the
     settlements, written with SQL (what ingest would have written, without reading files)."""
     from django.db import connection
-    from django.utils import timezone
 
     from partners import services
     from partners.models import Grant, Partner
@@ -155,15 +154,15 @@ def fill(rows: int, settlement_lines: int) -> dict[str, object]:
             ReportData.objects.create(
                 report=settled, state=IngestState.DONE, family="settlement", row_count=per
             )
-            start = datetime(2019, 1, 1, tzinfo=UTC) + number * timezone.timedelta(days=14)
+            start = datetime(2019, 1, 1, tzinfo=UTC) + number * timedelta(days=14)
             Settlement.objects.create(
                 seller=shop,
                 report=settled,
                 settlement_id=f"{number:011d}",
                 currency="USD",
                 start=start,
-                end=start + timezone.timedelta(days=14),
-                deposit_date=start + timezone.timedelta(days=15),
+                end=start + timedelta(days=14),
+                deposit_date=start + timedelta(days=15),
                 total_amount=per,
                 computed_total=per,
                 reconciles=True,

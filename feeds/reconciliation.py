@@ -119,12 +119,16 @@ def judge_listing(
     feed: FeedSubmission, listing: FeedSubmissionListResult, *, page: int, listed_at: datetime
 ) -> Verdict:
     """What page ``page`` of a listing made at ``listed_at`` says about ``feed``."""
-    candidates = _unknown_candidates(feed, listing.feed_submission_info)
+    sent_at = feed.sent_at
+    if sent_at is None:
+        # Only a feed whose SubmitFeed went out and lost its answer is reconciled.
+        raise ValueError(f"feed {feed.pk} was never sent, so there is nothing to reconcile")
+    candidates = _unknown_candidates(feed, sent_at, listing.feed_submission_info)
     if candidates:
-        return Verdict(Finding.FOUND, found=_nearest(candidates, feed.sent_at))
+        return Verdict(Finding.FOUND, found=_nearest(candidates, sent_at))
     if listing.has_next and listing.next_token:
         return Verdict(Finding.TOO_LONG if page >= MAX_RECONCILE_PAGES else Finding.READ_ON)
-    settled_at = feed.sent_at + timedelta(seconds=settings.FEED_RECONCILE_SETTLE_SECONDS)
+    settled_at = sent_at + timedelta(seconds=settings.FEED_RECONCILE_SETTLE_SECONDS)
     if listed_at < settled_at:
         # Not conclusive yet: a listing made this soon after the send may still miss it.
         return Verdict(Finding.TOO_SOON, ask_again_at=settled_at)
@@ -133,7 +137,7 @@ def judge_listing(
 
 
 def _unknown_candidates(
-    feed: FeedSubmission, infos: Iterable[FeedSubmissionInfo]
+    feed: FeedSubmission, sent_at: datetime, infos: Iterable[FeedSubmissionInfo]
 ) -> list[FeedSubmissionInfo]:
     infos = [i for i in infos if i.feed_type == feed.feed_type]
     known = set(
@@ -141,7 +145,7 @@ def _unknown_candidates(
             seller_id=feed.seller_id, feed_submission_id__in=[i.feed_submission_id for i in infos]
         ).values_list("feed_submission_id", flat=True)
     )
-    earliest = feed.sent_at - CLOCK_MARGIN
+    earliest = sent_at - CLOCK_MARGIN
     return [
         i
         for i in infos

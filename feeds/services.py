@@ -33,7 +33,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from feeds import builder, reconciliation
+from feeds import builder, notices, reconciliation
 from feeds.checks import FeedRefused, check_feed, region_charset, transcode_utf8_flat_file
 from feeds.models import FeedMessageResult, FeedSubmission
 from feeds.processing_report import UnreadableReport, parse_processing_report
@@ -59,7 +59,6 @@ from mwsportal.gateway.services import (
 )
 from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
 from mwsportal.storage import open_stored, store_file
-from notifications import services as notifications
 from partners import webhooks
 from sellers.models import Seller
 
@@ -720,7 +719,7 @@ def _notify_done(feed: FeedSubmission) -> None:
             "messages_with_warning": feed.messages_with_warning,
         },
     )
-    notifications.notify_feed_finished(feed)
+    notices.notify_feed_finished(feed)
 
 
 def _keep_report(feed: FeedSubmission, outcome: CallOutcome) -> None:

@@ -40,9 +40,15 @@ class ResponseMetadata:
 
 
 class Paged(Protocol):
-    next_token: str | None
-    has_next: bool | None
-    more_results_available: bool | None
+    # Read-only, so the frozen result dataclasses meet the protocol.
+    @property
+    def next_token(self) -> str | None: ...
+
+    @property
+    def has_next(self) -> bool | None: ...
+
+    @property
+    def more_results_available(self) -> bool | None: ...
 
     def item_keys(self) -> frozenset[str]: ...
 

@@ -179,7 +179,7 @@ def _walk(rows: QuerySet, sort: Sort, cursor: Cursor | None, upwards: bool, limi
     items: list[Any] = []
     reached = cursor is None
     for is_null_range, part in ranges:
-        if not reached:
+        if not reached and cursor is not None:
             if is_null_range != (cursor.value is None):
                 continue
             reached = True
@@ -206,6 +206,7 @@ def keyset_page(
     """One page of ``rows`` in ``sort``'s order: the first, or the one past ``before`` (towards
     smaller sort values) or ``after`` (towards larger ones), cursors of an earlier page.
     Raises ``SortError`` for a cursor that is not one."""
+    cursor: Cursor | None
     if after is not None:
         cursor = Cursor.decode(after, sort, rows)
         items = _walk(rows, sort, cursor, upwards=True, limit=size + 1)

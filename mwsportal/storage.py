@@ -22,7 +22,7 @@ import os
 import posixpath
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.core.files import File
 from django.core.files.move import file_move_safe
@@ -62,7 +62,8 @@ def store_file(source: Path | IO[bytes], name: str) -> str:
         except NotImplementedError:
             with source.open("rb") as handle:
                 return default_storage.save(name, File(handle, name=posixpath.basename(name)))
-        return _move_into(default_storage, source, final_path)
+        # A storage that has paths is a file-system storage.
+        return _move_into(cast(FileSystemStorage, default_storage), source, final_path)
     return default_storage.save(name, File(source, name=posixpath.basename(name)))
 
 

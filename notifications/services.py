@@ -12,33 +12,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Digest, Kind, Notice, NotificationSettings
-from sellers.models import Seller
-
-if TYPE_CHECKING:
-    from feeds.models import FeedSubmission
-    from reports.models import Report
-
-from reports.models import ReportRequest
 
 logger = logging.getLogger(__name__)
 
 # A notice still waiting for its own e-mail this long after it was written lost its task
 # message; ``requeue_waiting_emails`` hands it out again.
 REQUEUE_AFTER_SECONDS = 300
-NO_REPORT = (ReportRequest.Status.DONE_NO_DATA, ReportRequest.Status.CANCELLED)
+
+
+class NoticeSubject(Protocol):
+    """The seller account a notice is about, as notices need it: what the notice points at
+    and who hears about it. (The apps decide what a notice says and call ``notify``; this app
+    imports none of them.)"""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def owner(self) -> AbstractBaseUser: ...
 
 
 def absolute_url(path: str) -> str:
@@ -62,7 +65,9 @@ def update_settings(
     return chosen
 
 
-def notify(seller: Seller, kind: str, *, title: str, message: str = "", link: str = "") -> Notice:
+def notify(
+    seller: NoticeSubject, kind: str, *, title: str, message: str = "", link: str = ""
+) -> Notice:
     """Tell the owner of ``seller`` about an outcome: always in the portal, by e-mail as the
     owner chose (on its own, after this transaction commits, or in the next daily digest)."""
     user = seller.owner
@@ -71,7 +76,13 @@ def notify(seller: Seller, kind: str, *, title: str, message: str = "", link: st
     if user.email and kind in chosen.email_kinds:
         email = Notice.Email.DIGEST if chosen.daily_digest else Notice.Email.PENDING
     notice = Notice.objects.create(
-        user=user, seller=seller, kind=kind, title=title, message=message, link=link, email=email
+        user=user,
+        seller_id=seller.pk,
+        kind=kind,
+        title=title,
+        message=message,
+        link=link,
+        email=email,
     )
     if email == Notice.Email.PENDING:
         _queue_email(notice.pk)
@@ -82,93 +93,6 @@ def _queue_email(notice_id: int) -> None:
     transaction.on_commit(
         lambda: current_app.send_task("notifications.send_notice_email", args=[notice_id]),
         robust=True,
-    )
-
-
-# ---- the outcomes ---------------------------------------------------------------------------
-
-
-def notify_report_ready(report: Report) -> Notice:
-    link = (
-        reverse("reports:request", kwargs={"pk": report.request_id})
-        if report.request_id
-        else reverse("reports:seller", kwargs={"seller_pk": report.seller_id})
-    )
-    size = f" ({filesizeformat(report.size)})" if report.size is not None else ""
-    return notify(
-        report.seller,
-        Kind.REPORT_READY,
-        title=f"{report.report_type_name} is ready",
-        message=(
-            f"The report for {report.seller.name} is downloaded{size} and ready to preview, "
-            "export or download."
-        ),
-        link=link,
-    )
-
-
-def notify_report_failed(
-    seller: Seller, report_request: ReportRequest | None, report: Report | None
-) -> Notice:
-    subject = report or report_request
-    assert subject is not None, "a failed report has a request or a report"
-    link = (
-        reverse("reports:request", kwargs={"pk": report_request.pk})
-        if report_request is not None
-        else reverse("reports:seller", kwargs={"seller_pk": seller.pk})
-    )
-    if report is None and report_request is not None and report_request.status in NO_REPORT:
-        # Amazon finished the request without a report: not an error, but worth knowing.
-        title = f"{report_request.report_type_name}: no report"
-        message = (
-            f"Amazon finished the request for {seller.name} without a report: "
-            f"{report_request.get_status_display().lower()}."
-        )
-    else:
-        title = f"{subject.report_type_name} failed"
-        message = f"The report for {seller.name} could not be made or downloaded."
-        if subject.error_message:
-            message += f" Amazon said: {subject.error_message}"
-    return notify(seller, Kind.REPORT_FAILED, title=title, message=message, link=link)
-
-
-def notify_feed_finished(feed: FeedSubmission) -> Notice:
-    link = reverse("feeds:detail", kwargs={"pk": feed.pk})
-    if feed.state == feed.State.COMPLETE:
-        errors = feed.messages_with_error or 0
-        warnings = feed.messages_with_warning or 0
-        title = (
-            f"{feed.feed_type_name} processed with {errors} error{'s' if errors != 1 else ''}"
-            if errors
-            else f"{feed.feed_type_name} processed without errors"
-        )
-        message = (
-            f"{feed.messages_processed or 0} processed, {feed.messages_successful or 0} "
-            f"successful, {errors} with errors, {warnings} with warnings "
-            f"({feed.filename}, {feed.seller.name})."
-        )
-        return notify(feed.seller, Kind.FEED_PROCESSED, title=title, message=message, link=link)
-    verb = "was cancelled" if feed.state == feed.State.CANCELLED else "failed"
-    return notify(
-        feed.seller,
-        Kind.FEED_FAILED,
-        title=f"{feed.feed_type_name} {verb}",
-        message=f"{feed.filename} for {feed.seller.name}: {feed.state_message}".strip(),
-        link=link,
-    )
-
-
-def notify_needs_reauthorization(seller: Seller, *, reason: str) -> Notice:
-    return notify(
-        seller,
-        Kind.SELLER_NEEDS_REAUTH,
-        title=f"{seller.name} must be authorized again",
-        message=(
-            "Amazon refused the seller's authorization, so the portal stopped calling for it. "
-            "Authorize the developer again in Seller Central and paste the new MWS "
-            f"Authorization Token on the seller's page. Amazon said: {reason}"
-        ),
-        link=reverse("sellers:dashboard", kwargs={"pk": seller.pk}),
     )
 
 

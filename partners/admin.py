@@ -4,7 +4,7 @@ as it does from the seller's settings page and the API."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,13 +16,19 @@ from django.views.decorators.debug import sensitive_variables
 from partners import services
 from partners.models import ApiKey, Grant, Partner, WebhookDelivery, WebhookEndpoint
 
+if TYPE_CHECKING:
+    # The stubs' name for what ``get_fields`` returns; it exists only for the type checker.
+    from django.contrib.admin.options import _FieldGroups
+
+API_KEY_COLUMNS = ("prefix", "name", "created_at", "expires_at", "revoked_at", "last_used_at")
+
 
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     extra = 0
     can_delete = False
-    fields = ["prefix", "name", "created_at", "expires_at", "revoked_at", "last_used_at"]
-    readonly_fields = fields
+    fields = API_KEY_COLUMNS
+    readonly_fields = API_KEY_COLUMNS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # keys are made on the API key page, which shows the key once
@@ -71,7 +77,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "created_at", "revoked_at", "last_used_at"]
     actions = ["revoke"]
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> _FieldGroups:
         if obj is None:
             return ["partner", "name", "expires_at"]
         return [

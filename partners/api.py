@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -11,7 +13,7 @@ from rest_framework.response import Response
 from mwsportal.api.base import PAGE_PARAMETERS, PartnerViewSet, represent
 from mwsportal.api.schema import page_of
 from partners import webhooks
-from partners.models import WebhookEndpoint
+from partners.models import Partner, WebhookEndpoint
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -48,8 +50,13 @@ class WebhookCreatedSerializer(WebhookEndpointSerializer):
 
 
 class WebhookViewSet(PartnerViewSet):
+    @property
+    def partner(self) -> Partner:
+        # The API key authentication sets the partner where Django's would set a user.
+        return cast(Partner, self.request.user)
+
     def _object(self, pk: int) -> WebhookEndpoint:
-        return get_object_or_404(WebhookEndpoint.objects.filter(partner=self.request.user), pk=pk)
+        return get_object_or_404(WebhookEndpoint.objects.filter(partner=self.partner), pk=pk)
 
     @extend_schema(parameters=PAGE_PARAMETERS, responses=page_of(WebhookEndpointSerializer))
     def list(self, request: Request) -> Response:
@@ -57,7 +64,7 @@ class WebhookViewSet(PartnerViewSet):
 
         A cursor page at a time; never their secrets.
         """
-        rows = WebhookEndpoint.objects.filter(partner=request.user)
+        rows = WebhookEndpoint.objects.filter(partner=self.partner)
         return self.page_of(rows, WebhookEndpointSerializer)
 
     @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookCreatedSerializer})
@@ -70,7 +77,7 @@ class WebhookViewSet(PartnerViewSet):
         data = WebhookCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            endpoint, secret = webhooks.register_endpoint(request.user, **data.validated_data)
+            endpoint, secret = webhooks.register_endpoint(self.partner, **data.validated_data)
         except webhooks.EndpointRefused as refusal:
             raise serializers.ValidationError({"url": [str(refusal)]}) from None
         endpoint.secret = secret

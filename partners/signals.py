@@ -1,5 +1,6 @@
 """A change to an API key or its partner, made anywhere (a service, the admin, a shell), is
-seen at once by every request: the verified copy of the key in the cache is given up."""
+seen at once by every request: the verified copy of the key in the cache is given up. And a
+seller that must be authorized again is told to its partners' webhooks."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from partners import services
+from partners import services, webhooks
 from partners.models import ApiKey, Partner
+from sellers import signals as seller_signals
+from sellers.models import Seller
 
 
 @receiver([post_save, post_delete], sender=ApiKey)
@@ -23,3 +26,10 @@ def _partner_changed(sender: type[Partner], instance: Partner, **kwargs: Any) ->
     services.forget_verified_keys(
         ApiKey.objects.filter(partner_id=instance.pk).values_list("prefix", flat=True)
     )
+
+
+@receiver(seller_signals.needs_reauthorization)
+def _seller_needs_reauthorization(
+    sender: type[Seller], *, seller: Seller, reason: str, **kwargs: Any
+) -> None:
+    webhooks.emit(seller, webhooks.Event.SELLER_NEEDS_REAUTH, {"reason": reason})

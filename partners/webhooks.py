@@ -360,7 +360,8 @@ def _note_failure(endpoint: WebhookEndpoint, error: str) -> None:
     now = timezone.now()
     WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since=None).update(failing_since=now)
     endpoint.refresh_from_db(fields=["failing_since", "is_active"])
-    if endpoint.is_active and endpoint.failing_since <= now - DISABLE_AFTER:
+    failing_since = endpoint.failing_since
+    if endpoint.is_active and failing_since is not None and failing_since <= now - DISABLE_AFTER:
         disable_endpoint(endpoint, reason=f"Every delivery failed for two days (last: {error}).")
 
 

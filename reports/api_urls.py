@@ -1,5 +1,7 @@
 """The reports app's partner routes, under ``/api/v1/``, nested under the seller they concern."""
 
+from typing import Any
+
 from django.urls import path
 
 from reports.api import (
@@ -10,7 +12,8 @@ from reports.api import (
     SettlementViewSet,
 )
 
-LIST = {"get": "list", "post": "create"}
+# Typed as the viewsets' ``as_view`` takes it (its value type is wider than ``str``).
+LIST: dict[str, Any] = {"get": "list", "post": "create"}
 SELLER = "sellers/<int:seller_pk>"
 
 urlpatterns = [

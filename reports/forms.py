@@ -291,7 +291,7 @@ class ScheduleListForm(forms.Form):
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def query(self) -> dict[str, str]:
+    def query(self) -> dict[str, Any]:
         # A bad value is named on the page and the list drops it, keeping the others.
         self.is_valid()
         data = self.cleaned_data

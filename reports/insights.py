@@ -171,7 +171,7 @@ def _add_orders(board: Dashboard, seller: Seller, orders_report: Report) -> None
         .values_list("currency", flat=True)
         .first()
     )
-    board.currency = board.currency or main_currency
+    board.currency = board.currency or main_currency or ""
     for day in window.filter(currency=main_currency).order_by("day"):
         start = day.day.isoformat()
         board.orders_by_day.append(

@@ -373,7 +373,7 @@ class EmptyFirstIndex(models.Index):
     does (reports.rows). PostgreSQL needs ``NULLS FIRST`` said; SQLite sorts NULL first
     anyway and refuses the clause in an index."""
 
-    def create_sql(self, model, schema_editor, using="", **kwargs):  # type: ignore[no-untyped-def]
+    def create_sql(self, model, schema_editor, using="", **kwargs):
         if schema_editor.connection.vendor == "postgresql":
             return super().create_sql(model, schema_editor, using, **kwargs)
         plain = [getattr(e, "expression", e) for e in self.expressions]

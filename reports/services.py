@@ -52,8 +52,8 @@ from mwsportal.gateway.mws import (
 from mwsportal.gateway.routing import MixedHosts, check_one_host
 from mwsportal.keyset import PK, Page, SortColumn, keyset_page, parse_sort
 from mwsportal.storage import open_stored, store_file
-from notifications import services as notifications
 from partners import webhooks
+from reports import notices
 from reports.models import (
     IngestState,
     Report,
@@ -261,9 +261,9 @@ def _notify(
         },
     )
     if event == webhooks.Event.REPORT_DONE and report is not None:
-        notifications.notify_report_ready(report)
+        notices.notify_report_ready(report)
     else:
-        notifications.notify_report_failed(seller, report_request, report)
+        notices.notify_report_failed(seller, report_request, report)
 
 
 def cancel_report_request(report_request: ReportRequest) -> None:

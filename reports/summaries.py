@@ -123,4 +123,4 @@ def _insert_select(model: type[OrderDay | OrderSkuDay], query: QuerySet, **sums:
 
 
 def _columns(model: type[OrderDay | OrderSkuDay]) -> set[str]:
-    return {field.column for field in model._meta.concrete_fields}
+    return {field.column for field in model._meta.concrete_fields if field.column is not None}

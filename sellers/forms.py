@@ -9,7 +9,6 @@ from django import forms
 
 from mwsportal.gateway.mws import OPERATIONS
 from mwsportal.listforms import SortedListForm
-from partners.models import Grant, Partner
 from sellers.services import (
     HISTORY_DEFAULT_SORT,
     HISTORY_OUTCOMES,
@@ -60,20 +59,6 @@ class RenameSellerForm(forms.Form):
     name = forms.CharField(label="Name in the portal", max_length=100)
 
 
-class GrantPartnerForm(forms.Form):
-    partner = forms.ModelChoiceField(
-        queryset=Partner.objects.filter(is_active=True),
-        empty_label="Choose a partner",
-        help_text="Partners are the integrators the portal's operator has registered.",
-    )
-    scopes = forms.MultipleChoiceField(
-        choices=Grant.Scope.choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="What the partner may do for this seller account. Granting a partner again "
-        "replaces its scopes.",
-    )
-
-
 class _DateInput(forms.DateInput):
     input_type = "date"
 
@@ -106,7 +91,8 @@ class RequestHistoryFilterForm(SortedListForm):
     until = forms.DateField(required=False, widget=_DateInput, label="Sent until")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", "“Until” must not be before “from”.")
         return data

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from mwsportal.fields import EncryptedTextField
+from mwsportal.gateway import account
 from mwsportal.gateway.mws import REGIONS
 from mwsportal.tenancy import OwnedQuerySet
 
@@ -24,11 +25,12 @@ class SellerQuerySet(OwnedQuerySet):
 
 class Seller(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
+        # The two statuses the gateway acts on have its values (it reads them from the table).
+        ACTIVE = account.ACTIVE, "Active"
         # MWS answered AccessDenied: the authorization was revoked or expired.
         NEEDS_REAUTH = "needs_reauth", "Needs re-authorization"
         SUSPENDED = "suspended", "Suspended by staff"
-        REMOVED = "removed", "Authorization removed"
+        REMOVED = account.REMOVED, "Authorization removed"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sellers"

@@ -33,8 +33,7 @@ from mwsportal.gateway.mws import (
 )
 from mwsportal.gateway.mws import errors as mws_errors
 from mwsportal.keyset import Page, SortColumn, keyset_page, parse_sort
-from notifications import services as notifications
-from partners import webhooks
+from sellers import notices, signals
 from sellers.models import Seller, SellerMarketplace
 
 logger = logging.getLogger(__name__)
@@ -495,8 +494,8 @@ def mark_needs_reauthorization(seller: Seller, *, reason: str) -> None:
         seller.status = Seller.Status.NEEDS_REAUTH
         seller.status_reason = reason
         logger.warning("seller %s (%s) needs re-authorization", seller.pk, seller.seller_id)
-        webhooks.emit(seller, webhooks.Event.SELLER_NEEDS_REAUTH, {"reason": reason})
-        notifications.notify_needs_reauthorization(seller, reason=reason)
+        signals.needs_reauthorization.send(Seller, seller=seller, reason=reason)
+        notices.notify_needs_reauthorization(seller, reason=reason)
 
 
 # An answered call proves the token again, but is written down at most this often, so a busy

@@ -12,9 +12,9 @@ urlpatterns = [
     path("connect/<str:region>/", views.connect, name="connect_region"),
     path("<int:pk>/", views.dashboard, name="dashboard"),
     path("<int:pk>/settings/", views.seller_settings, name="settings"),
+    path("<int:pk>/activity/", views.activity, name="activity"),
+    path("<int:pk>/requests/", views.request_history, name="request_history"),
     path("<int:pk>/verify/", views.verify, name="verify"),
     path("<int:pk>/token/", views.replace_token, name="replace_token"),
     path("<int:pk>/remove/", views.remove, name="remove"),
-    path("<int:pk>/partners/", views.grant_partner, name="grant_partner"),
-    path("<int:pk>/partners/<int:grant_pk>/revoke/", views.revoke_grant, name="revoke_grant"),
 ]

@@ -1,4 +1,5 @@
-"""Seller pages: the list, the onboarding wizard, a dashboard and settings per seller account.
+"""Seller pages: the list, the onboarding wizard, a dashboard and settings per seller account,
+the dashboard's MWS panel (refreshed by htmx) and the seller's whole request history.
 
 Every seller is looked up through ``Seller.objects.for_user``, so another user's seller is a
 404 on every URL here. Tokens only ever arrive in POST bodies and are never rendered back.
@@ -6,22 +7,30 @@ Every seller is looked up through ``Seller.objects.for_user``, so another user's
 
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mwsportal.gateway.mws import REGIONS
-from partners import services as partners
-from partners.models import Grant
+from mwsportal.keyset import SortError, pager_links, sort_headers
 from sellers import services
-from sellers.forms import ConnectSellerForm, GrantPartnerForm, RenameSellerForm, ReplaceTokenForm
+from sellers.forms import (
+    ConnectSellerForm,
+    RenameSellerForm,
+    ReplaceTokenForm,
+    RequestHistoryFilterForm,
+)
 from sellers.models import Seller
 from sellers.seller_central import authorization_guide
+from sellers.templatetags.seller_activity import activity_context
 
 
 def _seller(request: HttpRequest, pk: int) -> Seller:
@@ -93,17 +102,19 @@ def seller_settings(request: HttpRequest, pk: int) -> HttpResponse:
         services.rename_seller(seller, name=rename_form.cleaned_data["name"])
         messages.success(request, "The name is saved.")
         return redirect("sellers:settings", pk=seller.pk)
-    return _settings_page(request, seller, rename_form=rename_form)
+    return settings_page(request, seller, rename_form=rename_form)
 
 
-def _settings_page(
+def settings_page(
     request: HttpRequest,
     seller: Seller,
     *,
     rename_form: RenameSellerForm | None = None,
     token_form: ReplaceTokenForm | None = None,
-    grant_form: GrantPartnerForm | None = None,
+    grant_form: forms.Form | None = None,
 ) -> HttpResponse:
+    """The settings page, a refused form shown with its errors (a 400). ``grant_form`` is
+    the partners section's (``partners.views``), which that section renders itself."""
     forms_with_errors = [
         f for f in (rename_form, token_form, grant_form) if f is not None and f.errors
     ]
@@ -114,8 +125,7 @@ def _settings_page(
             "seller": seller,
             "rename_form": rename_form or RenameSellerForm(initial={"name": seller.name}),
             "token_form": token_form or ReplaceTokenForm(),
-            "grant_form": grant_form or GrantPartnerForm(),
-            "grants": Grant.objects.filter(seller=seller).select_related("partner"),
+            "grant_form": grant_form,
             "guide": authorization_guide(seller.region),
         },
         status=400 if forms_with_errors else 200,
@@ -153,7 +163,7 @@ def replace_token(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Amazon accepted the new token; it replaces the old one.")
             return redirect("sellers:dashboard", pk=seller.pk)
-    return _settings_page(request, seller, token_form=form)
+    return settings_page(request, seller, token_form=form)
 
 
 @login_required
@@ -170,26 +180,47 @@ def remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sellers:dashboard", pk=seller.pk)
 
 
+@never_cache
 @login_required
-@require_POST
-def grant_partner(request: HttpRequest, pk: int) -> HttpResponse:
-    seller = _seller(request, pk)
-    form = GrantPartnerForm(request.POST)
-    if not form.is_valid():
-        return _settings_page(request, seller, grant_form=form)
-    partner = form.cleaned_data["partner"]
-    partners.grant_partner(seller, partner, scopes=form.cleaned_data["scopes"])
-    messages.success(request, f"{partner.name} can now use this seller account through the API.")
-    return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")
+@require_GET
+def activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard's MWS panel on its own, for its htmx refresh."""
+    return render(request, "sellers/activity.html", activity_context(_seller(request, pk)))
 
 
 @login_required
-@require_POST
-def revoke_grant(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
-    seller = _seller(request, pk)
-    grant = get_object_or_404(
-        Grant.objects.filter(seller=seller).select_related("partner"), pk=grant_pk
+@require_GET
+def request_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every MWS request of the seller still in the log, searchable and filtered, a page at a
+    time."""
+    seller = get_object_or_404(Seller.objects.for_user(request.user).defer("auth_token"), pk=pk)
+    filters = RequestHistoryFilterForm(request.GET)
+    query = filters.query()
+    try:
+        page = services.list_request_history(seller, **query)
+    except SortError as error:
+        filters.refuse_cursor(error)
+        page = services.list_request_history(seller, **{**query, "before": None, "after": None})
+    return render(
+        request,
+        "sellers/request_history.html",
+        {
+            "seller": seller,
+            "filters": filters,
+            "page": page,
+            "sort_headers": sort_headers(request, page.sort, services.HISTORY_SORTS),
+            "retention_days": settings.MWS_REQUEST_LOG_RETENTION_DAYS,
+            **pager_links(request, page),
+        },
     )
-    partners.revoke_grant(grant)
-    messages.success(request, f"{grant.partner.name} no longer has access to this seller account.")
-    return redirect(f"{reverse('sellers:settings', kwargs={'pk': seller.pk})}#partners")
+
+
+@login_required
+@require_GET
+def moved_request_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request history's former address (under /gateway/), kept for bookmarks: the same
+    page, filters and all, at its address among the seller's pages."""
+    seller = _seller(request, pk)
+    target = reverse("sellers:request_history", args=[seller.pk])
+    query = request.GET.urlencode()
+    return redirect(f"{target}?{query}" if query else target, permanent=True)

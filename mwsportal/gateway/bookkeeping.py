@@ -15,13 +15,13 @@ from mwsclient.client import AttemptRecord
 from mwsclient.operations import Operation
 from mwsclient.results import QuotaInfo
 from mwsportal.developer import developer_account
+from mwsportal.gateway.account import SellerAccount
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits
 from mwsportal.gateway.buckets import BucketBackend
 from mwsportal.gateway.models import RequestLogEntry
 
 if TYPE_CHECKING:
     from mwsportal.gateway.models import MWSCall
-    from sellers.models import Seller
 
 
 def to_datetime(epoch: float) -> datetime:
@@ -37,7 +37,7 @@ def bucket_key(region: str, seller_id: str, operation: Operation) -> tuple[Bucke
     return key, BucketLimits.for_group(operation.throttle, settings.MWS_GATEWAY_TIME_SCALE)
 
 
-def bucket_for(seller: Seller, operation: Operation) -> tuple[BucketKey, BucketLimits]:
+def bucket_for(seller: SellerAccount, operation: Operation) -> tuple[BucketKey, BucketLimits]:
     """The bucket a call of ``operation`` for ``seller`` draws from."""
     return bucket_key(seller.region, seller.seller_id, operation)
 
@@ -87,7 +87,7 @@ def _headers_correct_bucket(quota: QuotaInfo, limits: BucketLimits) -> bool:
 def log_entries(
     records: list[AttemptRecord],
     *,
-    seller: Seller | None,
+    seller: SellerAccount | None,
     call: MWSCall | None,
     first_attempt: int,
     sent_at: datetime,
@@ -98,7 +98,7 @@ def log_entries(
         quota = record.quota
         entries.append(
             RequestLogEntry(
-                seller=seller,
+                seller_id=seller.pk if seller is not None else None,
                 mws_seller_id=record.seller_id,
                 call=call,
                 operation=record.operation,

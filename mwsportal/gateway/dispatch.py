@@ -51,17 +51,17 @@ from mwsclient.endpoints import Marketplace
 from mwsclient.operations import Operation, get_operation
 from mwsclient.retry import DEFAULT_RETRY_POLICY, NO_RETRY
 from mwsportal.developer import build_client, developer_account
-from mwsportal.gateway import signals, statements
+from mwsportal.gateway import account, signals, statements
+from mwsportal.gateway.account import SellerAccount
 from mwsportal.gateway.bookkeeping import bucket_for, learn_from_answer, log_entries, to_datetime
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
 from mwsportal.gateway.buckets import BucketBackend, bucket_backend
 from mwsportal.gateway.handlers import CallOutcome, Download, resolve_handler
 from mwsportal.gateway.leases import LEASE_SECONDS, lease_kept
-from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
+from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry, seller_model
 from mwsportal.gateway.routing import destination
 from mwsportal.gateway.settlement import Alarm, Next, Tries, settle
 from mwsportal.logredaction import redact
-from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,8 @@ def dispatch_due_queues(*, executor: Executor, limit: int = 5000) -> int:
     # The seller's status as a correlated EXISTS: the due-time index drives the search, so a
     # tick reads the due queues only, however many sellers there are (a join would walk every
     # active seller's queues).
-    workable = Seller.objects.filter(
-        pk=OuterRef("seller_id"), status__in=[Seller.Status.ACTIVE, Seller.Status.REMOVED]
+    workable = seller_model()._default_manager.filter(
+        pk=OuterRef("seller_id"), status__in=[account.ACTIVE, account.REMOVED]
     )
     due = list(
         CallQueue.objects.filter(free, Exists(workable), next_check_at__lte=now)
@@ -134,7 +134,7 @@ class Attempted:
     error: BaseException | None = None
 
 
-Sender = Callable[[MWSCall, Seller], Attempted]
+Sender = Callable[[MWSCall, SellerAccount], Attempted]
 
 _local = threading.local()
 
@@ -168,7 +168,7 @@ def _client_params(op: Operation, stored: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def send_with_client(call: MWSCall, seller: Seller) -> Attempted:
+def send_with_client(call: MWSCall, seller: SellerAccount) -> Attempted:
     """Send ``call`` once with the seller's authorization (no retry: that is decided here)."""
     records: list[AttemptRecord] = []
     _local.records = records
@@ -224,7 +224,7 @@ def _download(
 @dataclass
 class _Claim:
     call: MWSCall
-    seller: Seller
+    seller: SellerAccount
     operation: Operation
     key: BucketKey
     limits: BucketLimits
@@ -318,11 +318,11 @@ def _claim_next(
             # Only a worker that held the queue before this run can have left a call in flight.
             for interrupted in statements.calls_in_flight(queue.pk):
                 _recover_interrupted(interrupted, seller, backend)
-        if seller.status == Seller.Status.REMOVED:
+        if seller.status == account.REMOVED:
             _cancel_pending(queue, now)
             _release(queue, None)
             return None
-        if seller.status != Seller.Status.ACTIVE:
+        if seller.status != account.ACTIVE:
             _release(queue, now)
             return None
         head = statements.head_of_queue(queue.pk, now)
@@ -365,7 +365,7 @@ def _cancel_pending(queue: CallQueue, now: datetime) -> None:
         call.save(update_fields=_SETTLED_FIELDS)
 
 
-def _recover_interrupted(call: MWSCall, seller: Seller, backend: BucketBackend) -> None:
+def _recover_interrupted(call: MWSCall, seller: SellerAccount, backend: BucketBackend) -> None:
     """A call left in flight by a worker that died: whether MWS got it is unknown."""
     operation = get_operation(call.operation)
     key, limits = bucket_for(seller, operation)
@@ -479,10 +479,10 @@ def _settle(claim: _Claim, attempted: Attempted, now: datetime) -> None:
     call.throttled_retries = decided.tries.throttled_retries
     call.resynced = decided.tries.resynced
     if decided.token_accepted:
-        signals.token_accepted.send(Seller, seller=claim.seller, at=now)
+        signals.token_accepted.send(type(claim.seller), seller=claim.seller, at=now)
     if decided.authorization_refused:
         signals.authorization_refused.send(
-            Seller,
+            type(claim.seller),
             seller=claim.seller,
             reason=f"Amazon MWS answered AccessDenied to {call.operation} on "
             f"{now:%Y-%m-%d %H:%M} UTC: the authorization was revoked in Seller Central or has "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -34,13 +34,11 @@ from mwsclient.client import AttemptRecord, Response
 from mwsclient.operations import get_operation
 from mwsclient.retry import NO_RETRY
 from mwsportal.developer import build_client
+from mwsportal.gateway.account import SellerAccount
 from mwsportal.gateway.bookkeeping import bucket_key, learn_from_answer, log_entries, to_datetime
 from mwsportal.gateway.bucket_arithmetic import BucketKey, BucketLimits, Take, arrival_matters
 from mwsportal.gateway.buckets import BucketBackend, bucket_backend
 from mwsportal.gateway.models import RequestLogEntry
-
-if TYPE_CHECKING:
-    from sellers.models import Seller
 
 # A person waits on the page: a token due later than this is not waited for.
 INTERACTIVE_MAX_WAIT_SECONDS = 5.0
@@ -65,7 +63,7 @@ def call_now(
     region: str,
     seller_id: str,
     auth_token: str,
-    seller: Seller | None = None,
+    seller: SellerAccount | None = None,
     logged: list[RequestLogEntry] | None = None,
     max_wait: float = INTERACTIVE_MAX_WAIT_SECONDS,
     retries: int = 1,
@@ -140,7 +138,7 @@ def _record(
     records: list[AttemptRecord],
     first: int,
     error: BaseException | None,
-    seller: Seller | None,
+    seller: SellerAccount | None,
     sent_at: datetime,
     logged: list[RequestLogEntry] | None,
 ) -> None:

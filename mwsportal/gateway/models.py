@@ -218,3 +218,15 @@ class StoredBucket(models.Model):
         self.blocked_until = state.blocked_until
         self.hourly_max = state.hourly_max
         self.slots = {str(slot): count for slot, count in state.slots.items()}
+
+
+def seller_model() -> type[models.Model]:
+    """The model of the seller accounts the gateway's rows point at, found through its own
+    foreign key ("sellers.Seller" is a reference, not an import: the gateway stands below the
+    app). Its instances meet ``account.SellerAccount``."""
+    return CallQueue._meta.get_field("seller").related_model
+
+
+def seller_marketplace_model() -> type[models.Model]:
+    """The model of the marketplaces a seller sells in: the seller model's ``marketplaces``."""
+    return seller_model()._meta.get_field("marketplaces").related_model  # type: ignore[return-value]

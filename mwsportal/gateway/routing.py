@@ -11,13 +11,10 @@ naming marketplaces on different hosts cannot be split; it is refused before it 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from mwsclient.endpoints import MARKETPLACES, REGIONS, Marketplace, Region
 from mwsportal.gateway import statements
-
-if TYPE_CHECKING:
-    from sellers.models import Seller
+from mwsportal.gateway.account import SellerAccount
 
 
 class MixedHosts(ValueError):
@@ -48,7 +45,7 @@ def check_one_host(marketplace_ids: Sequence[str]) -> None:
         )
 
 
-def home_marketplace(seller: Seller) -> Marketplace | None:
+def home_marketplace(seller: SellerAccount) -> Marketplace | None:
     """The marketplace a call naming none is for, from the marketplaces the seller sells in."""
     region = REGIONS[seller.region]
     known = [
@@ -62,7 +59,7 @@ def home_marketplace(seller: Seller) -> Marketplace | None:
     return known[0] if known else None
 
 
-def destination(seller: Seller, marketplace_ids: Sequence[str] = ()) -> Marketplace | Region:
+def destination(seller: SellerAccount, marketplace_ids: Sequence[str] = ()) -> Marketplace | Region:
     """Where a call of ``seller`` naming ``marketplace_ids`` goes: a marketplace (its host),
     or the seller's region when the portal does not know the seller's marketplaces yet."""
     check_one_host(marketplace_ids)

@@ -31,11 +31,12 @@ from django.db.models import Count, Q, QuerySet
 
 from mwsclient.operations import OPERATIONS, Operation, get_operation
 from mwsclient.params import encode_params
+from mwsportal.gateway import account
+from mwsportal.gateway.account import SellerAccount
 from mwsportal.gateway.bookkeeping import bucket_for, to_datetime
 from mwsportal.gateway.buckets import bucket_backend
 from mwsportal.gateway.handlers import Handler, handler_path
 from mwsportal.gateway.models import CallQueue, MWSCall, RequestLogEntry
-from sellers.models import Seller
 
 
 class SellerNotCallable(Exception):
@@ -43,7 +44,7 @@ class SellerNotCallable(Exception):
 
 
 def request_call(
-    seller: Seller,
+    seller: SellerAccount,
     operation: str,
     params: Mapping[str, Any] | None = None,
     *,
@@ -78,7 +79,7 @@ def request_call(
     A seller whose calls are on hold (re-authorization, suspension) keeps its calls queued
     until it is active again; a removed seller raises ``SellerNotCallable``.
     """
-    if seller.status == Seller.Status.REMOVED:
+    if seller.status == account.REMOVED:
         raise SellerNotCallable(f"seller {seller.pk} has no authorization any more")
     op = _operation(operation)
     params = dict(params or {})
@@ -90,17 +91,19 @@ def request_call(
     if spread_over:
         available_at += _offset(seller, operation, dedupe_key, spread_over)
     with transaction.atomic():
-        queue, _ = CallQueue.objects.get_or_create(seller=seller, throttle_group=op.throttle.name)
+        queue, _ = CallQueue.objects.get_or_create(
+            seller_id=seller.pk, throttle_group=op.throttle.name
+        )
         # Locked so a worker giving the queue back cannot miss this call (see dispatch).
         queue = CallQueue.objects.select_for_update().get(pk=queue.pk)
         if dedupe_key:
             pending = MWSCall.objects.filter(
-                seller=seller, dedupe_key=dedupe_key, state__in=MWSCall.PENDING_STATES
+                seller_id=seller.pk, dedupe_key=dedupe_key, state__in=MWSCall.PENDING_STATES
             ).first()
             if pending is not None:
                 return pending
         call = MWSCall.objects.create(
-            seller=seller,
+            seller_id=seller.pk,
             queue=queue,
             operation=op.name,
             params=params,
@@ -118,7 +121,7 @@ def request_call(
 
 
 def request_follow_up(
-    seller: Seller,
+    seller: SellerAccount,
     operation: str,
     params: Mapping[str, Any],
     *,
@@ -137,7 +140,7 @@ def request_follow_up(
     is the follow-up whose handler asks: still pending while the handler runs, it does not
     count. The buckets still decide when each call really goes."""
     pending = MWSCall.objects.filter(
-        seller=seller, dedupe_key__startswith=f"{key}:", state__in=MWSCall.PENDING_STATES
+        seller_id=seller.pk, dedupe_key__startswith=f"{key}:", state__in=MWSCall.PENDING_STATES
     )
     if answering is not None:
         pending = pending.exclude(pk=answering.pk)
@@ -202,7 +205,7 @@ def _check_params(op: Operation, params: dict[str, Any], upload: str) -> None:
     encode_params(op, params)
 
 
-def _offset(seller: Seller, operation: str, dedupe_key: str, window: timedelta) -> timedelta:
+def _offset(seller: SellerAccount, operation: str, dedupe_key: str, window: timedelta) -> timedelta:
     """A stable offset within ``window`` for this seller's call, so each seller keeps its own
     slot and a periodic sync for many sellers is spread evenly over the window.
 
@@ -268,7 +271,7 @@ class GroupQuota:
         }
 
 
-def quota_status(seller: Seller, *, active_only: bool = False) -> list[GroupQuota]:
+def quota_status(seller: SellerAccount, *, active_only: bool = False) -> list[GroupQuota]:
     """Current bucket level and hourly quota left for each throttle group of ``seller``.
 
     ``active_only`` keeps the groups the portal has used or has calls waiting for.
@@ -277,7 +280,7 @@ def quota_status(seller: Seller, *, active_only: bool = False) -> list[GroupQuot
     for op in OPERATIONS.values():
         groups.setdefault(op.throttle.name, []).append(op)
     queued = dict(
-        MWSCall.objects.filter(seller=seller, state__in=MWSCall.PENDING_STATES)
+        MWSCall.objects.filter(seller_id=seller.pk, state__in=MWSCall.PENDING_STATES)
         .values_list("queue__throttle_group")
         .annotate(n=Count("id"))
     )
@@ -323,7 +326,7 @@ class CallWait:
     expected_in: timedelta
 
 
-def pending_call_wait(seller: Seller, dedupe_key: str) -> CallWait | None:
+def pending_call_wait(seller: SellerAccount, dedupe_key: str) -> CallWait | None:
     """How the pending call of ``seller`` asked for with ``dedupe_key`` is getting on; None
     when no such call is pending (never asked for, or answered already).
 
@@ -332,7 +335,7 @@ def pending_call_wait(seller: Seller, dedupe_key: str) -> CallWait | None:
     """
     call = (
         MWSCall.objects.filter(
-            seller=seller, dedupe_key=dedupe_key, state__in=MWSCall.PENDING_STATES
+            seller_id=seller.pk, dedupe_key=dedupe_key, state__in=MWSCall.PENDING_STATES
         )
         .order_by("pk")
         .first()
@@ -364,14 +367,16 @@ def pending_call_wait(seller: Seller, dedupe_key: str) -> CallWait | None:
     return CallWait(sending=False, expected_in=max(timedelta(0), ready_at - to_datetime(view.now)))
 
 
-def request_log(seller: Seller, *, operation: str | None = None) -> QuerySet[RequestLogEntry]:
+def request_log(
+    seller: SellerAccount, *, operation: str | None = None
+) -> QuerySet[RequestLogEntry]:
     """Every logged MWS call of ``seller``, optionally of one operation."""
-    rows = RequestLogEntry.objects.filter(seller=seller)
+    rows = RequestLogEntry.objects.filter(seller_id=seller.pk)
     return rows.filter(operation=operation) if operation else rows
 
 
-def recent_request_log(seller: Seller, *, limit: int = 20) -> QuerySet[RequestLogEntry]:
-    return RequestLogEntry.objects.filter(seller=seller).order_by("-sent_at", "-pk")[:limit]
+def recent_request_log(seller: SellerAccount, *, limit: int = 20) -> QuerySet[RequestLogEntry]:
+    return RequestLogEntry.objects.filter(seller_id=seller.pk).order_by("-sent_at", "-pk")[:limit]
 
 
 HealthLevel = Literal["ok", "warn", "bad", "unknown"]

@@ -13,13 +13,16 @@ from datetime import datetime
 
 from django.db import connection
 
-from mwsportal.gateway.models import CallQueue, MWSCall
-from sellers.models import Seller, SellerMarketplace
+from mwsportal.gateway import account
+from mwsportal.gateway.models import CallQueue, MWSCall, seller_marketplace_model, seller_model
 
+# The seller tables are those of the models the gateway's foreign keys point at, so the gateway
+# names them without importing the app (this module is first imported once the apps are loaded).
+_SELLER_MODEL = seller_model()
 _QUEUES = CallQueue._meta.db_table
 _CALLS = MWSCall._meta.db_table
-_SELLERS = Seller._meta.db_table
-_MARKETPLACES = SellerMarketplace._meta.db_table
+_SELLERS = _SELLER_MODEL._meta.db_table
+_MARKETPLACES = seller_marketplace_model()._meta.db_table
 
 
 # Composed once from the models' own table names (never from input), with every value a
@@ -69,8 +72,9 @@ def leased_queue(queue_id: int, lease: str) -> CallQueue | None:
     )
     if queue is None:
         return None
-    seller = next(iter(Seller.objects.raw(_SELECT_SELLER, [queue.seller_id])))
-    queue.seller = seller
+    seller = next(iter(_SELLER_MODEL._default_manager.raw(_SELECT_SELLER, [queue.seller_id])))
+    # Cached on the queue as the foreign key itself would, so ``queue.seller`` reads it.
+    CallQueue.seller.field.set_cached_value(queue, seller)
     return queue
 
 
@@ -123,7 +127,7 @@ def hand_back(
     params: list[str | int | None] = [fresh_lease, _at(lease_until), _at(now), queue_id, lease]
     if not always:
         statement += _WHILE_OTHERS_DUE
-        params += [_at(now), queue_id, Seller.Status.ACTIVE]
+        params += [_at(now), queue_id, account.ACTIVE]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         handed: bool = cursor.rowcount == 1

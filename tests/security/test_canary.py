@@ -328,7 +328,7 @@ def submit_a_feed(client: Client, broker: Broker, seller: Seller) -> FeedSubmiss
         reverse("feeds:original", args=[feed.pk]),
         reverse("feeds:report", args=[feed.pk]),
         reverse("feeds:results_csv", args=[feed.pk]),
-        reverse("gateway:seller_activity", args=[seller.pk]),
+        reverse("sellers:activity", args=[seller.pk]),
     ):
         assert client.get(url).status_code == 200, url
     return feed

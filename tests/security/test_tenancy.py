@@ -76,7 +76,7 @@ def test_a_grant_of_another_seller_is_a_404_under_ones_own_seller(owner, strange
     client = Client()
     client.force_login(stranger)
     url = reverse(
-        "sellers:revoke_grant", kwargs={"pk": theirs.seller.pk, "grant_pk": mine.grant.pk}
+        "partners:revoke_grant", kwargs={"pk": theirs.seller.pk, "grant_pk": mine.grant.pk}
     )
     assert client.post(url).status_code == 404
     assert Grant.objects.filter(pk=mine.grant.pk).exists()

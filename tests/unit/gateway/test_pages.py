@@ -76,22 +76,22 @@ def test_the_dashboard_shows_the_buckets_and_recent_requests(owner_client, selle
     assert "req-visible" in page
     assert "RequestThrottled" in page
     assert TOKEN not in page
-    assert f'hx-get="{reverse("gateway:seller_activity", args=[seller.pk])}"' in page
+    assert f'hx-get="{reverse("sellers:activity", args=[seller.pk])}"' in page
 
 
 def test_the_panel_of_a_seller_without_calls_says_so(owner_client, seller, backend):
-    page = owner_client.get(reverse("gateway:seller_activity", args=[seller.pk]))
+    page = owner_client.get(reverse("sellers:activity", args=[seller.pk]))
     assert page.status_code == 200
     assert "has not called Amazon MWS" in page.content.decode()
 
 
 def test_another_owners_panel_is_not_found(stranger_client, seller, backend):
-    response = stranger_client.get(reverse("gateway:seller_activity", args=[seller.pk]))
+    response = stranger_client.get(reverse("sellers:activity", args=[seller.pk]))
     assert response.status_code == 404
 
 
 def test_the_panel_needs_a_login(client, seller, backend):
-    response = client.get(reverse("gateway:seller_activity", args=[seller.pk]))
+    response = client.get(reverse("sellers:activity", args=[seller.pk]))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
 
@@ -202,7 +202,7 @@ def test_calls_are_listed_for_staff_without_secrets(admin_client, seller, backen
 def test_the_panel_leads_with_a_connection_health_line(owner_client, seller, backend):
     log_entry(seller, 1, operation="SubmitFeed", request_id="req-old")
     log_entry(seller, 2, request_id="req-new")
-    page = owner_client.get(reverse("gateway:seller_activity", args=[seller.pk])).content.decode()
+    page = owner_client.get(reverse("sellers:activity", args=[seller.pk])).content.decode()
     health = page[
         page.index('class="connection-health"') : page.index(
             "</p>", page.index("connection-health")

@@ -97,7 +97,7 @@ def test_page_filters_and_keeps_them_on_every_link(owner_client, seller):
     for n in range(30):
         sent(seller, n, operation="GetReportList")
     sent(seller, 40, operation="SubmitFeed")
-    url = f"/gateway/sellers/{seller.pk}/requests/"
+    url = f"/sellers/{seller.pk}/requests/"
     page = html.fromstring(owner_client.get(url, {"operation": "GetReportList"}).content)
     assert len(page.xpath("//table[@class='request-log']/tbody/tr")) == 25
     assert page.xpath("//th[@aria-sort]")[0].get("aria-sort") == "descending"
@@ -112,7 +112,7 @@ def test_page_filters_and_keeps_them_on_every_link(owner_client, seller):
 
 def test_bad_filters_are_named_and_nothing_breaks(owner_client, seller):
     sent(seller, 1)
-    url = f"/gateway/sellers/{seller.pk}/requests/"
+    url = f"/sellers/{seller.pk}/requests/"
     refused = owner_client.get(url, {"outcome": "sideways", "since": "2026-12-01"})
     assert refused.status_code == 200
     assert "Outcome: Select a valid choice" in refused.content.decode()
@@ -126,6 +126,19 @@ def test_bad_filters_are_named_and_nothing_breaks(owner_client, seller):
 
 def test_another_owners_history_is_not_found(stranger_client, seller):
     sent(seller, 1)
+    response = stranger_client.get(f"/sellers/{seller.pk}/requests/")
+    assert response.status_code == 404
+
+
+def test_the_former_address_under_gateway_redirects_with_its_filters(owner_client, seller):
+    response = owner_client.get(f"/gateway/sellers/{seller.pk}/requests/", {"q": "Throttled"})
+    assert response.status_code == 301
+    assert response["Location"] == f"/sellers/{seller.pk}/requests/?q=Throttled"
+    bare = owner_client.get(f"/gateway/sellers/{seller.pk}/requests/")
+    assert bare["Location"] == f"/sellers/{seller.pk}/requests/"
+
+
+def test_the_former_address_of_another_owners_history_is_not_found(stranger_client, seller):
     response = stranger_client.get(f"/gateway/sellers/{seller.pk}/requests/")
     assert response.status_code == 404
 

@@ -59,7 +59,7 @@ def download(client: MWSClient, sink: io.BytesIO | object, report_id: str = "211
         seller_id=SELLER,
         auth_token=AUTH_TOKEN,
         params={"ReportId": report_id},
-        sink=sink,  # type: ignore[arg-type]
+        sink=sink,
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from feeds.notices import notify_feed_finished
 from notifications import services
 from notifications.models import Kind, Notice
+from sellers.notices import notify_needs_reauthorization
 from tests.factories import FeedSubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,7 @@ def test_a_processed_feed_mail_names_the_feed_its_errors_and_links_back(
         messages_with_error=1,
         messages_with_warning=0,
     )
-    notice = services.notify_feed_finished(feed)
+    notice = notify_feed_finished(feed)
     services.send_notice_email(notice.pk)
     (mail,) = mailoutbox
     assert mail.to == [owner.email]
@@ -51,7 +53,7 @@ def test_a_processed_feed_mail_names_the_feed_its_errors_and_links_back(
 
 
 def test_a_reauthorization_mail_never_carries_the_token(seller, mailoutbox):
-    notice = services.notify_needs_reauthorization(seller, reason="AccessDenied to ListOrders.")
+    notice = notify_needs_reauthorization(seller, reason="AccessDenied to ListOrders.")
     services.send_notice_email(notice.pk)
     (mail,) = mailoutbox
     assert mail.subject == "MWS Portal: US store must be authorized again"

@@ -301,9 +301,9 @@ def test_a_price_feed_checks_amounts_and_currency(
         (9, "NOT-LISTED", "Error", 13013),
     ]
     assert "USD" in outcome.results[4].description
-    assert catalogue.get(skus[0]).price == Decimal("19.99")  # type: ignore[union-attr]
-    assert catalogue.get(skus[6]).price == Decimal("7.50")  # type: ignore[union-attr]
-    assert catalogue.get(skus[1]).price != Decimal("-5.00")  # type: ignore[union-attr]
+    assert catalogue.get(skus[0]).price == Decimal("19.99")
+    assert catalogue.get(skus[6]).price == Decimal("7.50")
+    assert catalogue.get(skus[1]).price != Decimal("-5.00")
 
 
 def test_yen_prices_have_no_decimals(tmp_path: Path) -> None:
@@ -314,7 +314,7 @@ def test_yen_prices_have_no_decimals(tmp_path: Path) -> None:
     outcome = submit(tmp_path / "price.xml", PRICING, body, {JP: japan})
 
     assert codes(outcome) == [(1, sku, "Error", 8105)]
-    assert japan.get(sku).price == Decimal(1980)  # type: ignore[union-attr]
+    assert japan.get(sku).price == Decimal(1980)
 
 
 def test_a_price_feed_applies_to_each_marketplace_in_its_currency(tmp_path: Path) -> None:
@@ -330,7 +330,7 @@ def test_a_price_feed_applies_to_each_marketplace_in_its_currency(tmp_path: Path
     )
 
     assert summary(outcome) == (1, 1, 0, 0)
-    assert germany.get(sku).price == italy.get(sku).price == Decimal("12.00")  # type: ignore[union-attr]
+    assert germany.get(sku).price == italy.get(sku).price == Decimal("12.00")
 
 
 def test_a_message_type_that_does_not_fit_the_feed_type_fails_every_message(
@@ -389,7 +389,7 @@ def test_a_product_feed_creates_updates_and_deletes_listings(
         "Théière en fonte, 1,2 l",
         NOW,
     )
-    assert catalogue.get(skus[0]).title == "Renamed"  # type: ignore[union-attr]
+    assert catalogue.get(skus[0]).title == "Renamed"
     assert catalogue.get(skus[1]) is None
     row = next(row for row in everything if row[3] == "NEW-SKU-1")
     assert (row[0], row[-1]) == ("Théière en fonte, 1,2 l", "Inactive")
@@ -650,7 +650,7 @@ def test_a_large_feed_is_processed_in_flat_memory(
 
     assert path.stat().st_size > 4_500_000
     assert summary(outcome) == (count, count, 0, 0)
-    assert catalogue.get(skus[0]).quantity == count  # type: ignore[union-attr]
+    assert catalogue.get(skus[0]).quantity == count
     assert max(peak) - baseline < 16 * 2**20
 
 
@@ -699,7 +699,7 @@ def test_a_price_and_quantity_file_gets_the_flat_processing_report(
     first = catalogue.get(skus[0])
     assert first is not None
     assert (first.price, first.quantity, first.fulfillment_latency) == (Decimal("12.50"), 7, 2)
-    assert catalogue.get(skus[3]).quantity == 12  # type: ignore[union-attr]
+    assert catalogue.get(skus[3]).quantity == 12
 
 
 def test_a_flat_file_without_errors_has_no_table(

@@ -27,6 +27,6 @@ def activity_context(seller: Seller) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("gateway/seller_activity.html")
+@register.inclusion_tag("sellers/activity.html")
 def mws_activity(seller: Seller) -> dict[str, Any]:
     return activity_context(seller)
