@@ -41,7 +41,9 @@ def download(seller, key: str, **options) -> MWSCall:
 def waits(seller, key: str) -> float:
     """Seconds the call is expected to wait (the bucket refills from a moment a fraction of a
     second after a token is taken from a full bucket: the request's delivery allowance)."""
-    return services.pending_call_wait(seller, f"download:{key}").expected_in.total_seconds()
+    wait = services.pending_call_wait(seller, f"download:{key}")
+    assert wait is not None, "the download is not pending"
+    return wait.expected_in.total_seconds()
 
 
 def empty_the_bucket(backend, seller) -> None:

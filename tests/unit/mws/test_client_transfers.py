@@ -370,6 +370,7 @@ def test_one_send_path_takes_every_kind_of_operation(
         source=io.BytesIO(feed),
         **common,
     )
+    assert not isinstance(submitted, DownloadResult)
     assert isinstance(submitted.result, SubmitFeedResult)
     assert server.received[-1].query["ContentMD5Value"] == md5_b64(feed)
 
