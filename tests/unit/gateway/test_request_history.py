@@ -201,7 +201,7 @@ def test_a_deep_sorted_page_is_an_index_range_scan(seller, sort, django_assert_n
 def test_page_sorts_by_a_column_header_and_keeps_the_filters(owner_client, seller):
     sent(seller, 1, operation="SubmitFeed")
     sent(seller, 2)
-    url = f"/gateway/sellers/{seller.pk}/requests/"
+    url = f"/sellers/{seller.pk}/requests/"
     page = html.fromstring(owner_client.get(url, {"outcome": "ok"}).content)
     headers = {th.text_content().split(" (")[0]: th for th in page.xpath("//thead//th")}
     link = headers["Request"].find("a").get("href")
