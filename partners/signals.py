@@ -1,5 +1,6 @@
-"""A change to an API key or its partner, made anywhere (a service, the admin, a shell), is
-seen at once by every request: the verified copy of the key in the cache is given up."""
+"""A change to an API key or its partner, or to a seller or its grants, made anywhere (a
+service, the admin, a shell), is seen at once by every request: the verified copy of the key,
+or the seller's copy kept for read-only requests, in the cache is given up."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from partners import services
-from partners.models import ApiKey, Partner
+from partners import granted, services
+from partners.models import ApiKey, Grant, Partner
+from sellers.models import Seller
 
 
 @receiver([post_save, post_delete], sender=ApiKey)
@@ -23,3 +25,13 @@ def _partner_changed(sender: type[Partner], instance: Partner, **kwargs: Any) ->
     services.forget_verified_keys(
         ApiKey.objects.filter(partner_id=instance.pk).values_list("prefix", flat=True)
     )
+
+
+@receiver([post_save, post_delete], sender=Grant)
+def _grant_changed(sender: type[Grant], instance: Grant, **kwargs: Any) -> None:
+    granted.forget_granted_seller(instance.seller_id)
+
+
+@receiver([post_save, post_delete], sender=Seller)
+def _seller_changed(sender: type[Seller], instance: Seller, **kwargs: Any) -> None:
+    granted.forget_granted_seller(instance.pk)

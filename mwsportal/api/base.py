@@ -23,6 +23,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -77,6 +78,11 @@ class Principal(Protocol):
 
     def granted_sellers(self) -> QuerySet[Any]:
         """The sellers it may reach, each annotated with ``granted_scopes``."""
+        ...
+
+    def granted_seller(self, seller_pk: int) -> Any | None:
+        """One of ``granted_sellers()``, or None; may come from a cache that any change of
+        the seller or its grant gives up at once."""
         ...
 
 
@@ -221,8 +227,19 @@ class PartnerViewSet(viewsets.ViewSet):
         principal: Principal = self.request.user
         return principal.granted_sellers()
 
-    def get_seller(self) -> Any:
-        return get_object_or_404(self.granted_sellers(), pk=self.kwargs["seller_pk"])
+    def get_seller(self, *, fresh: bool = False) -> Any:
+        """The seller the URL names, with ``granted_scopes``; 404 when the partner holds no
+        grant on it. A read-only request takes it from the partner's recent reads
+        (``granted_seller``, kept until the seller or a grant on it changes); a write, or an
+        answer about the seller itself (``fresh``), reads the database."""
+        seller_pk = self.kwargs["seller_pk"]
+        if fresh or self.request.method not in permissions.SAFE_METHODS:
+            return get_object_or_404(self.granted_sellers(), pk=seller_pk)
+        principal: Principal = self.request.user
+        seller = principal.granted_seller(seller_pk)
+        if seller is None:
+            raise Http404
+        return seller
 
     def require(self, seller: Any, scope: str) -> None:
         if scope not in seller.granted_scopes:
