@@ -372,7 +372,12 @@ class ReportViewSet(PartnerViewSet):
         filters = ReportFilterSerializer.validated(request.query_params)
         before, size = self.page_args()
         page = services.list_reports(
-            seller, sort=services.REPORT_API_SORT, before=before, size=size, **filters
+            seller,
+            sort=services.REPORT_API_SORT,
+            before=before,
+            size=size,
+            with_links=False,
+            **filters,
         )
         return self.paginated(page.items, page.before, ReportSerializer)
 
