@@ -142,35 +142,66 @@ def run_beat(client, key: str, tick: float, stop: threading.Event) -> None:
         stop.wait(max(0.0, next_at - time.monotonic()))
 
 
-# The steps of a queue turn outside the HTTP request (``--steps``); the last four run inside
-# ``_finish``'s transaction.
-TURN_STEPS = ("_claim_next", "_finish", "_update_bucket", "_write_log", "_settle", "_hand_back")
+# The steps of a queue turn outside the HTTP request (``--steps``); the four after
+# ``_finish`` run inside its transaction. The database's BEGIN (``set_autocommit``, which on
+# SQLite takes the write lock) and COMMIT are counted while a queue turn runs, wherever they
+# happen in it (both claim and finish open a transaction).
+TURN_STEPS = (
+    "_claim_next",
+    "_finish",
+    "_update_bucket",
+    "_write_log",
+    "_settle",
+    "_hand_back",
+    "database_begin",
+    "database_commit",
+)
+_in_turn = threading.local()
 
 
 def time_steps(stats: dict[str, Any], lock: threading.Lock) -> None:
-    """Wrap each of ``TURN_STEPS`` in the gateway's dispatch module with wall and thread-CPU
-    timestamps, summed into ``stats["steps"]`` (this worker process only)."""
+    """Wrap each of ``TURN_STEPS`` (the gateway's dispatch functions, the database
+    connection's BEGIN and COMMIT) with wall and thread-CPU timestamps, summed into
+    ``stats["steps"]`` (this worker process only)."""
+    from django.db import connections
+
     from mwsportal.gateway import dispatch
 
     steps: dict[str, dict[str, float]] = {}
     stats["steps"] = steps
-    for name in TURN_STEPS:
-        original = getattr(dispatch, name)
+
+    def timing(original: Any, name: str) -> Any:
         steps[name] = {"wall_s": 0.0, "cpu_s": 0.0, "calls": 0}
 
-        def timed(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if not getattr(_in_turn, "active", False):
+                return original(*args, **kwargs)
             started, started_cpu = time.perf_counter(), time.thread_time()
             try:
-                return _original(*args, **kwargs)
+                return original(*args, **kwargs)
             finally:
                 wall, cpu = time.perf_counter() - started, time.thread_time() - started_cpu
                 with lock:
-                    step = steps[_name]
+                    step = steps[name]
                     step["wall_s"] += wall
                     step["cpu_s"] += cpu
                     step["calls"] += 1
 
-        setattr(dispatch, name, timed)
+        return timed
+
+    for name in TURN_STEPS[:6]:
+        setattr(dispatch, name, timing(getattr(dispatch, name), name))
+    wrapper = type(connections["default"])
+    begin, commit = wrapper.set_autocommit, wrapper.commit
+    timed_begin, timed_commit = timing(begin, "database_begin"), timing(commit, "database_commit")
+
+    def set_autocommit(self: Any, autocommit: bool, *args: Any, **kwargs: Any) -> Any:
+        # Only turning autocommit off begins a transaction.
+        run = begin if autocommit else timed_begin
+        return run(self, autocommit, *args, **kwargs)
+
+    wrapper.set_autocommit = set_autocommit
+    wrapper.commit = timed_commit
 
 
 def step_breakdown(stats: list[dict[str, Any]], sent: int) -> dict[str, dict[str, float]]:
@@ -255,7 +286,11 @@ def run_worker(args: argparse.Namespace) -> None:
                 stats["tick_cpu_s"] += time.thread_time() - started_cpu
                 stats["ticks"] += 1
             return
-        work_queue(*message["args"], executor=executor, sender=send)
+        _in_turn.active = True
+        try:
+            work_queue(*message["args"], executor=executor, sender=send)
+        finally:
+            _in_turn.active = False
         with lock:
             stats["work_s"] += time.perf_counter() - started
             stats["work_cpu_s"] += time.thread_time() - started_cpu
