@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -222,10 +222,13 @@ class PartnerViewSet(viewsets.ViewSet):
 
     # ---- tenancy and scopes
 
+    def principal(self) -> Principal:
+        """The authenticated partner (``IsAuthenticated`` lets no anonymous request in)."""
+        return cast(Principal, self.request.user)
+
     def granted_sellers(self) -> QuerySet[Any]:
         """The partner's sellers, each with its grant's scopes as ``granted_scopes``."""
-        principal: Principal = self.request.user
-        return principal.granted_sellers()
+        return self.principal().granted_sellers()
 
     def get_seller(self, *, fresh: bool = False) -> Any:
         """The seller the URL names, with ``granted_scopes``; 404 when the partner holds no
@@ -235,8 +238,7 @@ class PartnerViewSet(viewsets.ViewSet):
         seller_pk = self.kwargs["seller_pk"]
         if fresh or self.request.method not in permissions.SAFE_METHODS:
             return get_object_or_404(self.granted_sellers(), pk=seller_pk)
-        principal: Principal = self.request.user
-        seller = principal.granted_seller(seller_pk)
+        seller = self.principal().granted_seller(seller_pk)
         if seller is None:
             raise Http404
         return seller
