@@ -29,7 +29,11 @@ Printed as one JSON object:
   ``tick_cpu_ms``: the same on the CPU clock of the worker thread, less sensitive to load;
 - ``ticks_expired``: ticks dropped because no worker took them within two tick intervals;
 - ``sent_per_worker``: calls each worker process sent;
-- ``all_done_s``: until the last feed was seen processed.
+- ``all_done_s``: until the last feed was seen processed;
+- with ``--steps``, ``steps``: wall and thread CPU ms per call of each step of a queue turn
+  (``_claim_next``, ``_finish`` and, inside it, the bucket, the log, the settlement and the
+  hand-back), timestamps taken around each in the worker, and ``waiting_ms`` (wall minus
+  CPU: round trips, locks and time without a CPU).
 
 ``--profile FOLDER`` writes a cProfile of each worker process there (``worker-PID.prof``).
 
@@ -138,6 +142,95 @@ def run_beat(client, key: str, tick: float, stop: threading.Event) -> None:
         stop.wait(max(0.0, next_at - time.monotonic()))
 
 
+# The steps of a queue turn outside the HTTP request (``--steps``); the four after
+# ``_finish`` run inside its transaction. The database's BEGIN (``set_autocommit``, which on
+# SQLite takes the write lock) and COMMIT are counted while a queue turn runs, wherever they
+# happen in it (both claim and finish open a transaction).
+TURN_STEPS = (
+    "_claim_next",
+    "_finish",
+    "_update_bucket",
+    "_write_log",
+    "_settle",
+    "_hand_back",
+    "database_begin",
+    "database_commit",
+)
+_in_turn = threading.local()
+
+
+def time_steps(stats: dict[str, Any], lock: threading.Lock) -> None:
+    """Wrap each of ``TURN_STEPS`` (the gateway's dispatch functions, the database
+    connection's BEGIN and COMMIT) with wall and thread-CPU timestamps, summed into
+    ``stats["steps"]`` (this worker process only)."""
+    from django.db import connections
+
+    from mwsportal.gateway import dispatch
+
+    steps: dict[str, dict[str, float]] = {}
+    stats["steps"] = steps
+
+    def timing(original: Any, name: str) -> Any:
+        steps[name] = {"wall_s": 0.0, "cpu_s": 0.0, "calls": 0}
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if not getattr(_in_turn, "active", False):
+                return original(*args, **kwargs)
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                wall, cpu = time.perf_counter() - started, time.thread_time() - started_cpu
+                with lock:
+                    step = steps[name]
+                    step["wall_s"] += wall
+                    step["cpu_s"] += cpu
+                    step["calls"] += 1
+
+        return timed
+
+    for name in TURN_STEPS[:6]:
+        setattr(dispatch, name, timing(getattr(dispatch, name), name))
+    wrapper = type(connections["default"])
+    begin, commit = wrapper.set_autocommit, wrapper.commit
+    timed_begin, timed_commit = timing(begin, "database_begin"), timing(commit, "database_commit")
+
+    def set_autocommit(self: Any, autocommit: bool, *args: Any, **kwargs: Any) -> Any:
+        # Only turning autocommit off begins a transaction.
+        run = begin if autocommit else timed_begin
+        return run(self, autocommit, *args, **kwargs)
+
+    wrapper.set_autocommit = set_autocommit
+    wrapper.commit = timed_commit
+
+
+def step_breakdown(stats: list[dict[str, Any]], sent: int) -> dict[str, dict[str, float]]:
+    """Per call, over every worker: each step's wall and CPU ms and their difference, and what
+    of the turn's overhead no step holds (the turn's lease, its clock reads)."""
+    calls = max(1, sent)
+    merged: dict[str, dict[str, float]] = {}
+    for name in TURN_STEPS:
+        wall = sum(s["steps"][name]["wall_s"] for s in stats)
+        cpu = sum(s["steps"][name]["cpu_s"] for s in stats)
+        merged[name] = {
+            "wall_ms": round(1000 * wall / calls, 3),
+            "cpu_ms": round(1000 * cpu / calls, 3),
+            "waiting_ms": round(1000 * (wall - cpu) / calls, 3),
+            "runs_per_call": round(sum(s["steps"][name]["calls"] for s in stats) / calls, 3),
+        }
+    outside = ("_claim_next", "_finish")
+    wall = sum(s["work_s"] - s["send_s"] for s in stats) / calls
+    cpu = sum(s["work_cpu_s"] - s["send_cpu_s"] for s in stats) / calls
+    rest_wall = 1000 * wall - sum(merged[name]["wall_ms"] for name in outside)
+    rest_cpu = 1000 * cpu - sum(merged[name]["cpu_ms"] for name in outside)
+    merged["rest_of_the_turn"] = {
+        "wall_ms": round(rest_wall, 3),
+        "cpu_ms": round(rest_cpu, 3),
+        "waiting_ms": round(rest_wall - rest_cpu, 3),
+    }
+    return merged
+
+
 def run_worker(args: argparse.Namespace) -> None:
     """What one Celery worker does: take the next task from the shared line and run it, until
     told to stop. ``--threads N`` takes N tasks at a time (a worker's concurrency)."""
@@ -166,6 +259,9 @@ def run_worker(args: argparse.Namespace) -> None:
         "ticks_expired": 0,
     }
 
+    if args.steps:
+        time_steps(stats, lock)
+
     def send(call, seller):
         started, started_cpu = time.perf_counter(), time.thread_time()
         try:
@@ -190,7 +286,11 @@ def run_worker(args: argparse.Namespace) -> None:
                 stats["tick_cpu_s"] += time.thread_time() - started_cpu
                 stats["ticks"] += 1
             return
-        work_queue(*message["args"], executor=executor, sender=send)
+        _in_turn.active = True
+        try:
+            work_queue(*message["args"], executor=executor, sender=send)
+        finally:
+            _in_turn.active = False
         with lock:
             stats["work_s"] += time.perf_counter() - started
             stats["work_cpu_s"] += time.thread_time() - started_cpu
@@ -373,6 +473,7 @@ def measure(
                 *("--threads", str(args.threads), "--tick", str(args.tick)),
                 *("--redis-url", args.redis_url, "--line", line),
                 *(("--profile", args.profile) if args.profile else ()),
+                *(("--steps",) if args.steps else ()),
             ],
             cwd=ROOT,
             env=os.environ.copy(),
@@ -460,6 +561,7 @@ def measure(
         "tick_cpu_ms": round(sum(s["tick_cpu_s"] for s in stats) / max(1, ticks) * 1000, 2),
         "ticks_expired": sum(s["ticks_expired"] for s in stats),
         "sent_per_worker": [s["sent"] for s in stats],
+        **({"steps": step_breakdown(stats, sent)} if args.steps else {}),
         "queue_setup_s": round(setup_s, 2),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -536,6 +638,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds")
     parser.add_argument(
         "--profile", default="", help="folder for a cProfile of each worker (worker-PID.prof)"
+    )
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="time each step of a queue turn in the workers (wall and CPU per call)",
     )
     parser.add_argument("--role", choices=["main", "worker"], default="main")
     parser.add_argument("--stop", default="")

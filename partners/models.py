@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F
 
 from mwsportal.fields import EncryptedTextField
+from partners import granted
 from sellers.models import Seller, SellerQuerySet
 
 
@@ -46,6 +47,14 @@ class Partner(models.Model):
             .defer("auth_token")
             .annotate(granted_scopes=F("grants__scopes"))
         )
+
+    def granted_seller(self, seller_pk: int) -> Seller | None:
+        """The seller ``seller_pk`` of ``granted_sellers()``, or None; read lately, it comes
+        from the shared cache (``partners.granted``: given up when the seller or a grant on
+        it changes)."""
+        if not self.is_active:
+            return None
+        return granted.granted_seller(self, seller_pk)
 
 
 class ApiKey(models.Model):

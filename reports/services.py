@@ -398,13 +398,19 @@ def list_reports(
     before: str | None = None,
     after: str | None = None,
     size: int = PAGE_SIZE,
+    with_links: bool = True,
 ) -> Page:
     """Every report of the seller, requested or not (schedules, settlements), latest available
     first unless ``sort`` names another ``REPORT_SORTS`` column; ``since`` and ``until`` bound
-    when the portal found it. Raises ``SortError`` for a bad sort or cursor."""
+    when the portal found it. Raises ``SortError`` for a bad sort or cursor.
+
+    ``with_links``: each row comes with its data and settlement (the page links to them);
+    an answer that shows neither (the partner API's) leaves out the two joins."""
     order = parse_sort(sort, REPORT_SORTS, REPORT_DEFAULT_SORT)
-    # Each row links to its data and settlement: fetched with it, not one query per row.
-    rows = Report.objects.filter(seller=seller).select_related("data", "settlement")
+    rows = Report.objects.filter(seller=seller)
+    if with_links:
+        # Fetched with the row, not one query per row.
+        rows = rows.select_related("data", "settlement")
     if report_type:
         rows = rows.filter(report_type=report_type)
     if search.strip():

@@ -124,7 +124,8 @@ class SellerViewSet(PartnerViewSet):
         Its marketplaces, granted scopes and the current level of each MWS throttling
         bucket in use. Any grant may read it.
         """
-        return Response(represent(SellerDetailSerializer, self.get_seller()))
+        # Its status and last verification change by queryset updates, which send no signal.
+        return Response(represent(SellerDetailSerializer, self.get_seller(fresh=True)))
 
 
 class RequestLogFilterSerializer(FilterSerializer):
