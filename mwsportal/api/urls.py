@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from mwsportal.api.errors import unknown_route
 
 # In the order the schema lists them.
-APP_ROUTES = ("sellers.api_urls", "reports.api_urls", "feeds.api_urls", "partners.api_urls")
+APP_ROUTES = ("partners.api_urls", "reports.api_urls", "feeds.api_urls")
 
 urlpatterns = [
     *(path("v1/", include(module)) for module in APP_ROUTES),

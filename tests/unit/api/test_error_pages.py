@@ -34,7 +34,7 @@ def test_the_same_refusal_outside_the_api_is_the_html_page(client, owner, seller
 @pytest.fixture
 def crashing_api(partner_key, grant):
     client = PartnerClient(partner_key[1], raise_request_exception=False)
-    with mock.patch("sellers.api.SellerViewSet.list", side_effect=RuntimeError("boom")):
+    with mock.patch("partners.seller_api.SellerViewSet.list", side_effect=RuntimeError("boom")):
         yield client
 
 
