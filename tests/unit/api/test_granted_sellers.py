@@ -4,6 +4,9 @@ writes and the seller's own answer always read the database."""
 
 from __future__ import annotations
 
+import pickle
+
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -105,3 +108,13 @@ def test_a_deactivated_partner_reaches_no_seller(partner, seller, grant) -> None
     assert granted.granted_seller(partner, seller.pk) is not None
     partner.is_active = False
     assert partner.granted_seller(seller.pk) is None
+
+
+def test_the_cached_copy_never_holds_the_auth_token(api, seller, partner) -> None:
+    token = Seller.objects.get(pk=seller.pk).auth_token
+    api.get(list_url(seller))
+    api.get(list_url(seller))
+    entry = cache.get(f"api-seller:{partner.pk}:{seller.pk}")
+    assert entry is not None, "the read was not kept"
+    assert "auth_token" in entry[1].get_deferred_fields()
+    assert str(token).encode() not in pickle.dumps(entry)
